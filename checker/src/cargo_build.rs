@@ -1,0 +1,128 @@
+//! Builds the Lambda binaries a stack needs, in one cargo invocation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("cannot run cargo ({0}). Is the Rust toolchain installed and on PATH?")]
+    Spawn(std::io::Error),
+    /// Cargo already printed the compiler's messages (or they are in `diagnostics`).
+    #[error("the Lambdas do not compile; fix the errors cargo printed above, then run this again")]
+    Failed { diagnostics: String },
+    #[error(
+        "cargo built no binary named {0:?}. Each function's artifact `target/lambda/<name>.zip` must name a cargo binary of this workspace."
+    )]
+    MissingBinary(String),
+}
+
+/// Where the compiler's messages go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Diagnostics {
+    /// Straight to the terminal, as cargo prints them.
+    Inherit,
+    /// Kept, rendered as cargo renders them, for a report.
+    Capture,
+}
+
+#[derive(Deserialize)]
+struct CargoMessage {
+    reason: String,
+    #[serde(default)]
+    target: Option<Target>,
+    #[serde(default)]
+    executable: Option<PathBuf>,
+    #[serde(default)]
+    message: Option<RenderedMessage>,
+}
+
+#[derive(Deserialize)]
+struct Target {
+    name: String,
+}
+
+#[derive(Deserialize)]
+struct RenderedMessage {
+    rendered: Option<String>,
+}
+
+/// Builds `binaries` with cargo from `dir` (any folder of the workspace) and
+/// returns each binary's executable path.
+pub fn build(
+    dir: &Path,
+    binaries: &BTreeSet<String>,
+    diagnostics: Diagnostics,
+) -> Result<BTreeMap<String, PathBuf>, BuildError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    // `--workspace` resolves features as a whole-workspace build does, so the
+    // Lambdas reuse what `cargo test --workspace` already compiled.
+    command.current_dir(dir).args(["build", "--workspace"]);
+    match diagnostics {
+        Diagnostics::Inherit => command
+            .arg("--message-format=json-render-diagnostics")
+            .stderr(Stdio::inherit()),
+        Diagnostics::Capture => command
+            .arg("--message-format=json-diagnostic-rendered-ansi")
+            .arg("--quiet")
+            .stderr(Stdio::piped()),
+    };
+    for binary in binaries {
+        command.arg("--bin").arg(binary);
+    }
+    command.stdout(Stdio::piped()).stdin(Stdio::null());
+    let mut child = command.spawn().map_err(BuildError::Spawn)?;
+    // Read stderr on its own thread so a full pipe cannot stall cargo.
+    let stderr_reader = child.stderr.take().map(|mut err| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            text
+        })
+    });
+
+    let mut executables = BTreeMap::new();
+    let mut rendered = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let Ok(message) = serde_json::from_str::<CargoMessage>(&line) else {
+                continue;
+            };
+            match message.reason.as_str() {
+                "compiler-artifact" => {
+                    if let (Some(target), Some(executable)) = (message.target, message.executable) {
+                        executables.insert(target.name, executable);
+                    }
+                }
+                "compiler-message" => {
+                    if let Some(text) = message.message.and_then(|m| m.rendered) {
+                        rendered.push_str(&text);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let stderr = stderr_reader
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
+    let status = child.wait().map_err(BuildError::Spawn)?;
+    if !status.success() {
+        return Err(BuildError::Failed {
+            diagnostics: rendered + &stderr,
+        });
+    }
+    binaries
+        .iter()
+        .map(|name| {
+            executables
+                .get(name)
+                .map(|path| (name.clone(), path.clone()))
+                .ok_or_else(|| BuildError::MissingBinary(name.clone()))
+        })
+        .collect()
+}

@@ -1,0 +1,198 @@
+//! `checker serve [EXERCISE] [--solutions]`: the stack on a local port, with
+//! the Lambdas' logs streamed to the terminal.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use checker::cargo_build::{self, Diagnostics};
+use checker::emulator::events::Event;
+use checker::emulator::{Emulator, Settings};
+use checker::stack::{Stack, StackOptions};
+
+const DEFAULT_PORT: u16 = 3001;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// An exercise to serve, by name or number (`02`, `02-there-and-back-again`);
+    /// the repository's root `serverless.yml` when left out.
+    exercise: Option<String>,
+    /// Serve the exercise's reference solution instead of your copy.
+    #[arg(long)]
+    solutions: bool,
+    /// Serve any `serverless.yml` whose functions are binaries of a cargo workspace.
+    #[arg(long, short = 'c', value_name = "FILE", conflicts_with_all = ["exercise", "solutions"])]
+    config: Option<PathBuf>,
+    /// Port for WebSocket clients and the management API; 0 picks a free one.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// The stage, as `serverless deploy --stage` would take it.
+    #[arg(long)]
+    stage: Option<String>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            exercise: None,
+            solutions: false,
+            config: None,
+            port: DEFAULT_PORT,
+            stage: None,
+        }
+    }
+}
+
+pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let root = super::repository_root();
+    let file = match &args.config {
+        Some(file) => file.clone(),
+        None => stack_file(&root, args.exercise.as_deref(), args.solutions)?,
+    };
+    let options = StackOptions {
+        stage: args.stage.clone(),
+        region: None,
+    };
+    let stack = Stack::load(&file, &options)?;
+    let binaries: BTreeSet<String> = stack.functions.iter().map(|f| f.binary.clone()).collect();
+    eprintln!("Building {} for {}", join(&binaries), file.display());
+    let dir = stack.dir.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        cargo_build::build(&dir, &binaries, Diagnostics::Inherit)
+    })
+    .await
+    .context("the build task failed")??;
+
+    let settings = Settings {
+        port: args.port,
+        ..Settings::default()
+    };
+    let emulator = Emulator::start(&stack, &built, settings).await?;
+    let mut events = emulator.events().subscribe();
+    let url = emulator.websocket_url();
+    println!("Serving {} (stage {}) at {url}", stack.service, stack.stage);
+    for route in &stack.routes {
+        println!("  {:<14} -> {}", route.key, route.function);
+    }
+    println!("Connect with:\n  wscat -c {url}\nStop with Ctrl-C.");
+
+    let stopped = shutdown_signal();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            () = &mut stopped => break,
+            event = events.recv() => match event {
+                Some(event) => print_event(&event),
+                None => break,
+            },
+        }
+    }
+    eprintln!("Stopping: ending the Lambda processes.");
+    emulator.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `serverless.yml` to serve: the root one, or an exercise's or solution's.
+fn stack_file(root: &Path, exercise: Option<&str>, solutions: bool) -> anyhow::Result<PathBuf> {
+    let Some(exercise) = exercise else {
+        if solutions {
+            bail!("`--solutions` needs an exercise: `checker serve 02 --solutions`");
+        }
+        return Ok(root.join("serverless.yml"));
+    };
+    let folder = root.join(if solutions { "solutions" } else { "exercises" });
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter(|entry| entry.path().join("serverless.yml").is_file())
+                .filter_map(|entry| entry.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    let matched: Vec<&String> = names
+        .iter()
+        .filter(|name| *name == exercise || name.starts_with(&format!("{exercise}-")))
+        .collect();
+    match matched.as_slice() {
+        [name] => Ok(folder.join(name).join("serverless.yml")),
+        _ if names.is_empty() => bail!("there are no exercises in {}", folder.display()),
+        _ => bail!(
+            "there is no exercise \"{exercise}\" in {}. Known exercises: {}",
+            folder.display(),
+            names.join(", ")
+        ),
+    }
+}
+
+fn print_event(event: &Event) {
+    match event {
+        Event::Log { function, line } => println!("[{function}] {line}"),
+        Event::Connected { connection_id } => println!("+ {connection_id} connected"),
+        Event::ConnectRejected {
+            connection_id,
+            status,
+        } => {
+            println!("x {connection_id} rejected by $connect with {status}");
+        }
+        Event::Disconnected {
+            connection_id,
+            status_code,
+            reason,
+        } => {
+            println!("- {connection_id} disconnected ({status_code} {reason})");
+        }
+        Event::FrameIn {
+            connection_id,
+            text,
+        } => println!("> {connection_id} {text}"),
+        Event::FrameOut {
+            connection_id,
+            text,
+        } => println!("< {connection_id} {text}"),
+        Event::InvocationFinished {
+            function,
+            outcome: Err(error),
+            ..
+        } => {
+            println!("! {function} failed: {error}");
+        }
+        Event::InvocationStarted { .. }
+        | Event::InvocationFinished { .. }
+        | Event::Management { .. } => {}
+    }
+}
+
+fn join(names: &BTreeSet<String>) -> String {
+    names
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

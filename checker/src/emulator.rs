@@ -1,0 +1,229 @@
+//! The local copy of an API Gateway WebSocket API and its Lambdas: one port
+//! that serves WebSocket clients, the `@connections` management API (plain
+//! and TLS) and, per function, child processes behind the Lambda Runtime API.
+
+mod connections;
+pub mod events;
+mod gateway;
+mod ids;
+pub mod lambda;
+mod management;
+mod routing;
+mod server;
+mod tls;
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::stack::Stack;
+use connections::Connections;
+use events::EventBus;
+use lambda::{FunctionPool, FunctionSpec};
+use routing::RouteSelection;
+
+/// API Gateway's quotas for WebSocket APIs.
+pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
+pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+
+/// What can be tuned per run; tests shorten the lifetimes.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// 0 picks a free port.
+    pub port: u16,
+    pub idle_timeout: Duration,
+    pub max_lifetime: Duration,
+    /// Processes one function may run at once.
+    pub max_concurrency: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            port: 3001,
+            idle_timeout: Duration::from_secs(10 * 60),
+            max_lifetime: Duration::from_secs(2 * 60 * 60),
+            max_concurrency: lambda::DEFAULT_MAX_CONCURRENCY,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    #[error(
+        "port {port} is already in use ({source}). Stop the program that holds it, or pass `--port 0` to pick a free port."
+    )]
+    PortInUse { port: u16, source: std::io::Error },
+    #[error("cannot listen on 127.0.0.1:{port}: {source}")]
+    Bind { port: u16, source: std::io::Error },
+    #[error("cannot set up the local TLS certificate: {0}")]
+    Tls(String),
+    #[error(
+        "function \"{function}\" has no built binary \"{binary}\". Check that a cargo binary target with that name exists (its artifact path names it)."
+    )]
+    MissingBinary { function: String, binary: String },
+}
+
+pub(crate) struct Route {
+    pub(crate) function: Arc<FunctionPool>,
+    pub(crate) two_way: bool,
+}
+
+/// Everything the request handlers share.
+pub(crate) struct Shared {
+    pub(crate) stage: String,
+    pub(crate) api_id: String,
+    /// `127.0.0.1:{port}`, what Lambdas see as `requestContext.domainName`.
+    pub(crate) domain_name: String,
+    pub(crate) route_selection: RouteSelection,
+    pub(crate) routes: HashMap<String, Route>,
+    pub(crate) connections: Connections,
+    pub(crate) events: Arc<EventBus>,
+    pub(crate) settings: Settings,
+    pub(crate) tls: tls::LocalTls,
+}
+
+pub struct Emulator {
+    shared: Arc<Shared>,
+    address: SocketAddr,
+    pools: Vec<Arc<FunctionPool>>,
+    server: JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Binds the port, starts one warm process per function and serves.
+    /// `binaries` maps each cargo binary name to its built executable.
+    pub async fn start(
+        stack: &Stack,
+        binaries: &BTreeMap<String, PathBuf>,
+        settings: Settings,
+    ) -> Result<Self, EmulatorError> {
+        let listener = bind(settings.port).await?;
+        let address = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind {
+                port: settings.port,
+                source,
+            })?;
+        let tls = tls::LocalTls::generate()?;
+        let domain_name = address.to_string();
+        let events = Arc::new(EventBus::default());
+
+        let mut pools = HashMap::new();
+        for function in &stack.functions {
+            let binary =
+                binaries
+                    .get(&function.binary)
+                    .ok_or_else(|| EmulatorError::MissingBinary {
+                        function: function.name.clone(),
+                        binary: function.binary.clone(),
+                    })?;
+            let mut environment = emulator_environment(&domain_name, &stack.stage, &tls.ca_file);
+            environment.extend(function.environment.clone());
+            let spec = FunctionSpec {
+                name: function.name.clone(),
+                deployed_name: format!("{}-{}-{}", stack.service, stack.stage, function.name),
+                binary: binary.clone(),
+                timeout: function.timeout,
+                memory_size: function.memory_size,
+                region: stack.region.clone(),
+                environment,
+            };
+            let pool = FunctionPool::start(spec, events.clone(), settings.max_concurrency);
+            pools.insert(function.name.clone(), Arc::new(pool));
+        }
+        let routes = stack
+            .routes
+            .iter()
+            .filter_map(|route| {
+                let function = pools.get(&route.function)?.clone();
+                let target = Route {
+                    function,
+                    two_way: route.two_way,
+                };
+                Some((route.key.clone(), target))
+            })
+            .collect();
+
+        let shared = Arc::new(Shared {
+            stage: stack.stage.clone(),
+            api_id: ids::api_id(),
+            domain_name,
+            route_selection: RouteSelection::parse(&stack.route_selection_expression),
+            routes,
+            connections: Connections::default(),
+            events,
+            settings,
+            tls,
+        });
+        let server = tokio::spawn(server::serve(listener, shared.clone()));
+        Ok(Self {
+            shared,
+            address,
+            pools: pools.into_values().collect(),
+            server,
+        })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The URL clients connect to: `ws://127.0.0.1:{port}/{stage}`.
+    pub fn websocket_url(&self) -> String {
+        format!("ws://{}/{}", self.address, self.shared.stage)
+    }
+
+    /// The management API's URL, as the Lambdas get it.
+    pub fn management_url(&self) -> String {
+        format!("https://{}/{}", self.address, self.shared.stage)
+    }
+
+    pub fn events(&self) -> &EventBus {
+        &self.shared.events
+    }
+
+    /// The PEM bundle that makes the emulator's TLS certificate trusted.
+    pub fn ca_file(&self) -> &Path {
+        &self.shared.tls.ca_file
+    }
+
+    /// Stops serving and kills every Lambda process; returns once they are gone.
+    pub async fn shutdown(self) {
+        self.server.abort();
+        let _ = self.server.await;
+        for pool in &self.pools {
+            pool.shutdown().await;
+        }
+    }
+}
+
+async fn bind(port: u16) -> Result<TcpListener, EmulatorError> {
+    TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => EmulatorError::PortInUse { port, source },
+            _ => EmulatorError::Bind { port, source },
+        })
+}
+
+/// What the emulator adds to every function's environment, so that every
+/// common way of building an AWS client reaches it.
+fn emulator_environment(
+    domain_name: &str,
+    stage: &str,
+    ca_file: &Path,
+) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (
+            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI".to_owned(),
+            format!("http://{domain_name}/{stage}"),
+        ),
+        ("SSL_CERT_FILE".to_owned(), ca_file.display().to_string()),
+    ])
+}

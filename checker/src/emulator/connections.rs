@@ -1,0 +1,101 @@
+//! The open connections, by id, and the frames waiting to be written to each.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, TimeZone, Utc};
+use tokio::sync::mpsc;
+
+/// A frame the connection's task writes to the socket.
+#[derive(Debug)]
+pub(crate) enum Outgoing {
+    Text(String),
+    Binary(Vec<u8>),
+    /// Close the connection from the server side (`DeleteConnection`).
+    Close {
+        code: u16,
+        reason: String,
+    },
+}
+
+pub(crate) struct Connection {
+    pub(crate) id: String,
+    pub(crate) connected_at: DateTime<Utc>,
+    last_active_ms: AtomicI64,
+    pub(crate) source_ip: String,
+    pub(crate) user_agent: String,
+    /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
+    open: AtomicBool,
+    outbox: mpsc::UnboundedSender<Outgoing>,
+}
+
+impl Connection {
+    pub(crate) fn new(
+        id: String,
+        source_ip: String,
+        user_agent: String,
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
+        let (outbox, frames) = mpsc::unbounded_channel();
+        let connected_at = Utc::now();
+        let connection = Self {
+            id,
+            connected_at,
+            last_active_ms: AtomicI64::new(connected_at.timestamp_millis()),
+            source_ip,
+            user_agent,
+            open: AtomicBool::new(false),
+            outbox,
+        };
+        (Arc::new(connection), frames)
+    }
+
+    pub(crate) fn is_open(&self) -> bool {
+        self.open.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn mark_open(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn touch(&self) {
+        self.last_active_ms
+            .store(Utc::now().timestamp_millis(), Ordering::SeqCst);
+    }
+
+    pub(crate) fn last_active_at(&self) -> DateTime<Utc> {
+        let millis = self.last_active_ms.load(Ordering::SeqCst);
+        Utc.timestamp_millis_opt(millis)
+            .single()
+            .unwrap_or(self.connected_at)
+    }
+
+    /// Queues a frame; false when the connection's task has already ended.
+    pub(crate) fn send(&self, frame: Outgoing) -> bool {
+        self.outbox.send(frame).is_ok()
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Connections {
+    by_id: Mutex<HashMap<String, Arc<Connection>>>,
+}
+
+impl Connections {
+    pub(crate) fn insert(&self, connection: Arc<Connection>) {
+        self.lock().insert(connection.id.clone(), connection);
+    }
+
+    pub(crate) fn remove(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<Arc<Connection>> {
+        self.lock().get(id).cloned()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Connection>>> {
+        // Each operation is a single map call: a panic cannot leave it half done.
+        self.by_id.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}

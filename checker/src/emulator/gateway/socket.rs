@@ -1,0 +1,137 @@
+//! One open WebSocket connection: reads client frames, writes queued frames,
+//! enforces API Gateway's limits and lifetimes, and runs `$disconnect` at the end.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::Upgraded;
+use hyper_util::rt::TokioIo;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::emulator::connections::{Connection, Outgoing};
+use crate::emulator::events::Event;
+use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared};
+
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// The close code and reason `$disconnect` reports.
+struct Closing {
+    code: u16,
+    reason: String,
+}
+
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    mut frames: UnboundedReceiver<Outgoing>,
+    upgraded: Upgraded,
+) {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    let mut socket =
+        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+    connection.mark_open();
+    shared.events.emit(Event::Connected {
+        connection_id: connection.id.clone(),
+    });
+
+    let lifetime = tokio::time::sleep(shared.settings.max_lifetime);
+    tokio::pin!(lifetime);
+    let idle = tokio::time::sleep(shared.settings.idle_timeout);
+    tokio::pin!(idle);
+    let closing = loop {
+        tokio::select! {
+            frame = socket.next() => match frame {
+                Some(Ok(Message::Text(text))) => {
+                    connection.touch();
+                    idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
+                    let text = text.as_str().to_owned();
+                    shared.events.emit(Event::FrameIn { connection_id: connection.id.clone(), text: text.clone() });
+                    // API Gateway invokes each message on its own; so does the emulator.
+                    tokio::spawn(super::route_message(shared.clone(), connection.clone(), text));
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                    idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    break close(&mut socket, CloseCode::Unsupported, "Binary frames are not supported").await;
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    // tungstenite answers the close frame itself; report what the client sent.
+                    let closing = match frame {
+                        Some(frame) => Closing { code: frame.code.into(), reason: frame.reason.as_str().to_owned() },
+                        None => Closing { code: 1005, reason: "Client-side close frame status not set".into() },
+                    };
+                    drain(&mut socket).await;
+                    break closing;
+                }
+                Some(Ok(Message::Frame(_))) => {}
+                Some(Err(WsError::Capacity(error))) => {
+                    tracing::debug!(%error, connection_id = %connection.id, "frame or message over the limit");
+                    break close(&mut socket, CloseCode::Size, "Message too big").await;
+                }
+                Some(Err(_)) | None => break Closing { code: 1006, reason: "Connection closed abnormally".into() },
+            },
+            Some(outgoing) = frames.recv() => match outgoing {
+                Outgoing::Text(text) => {
+                    if socket.send(Message::text(text.clone())).await.is_err() {
+                        break Closing { code: 1006, reason: "Connection closed abnormally".into() };
+                    }
+                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text });
+                }
+                Outgoing::Binary(data) => {
+                    let text = String::from_utf8_lossy(&data).into_owned();
+                    if socket.send(Message::binary(data)).await.is_err() {
+                        break Closing { code: 1006, reason: "Connection closed abnormally".into() };
+                    }
+                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text });
+                }
+                Outgoing::Close { code, reason } => {
+                    break close(&mut socket, CloseCode::from(code), &reason).await;
+                }
+            },
+            () = &mut idle => break close(&mut socket, CloseCode::Away, "Going away").await,
+            () = &mut lifetime => break close(&mut socket, CloseCode::Away, "Going away").await,
+        }
+    };
+
+    shared.connections.remove(&connection.id);
+    shared.events.emit(Event::Disconnected {
+        connection_id: connection.id.clone(),
+        status_code: closing.code,
+        reason: closing.reason.clone(),
+    });
+    super::disconnect(shared, connection, closing.code, closing.reason).await;
+}
+
+/// Sends a close frame, waits briefly for the client's, and reports the code.
+async fn close(socket: &mut Socket, code: CloseCode, reason: &str) -> Closing {
+    let frame = CloseFrame {
+        code,
+        reason: reason.to_owned().into(),
+    };
+    // The client may already be gone; the connection ends either way.
+    let _ = socket.send(Message::Close(Some(frame))).await;
+    drain(socket).await;
+    Closing {
+        code: code.into(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// Reads until the closing handshake completes or the grace period ends.
+async fn drain(socket: &mut Socket) {
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(_)) = socket.next().await {}
+    })
+    .await;
+}

@@ -1,0 +1,162 @@
+//! Lambda functions as real child processes speaking the Lambda Runtime API.
+//!
+//! Each function has a pool of workers; a worker owns at most one child
+//! process and hands it one invocation at a time. When every worker is busy
+//! the pool adds one, up to a limit, as Lambda scales out.
+
+mod process;
+mod runtime_api;
+mod worker;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::events::EventBus;
+use super::ids;
+
+/// How many processes one function may run at once.
+pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 10;
+
+/// What a child process needs to start: its binary and its environment.
+#[derive(Debug, Clone)]
+pub(crate) struct FunctionSpec {
+    /// The name in `serverless.yml`, used to prefix log lines.
+    pub(crate) name: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME`: `{service}-{stage}-{name}`, as Serverless names it.
+    pub(crate) deployed_name: String,
+    pub(crate) binary: PathBuf,
+    pub(crate) timeout: Duration,
+    pub(crate) memory_size: u32,
+    pub(crate) region: String,
+    /// The function's own variables plus the emulator's (endpoints, CA bundle).
+    pub(crate) environment: BTreeMap<String, String>,
+}
+
+/// Why an invocation produced no response, in the words Lambda uses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvokeError {
+    /// The handler returned an error (or panicked): the runtime posted `/error`.
+    #[error("{error_type}: {message}")]
+    Function { error_type: String, message: String },
+    #[error("Runtime.ExitError: Runtime exited with error: {0}")]
+    Exited(String),
+    #[error("Task timed out after {:.2} seconds", .0.as_secs_f64())]
+    TimedOut(Duration),
+    #[error("Runtime.InvalidEntrypoint: cannot start {binary}: {reason}")]
+    StartFailed { binary: String, reason: String },
+    #[error("the emulator is shutting down")]
+    ShuttingDown,
+}
+
+struct Invocation {
+    request_id: String,
+    payload: Bytes,
+    reply: oneshot::Sender<Result<Bytes, InvokeError>>,
+}
+
+struct PoolShared {
+    spec: FunctionSpec,
+    events: Arc<EventBus>,
+    invocations: async_channel::Receiver<Invocation>,
+    idle_workers: AtomicUsize,
+    workers: AtomicUsize,
+    max_workers: usize,
+}
+
+pub(crate) struct FunctionPool {
+    shared: Arc<PoolShared>,
+    sender: async_channel::Sender<Invocation>,
+    worker_tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl FunctionPool {
+    /// Starts the pool with one warm process.
+    pub(crate) fn start(spec: FunctionSpec, events: Arc<EventBus>, max_workers: usize) -> Self {
+        let (sender, invocations) = async_channel::unbounded();
+        let shared = Arc::new(PoolShared {
+            spec,
+            events,
+            invocations,
+            idle_workers: AtomicUsize::new(0),
+            workers: AtomicUsize::new(0),
+            max_workers: max_workers.max(1),
+        });
+        let pool = Self {
+            shared,
+            sender,
+            worker_tasks: Mutex::new(Vec::new()),
+        };
+        pool.add_worker();
+        pool
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.shared.spec.name
+    }
+
+    /// Runs one invocation and waits for its response.
+    pub(crate) async fn invoke(&self, payload: Bytes) -> Result<Bytes, InvokeError> {
+        let (reply, response) = oneshot::channel();
+        let invocation = Invocation {
+            request_id: ids::lambda_request_id(),
+            payload,
+            reply,
+        };
+        if self.sender.send(invocation).await.is_err() {
+            return Err(InvokeError::ShuttingDown);
+        }
+        if self.sender.len() > self.shared.idle_workers.load(Ordering::SeqCst) {
+            self.add_worker();
+        }
+        response.await.unwrap_or(Err(InvokeError::ShuttingDown))
+    }
+
+    fn add_worker(&self) {
+        let shared = &self.shared;
+        let started = shared
+            .workers
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |workers| {
+                (workers < shared.max_workers).then_some(workers + 1)
+            });
+        if started.is_ok() {
+            let task = tokio::spawn(worker::run(self.shared.clone()));
+            self.tasks().push(task);
+        }
+    }
+
+    /// Fails what is queued, kills every process and waits until the workers are gone.
+    pub(crate) async fn shutdown(&self) {
+        self.sender.close();
+        let tasks = std::mem::take(&mut *self.tasks());
+        for task in &tasks {
+            task.abort();
+        }
+        for task in tasks {
+            // Aborted on purpose; dropping the worker killed its process.
+            let _ = task.await;
+        }
+    }
+
+    fn tasks(&self) -> std::sync::MutexGuard<'_, Vec<JoinHandle<()>>> {
+        // Only pushes and takes happen under this lock: poisoning cannot break it.
+        self.worker_tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Drop for FunctionPool {
+    fn drop(&mut self) {
+        self.sender.close();
+        for task in self.tasks().iter() {
+            task.abort();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! One Lambda child process: its environment, its Runtime API endpoint, its
+//! logs, and the rules that end it (crash, deadline).
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::{Child, Command};
+
+use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
+use super::{FunctionSpec, InvokeError};
+use crate::emulator::events::{Event, EventBus};
+use crate::emulator::ids;
+
+pub(super) struct Process {
+    child: Child,
+    api: RuntimeApi,
+    function_arn: String,
+}
+
+impl Process {
+    pub(super) async fn start(
+        spec: &FunctionSpec,
+        events: Arc<EventBus>,
+    ) -> Result<Self, InvokeError> {
+        let start_failed = |reason: String| InvokeError::StartFailed {
+            binary: spec.binary.display().to_string(),
+            reason,
+        };
+        let api = RuntimeApi::start()
+            .await
+            .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
+        let mut command = Command::new(&spec.binary);
+        command
+            .env_clear()
+            .envs(base_environment())
+            .envs(&spec.environment)
+            .envs(reserved_environment(spec, &api))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        if let Some(task_root) = spec.binary.parent() {
+            command.current_dir(task_root);
+        }
+        die_with_parent(&mut command);
+        let mut child = command.spawn().map_err(|e| start_failed(e.to_string()))?;
+        if let Some(stdout) = child.stdout.take() {
+            stream_lines(stdout, spec.name.clone(), events.clone());
+        }
+        if let Some(stderr) = child.stderr.take() {
+            stream_lines(stderr, spec.name.clone(), events);
+        }
+        Ok(Self {
+            child,
+            api,
+            function_arn: format!(
+                "arn:aws:lambda:{}:000000000000:function:{}",
+                spec.region, spec.deployed_name
+            ),
+        })
+    }
+
+    /// Hands one event to the process and waits for its answer, its death or its deadline.
+    pub(super) async fn invoke(
+        &mut self,
+        request_id: &str,
+        payload: Bytes,
+        timeout: Duration,
+    ) -> Result<Bytes, InvokeError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let deadline_ms = chrono::Utc::now().timestamp_millis()
+            + i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
+        let next = NextEvent {
+            request_id: request_id.to_owned(),
+            payload,
+            deadline_ms,
+            function_arn: self.function_arn.clone(),
+            trace_id: ids::trace_id(),
+        };
+        if self.api.next.send(next).await.is_err() {
+            return Err(InvokeError::Exited(
+                "its Runtime API endpoint closed".into(),
+            ));
+        }
+        loop {
+            tokio::select! {
+                biased;
+                result = self.api.results.recv() => match result {
+                    Some(RuntimeResult::Response { request_id: id, body }) if id == request_id => {
+                        return Ok(body);
+                    }
+                    Some(RuntimeResult::Error { request_id: id, error_type, message })
+                        if id.as_deref().is_none_or(|id| id == request_id) =>
+                    {
+                        return Err(InvokeError::Function { error_type, message });
+                    }
+                    // An answer for an invocation that already ended: ignore it.
+                    Some(_) => {}
+                    None => return Err(InvokeError::Exited("its Runtime API endpoint closed".into())),
+                },
+                exit = wait_for_exit(&mut self.child) => return Err(InvokeError::Exited(exit)),
+                () = tokio::time::sleep_until(deadline) => {
+                    // Already dead or not: either way the process is discarded.
+                    let _ = self.child.kill().await;
+                    return Err(InvokeError::TimedOut(timeout));
+                }
+            }
+        }
+    }
+
+    /// Waits for the process to end and says how, as Lambda does (`exit status 101`).
+    pub(super) async fn exited(&mut self) -> String {
+        wait_for_exit(&mut self.child).await
+    }
+}
+
+async fn wait_for_exit(child: &mut Child) -> String {
+    match child.wait().await {
+        Ok(status) => match (
+            status.code(),
+            std::os::unix::process::ExitStatusExt::signal(&status),
+        ) {
+            (Some(code), _) => format!("exit status {code}"),
+            (None, Some(signal)) => format!("signal: {signal}"),
+            (None, None) => status.to_string(),
+        },
+        Err(error) => format!("cannot wait for the process: {error}"),
+    }
+}
+
+/// What every Lambda environment has, whatever the function sets.
+fn base_environment() -> Vec<(String, String)> {
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+    vec![
+        ("PATH".into(), path),
+        ("LANG".into(), "en_US.UTF-8".into()),
+        ("TZ".into(), ":UTC".into()),
+    ]
+}
+
+/// The variables Lambda reserves: a function's own settings cannot override them.
+fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, String)> {
+    let today = chrono::Utc::now().format("%Y/%m/%d");
+    let stream = ids::request_id().replace(['+', '/', '='], "");
+    let task_root = spec
+        .binary
+        .parent()
+        .map(|dir| dir.display().to_string())
+        .unwrap_or_default();
+    vec![
+        ("AWS_LAMBDA_RUNTIME_API".into(), api.address.to_string()),
+        (
+            "AWS_LAMBDA_FUNCTION_NAME".into(),
+            spec.deployed_name.clone(),
+        ),
+        (
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE".into(),
+            spec.memory_size.to_string(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
+        ("AWS_LAMBDA_INITIALIZATION_TYPE".into(), "on-demand".into()),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME".into(),
+            format!("/aws/lambda/{}", spec.deployed_name),
+        ),
+        (
+            "AWS_LAMBDA_LOG_STREAM_NAME".into(),
+            format!("{today}/[$LATEST]{stream}"),
+        ),
+        ("AWS_REGION".into(), spec.region.clone()),
+        ("AWS_DEFAULT_REGION".into(), spec.region.clone()),
+        // Dummies, so the SDK signs its requests instead of probing for credentials.
+        ("AWS_ACCESS_KEY_ID".into(), "ASIACHECKERLOCAL0000".into()),
+        (
+            "AWS_SECRET_ACCESS_KEY".into(),
+            "checker-local-secret-access-key".into(),
+        ),
+        (
+            "AWS_SESSION_TOKEN".into(),
+            "checker-local-session-token".into(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+        ("LAMBDA_TASK_ROOT".into(), task_root),
+        ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),
+        ("_HANDLER".into(), "bootstrap".into()),
+    ]
+}
+
+/// Streams a child's output line by line into the event stream.
+fn stream_lines(
+    output: impl AsyncRead + Unpin + Send + 'static,
+    function: String,
+    events: Arc<EventBus>,
+) {
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(output).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            events.emit(Event::Log {
+                function: function.clone(),
+                line,
+            });
+        }
+    });
+}
+
+/// Asks Linux to kill the child when the checker dies, even by SIGKILL, where
+/// no destructor runs. Elsewhere `kill_on_drop` is the only guard.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn die_with_parent(command: &mut Command) {
+    // SAFETY: the closure runs between fork and exec and only calls
+    // async-signal-safe functions (prctl, getppid, kill).
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}

@@ -1,0 +1,81 @@
+//! One worker of a function's pool: owns at most one child process and runs
+//! one invocation on it at a time, restarting the process after a crash or a
+//! timeout.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use super::process::Process;
+use super::{InvokeError, PoolShared};
+use crate::emulator::events::Event;
+
+pub(super) async fn run(shared: Arc<PoolShared>) {
+    // The first process starts at once so the first request meets a warm Lambda;
+    // later ones start on demand, so a binary that crashes at start-up is not
+    // restarted in a loop.
+    let mut process = start(&shared).await.ok();
+    loop {
+        shared.idle_workers.fetch_add(1, Ordering::SeqCst);
+        let next = tokio::select! {
+            invocation = shared.invocations.recv() => Some(invocation),
+            exit = exited(&mut process) => {
+                log(&shared, format!("process exited while idle ({exit})"));
+                process = None;
+                None
+            }
+        };
+        shared.idle_workers.fetch_sub(1, Ordering::SeqCst);
+        let invocation = match next {
+            None => continue,
+            Some(Err(_closed)) => break,
+            Some(Ok(invocation)) => invocation,
+        };
+        if process.is_none() {
+            match start(&shared).await {
+                Ok(started) => process = Some(started),
+                Err(error) => {
+                    // The caller may have given up (client gone); nothing to tell then.
+                    let _ = invocation.reply.send(Err(error));
+                    continue;
+                }
+            }
+        }
+        let Some(running) = process.as_mut() else {
+            continue;
+        };
+        let outcome = running
+            .invoke(
+                &invocation.request_id,
+                invocation.payload,
+                shared.spec.timeout,
+            )
+            .await;
+        if let Err(InvokeError::Exited(_) | InvokeError::TimedOut(_)) = &outcome {
+            // Killed or dead: the next invocation gets a fresh process.
+            process = None;
+        }
+        let _ = invocation.reply.send(outcome);
+    }
+    shared.workers.fetch_sub(1, Ordering::SeqCst);
+}
+
+async fn start(shared: &PoolShared) -> Result<Process, InvokeError> {
+    Process::start(&shared.spec, shared.events.clone())
+        .await
+        .inspect_err(|error| log(shared, error.to_string()))
+}
+
+/// Waits for the process to exit; never resolves when there is none.
+async fn exited(process: &mut Option<Process>) -> String {
+    match process {
+        Some(running) => running.exited().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn log(shared: &PoolShared, line: String) {
+    shared.events.emit(Event::Log {
+        function: shared.spec.name.clone(),
+        line: format!("[checker] {line}"),
+    });
+}

@@ -1,0 +1,23 @@
+//! Conformance of the emulator with API Gateway WebSocket APIs and Lambda, as
+//! `shared/spec/apigw-websocket.md` describes them. Every test drives the
+//! running emulator with real clients: tokio-tungstenite, the official
+//! `aws-sdk-apigatewaymanagement` client, and fixture Lambdas built on
+//! `lambda_runtime` running as child processes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "conformance/support.rs"]
+mod support;
+
+#[path = "conformance/handshake.rs"]
+mod handshake;
+#[path = "conformance/lambda.rs"]
+mod lambda;
+#[path = "conformance/limits.rs"]
+mod limits;
+#[path = "conformance/management.rs"]
+mod management;
+#[path = "conformance/process.rs"]
+mod process;
+#[path = "conformance/routing.rs"]
+mod routing;

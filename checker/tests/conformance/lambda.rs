@@ -1,0 +1,195 @@
+//! Lambdas as child processes: environment, crashes, timeouts, scaling, logs,
+//! and code written for AWS reaching the management API unmodified.
+
+use std::time::{Duration, Instant};
+
+use checker::emulator::events::Event;
+
+use crate::support;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_lambda_environment_is_set_as_on_aws() {
+    let running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let address = running.emulator.address();
+    let expected = [
+        (
+            "AWS_LAMBDA_FUNCTION_NAME",
+            "conformance-dev-onDefault".to_owned(),
+        ),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256".to_owned()),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
+        ("AWS_REGION", "eu-west-1".to_owned()),
+        ("AWS_DEFAULT_REGION", "eu-west-1".to_owned()),
+        ("FROM_PROVIDER", "provider-value".to_owned()),
+        ("FROM_FUNCTION", "function-value".to_owned()),
+        (
+            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",
+            format!("http://{address}/dev"),
+        ),
+        (
+            "SSL_CERT_FILE",
+            running.emulator.ca_file().display().to_string(),
+        ),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            "/aws/lambda/conformance-dev-onDefault".to_owned(),
+        ),
+    ];
+    for (name, value) in expected {
+        support::send(&mut ws, &format!("env:{name}")).await;
+        assert_eq!(support::next_text(&mut ws).await, value, "{name}");
+    }
+    for name in [
+        "AWS_LAMBDA_RUNTIME_API",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+    ] {
+        support::send(&mut ws, &format!("env:{name}")).await;
+        assert_ne!(support::next_text(&mut ws).await, "<unset>", "{name}");
+    }
+    running.stop().await;
+}
+
+async fn pid(ws: &mut support::Ws) -> u32 {
+    support::send(ws, "pid").await;
+    support::next_text(ws).await.parse().expect("a process id")
+}
+
+fn alive(pid: u32) -> bool {
+    // A killed child that is not reaped yet is a zombie: count it as gone.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| !stat.split(") ").nth(1).unwrap_or_default().starts_with('Z'))
+        .unwrap_or(false)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crashed_process_is_replaced_and_a_warm_one_reused() {
+    let running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let first = pid(&mut ws).await;
+    assert_eq!(
+        pid(&mut ws).await,
+        first,
+        "a warm process serves invocation after invocation"
+    );
+    support::send(&mut ws, "exit").await;
+    let frame = support::next_text(&mut ws).await;
+    assert!(
+        support::error_frame_pattern("Internal server error").is_match(&frame),
+        "{frame}"
+    );
+    let second = pid(&mut ws).await;
+    assert_ne!(second, first, "a new process took over");
+    // A panic is caught by lambda_runtime: the process lives on.
+    support::send(&mut ws, "panic").await;
+    support::next_text(&mut ws).await;
+    assert_eq!(pid(&mut ws).await, second);
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_past_its_deadline_is_killed_and_replaced() {
+    let mut running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let hung = pid(&mut ws).await;
+    let started = Instant::now();
+    support::send(&mut ws, "hang").await;
+    let frame = support::next_text(&mut ws).await;
+    assert!(
+        support::error_frame_pattern("Internal server error").is_match(&frame),
+        "{frame}"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2),
+        "the 2 s timeout was honoured, not cut short: {waited:?}"
+    );
+    let error = running
+        .wait_for(|event| match event {
+            Event::InvocationFinished {
+                outcome: Err(error),
+                ..
+            } => Some(error.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(error, "Task timed out after 2.00 seconds");
+    assert!(!alive(hung), "the hung process {hung} was killed");
+    assert_ne!(pid(&mut ws).await, hung);
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_invocations_run_side_by_side() {
+    let running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    pid(&mut ws).await; // warm
+    let started = Instant::now();
+    support::send(&mut ws, "sleep:1500").await;
+    support::send(&mut ws, "sleep:1500").await;
+    support::next_text(&mut ws).await;
+    support::next_text(&mut ws).await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < Duration::from_millis(2900),
+        "two 1.5 s invocations took {elapsed:?}: they ran one after the other"
+    );
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lambda_output_is_streamed_with_the_function_name() {
+    let mut running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    support::send(&mut ws, "log me").await;
+    let (function, line) = running
+        .wait_for(|event| match event {
+            Event::Log { function, line }
+                if line.contains("log me") && !line.starts_with("event ") =>
+            {
+                Some((function.clone(), line.clone()))
+            }
+            _ => None,
+        })
+        .await;
+    assert_eq!(function, "onDefault");
+    assert_eq!(line, "fixture-lambda $default: log me");
+    support::send(&mut ws, "panic").await;
+    let panic_line = running
+        .wait_for(|event| match event {
+            Event::Log { function, line }
+                if function == "onDefault" && line.contains("panicked") =>
+            {
+                Some(line.clone())
+            }
+            _ => None,
+        })
+        .await;
+    assert!(
+        panic_line.contains("fixture asked to panic") || panic_line.contains("panicked"),
+        "{panic_line}"
+    );
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn aws_style_handlers_echo_through_the_event_endpoint_over_tls() {
+    let running = support::start("endpoints.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    for action in ["fromEvent", "fromEnv"] {
+        let body = format!(r#"{{"action":"{action}","text":"über 🚀"}}"#);
+        support::send(&mut ws, &body).await;
+        assert_eq!(support::next_text(&mut ws).await, body, "{action}");
+    }
+    // Control: without the emulator's CA the https endpoint from the event is
+    // refused, so the passing case above really went through TLS trust.
+    support::send(&mut ws, r#"{"action":"untrusted"}"#).await;
+    let frame = support::next_text(&mut ws).await;
+    assert!(
+        support::error_frame_pattern("Internal server error").is_match(&frame),
+        "{frame}"
+    );
+    running.stop().await;
+}
