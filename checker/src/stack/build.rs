@@ -1,15 +1,15 @@
 //! From the resolved YAML tree to a checked [`Stack`]: the provider, the functions
-//! and their artifacts; routes are in `events`, environments in `environment`.
+//! and their artifacts (`function`), environments (`environment`); routes are in `events`.
 
 mod environment;
+mod function;
 
-use std::collections::BTreeMap;
-use std::path::{Component, Path};
+use std::path::Path;
 use std::time::Duration;
 
 use super::error::{Location, StackError, StackErrorKind};
-use super::yaml::{Key, Kind, Node, Pos};
-use super::{Function, Stack, StackOptions, events};
+use super::yaml::{Kind, Node, Pos};
+use super::{Stack, StackOptions, events};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(6);
 const DEFAULT_MEMORY_MB: u32 = 1024;
@@ -76,15 +76,6 @@ impl Reader<'_> {
             },
         }
     }
-}
-
-/// What functions inherit from `provider` and the service.
-struct Defaults {
-    environment: BTreeMap<String, String>,
-    timeout: Duration,
-    memory_size: u32,
-    /// The service's `package.artifact`, and where it is written.
-    artifact: Option<(String, Pos)>,
 }
 
 pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<Stack, StackError> {
@@ -158,24 +149,18 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         stage: &stage,
         region: &region,
     };
-    let defaults = Defaults {
+    let defaults = function::Defaults {
         environment: context.environment(provider, "provider.environment")?,
-        timeout: timeout(&r, provider, "of the provider")?.unwrap_or(DEFAULT_TIMEOUT),
-        memory_size: memory_size(&r, provider, "of the provider")?.unwrap_or(DEFAULT_MEMORY_MB),
+        timeout: function::timeout(&r, provider, "of the provider")?.unwrap_or(DEFAULT_TIMEOUT),
+        memory_size: function::memory_size(&r, provider, "of the provider")?
+            .unwrap_or(DEFAULT_MEMORY_MB),
         artifact: match r.mapping(
             root,
             "package",
             "package",
             "`package: { individually: true }`",
         )? {
-            Some(package) => r
-                .text(
-                    package,
-                    "artifact",
-                    "package.artifact",
-                    "`artifact: target/lambda/app.zip`",
-                )?
-                .zip(package.get("artifact").map(|node| node.pos)),
+            Some(package) => artifact(&r, package, "package.artifact")?,
             None => None,
         },
     };
@@ -190,9 +175,9 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
     };
     let functions = entries
         .iter()
-        .map(|(key, body)| function(&context, &defaults, key, body))
+        .map(|(key, body)| function::function(&context, &defaults, key, body))
         .collect::<Result<Vec<_>, _>>()?;
-    check_artifact_names(&functions)?;
+    function::check_artifact_names(&functions)?;
     Ok(Stack {
         file: file.to_path_buf(),
         dir: super::folder(file),
@@ -205,93 +190,6 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         routes: events::routes(&r, entries)?,
         functions,
         resources: resources_node.map_or(serde_json::Value::Null, Node::to_json),
-    })
-}
-
-fn function(
-    context: &environment::Context<'_>,
-    defaults: &Defaults,
-    key: &Key,
-    body: &Node,
-) -> Result<Function, StackError> {
-    let r = context.reader;
-    let name = &key.name;
-    let field = |leaf: &str| format!("functions.{name}.{leaf}");
-    let handler_example =
-        "`handler: bootstrap` (provided runtimes ignore it, but Serverless requires it)";
-    let handler = match &body.kind {
-        Kind::Map(_) => r.text(body, "handler", &field("handler"), "`handler: bootstrap`")?,
-        Kind::Null => None,
-        _ => {
-            return Err(r.wrong(
-                body,
-                &format!("functions.{name}"),
-                "a mapping",
-                "`onConnect: { handler: bootstrap }`",
-            ));
-        }
-    };
-    let Some(handler) = handler else {
-        return Err(StackErrorKind::Missing {
-            at: r.at(key.pos),
-            field: field("handler"),
-            example: handler_example.to_owned(),
-        }
-        .into());
-    };
-    let package = r.mapping(
-        body,
-        "package",
-        &field("package"),
-        "`package: { artifact: target/lambda/app.zip }`",
-    )?;
-    let own_artifact = match package {
-        Some(package) => r
-            .text(
-                package,
-                "artifact",
-                &field("package.artifact"),
-                "`artifact: target/lambda/app.zip`",
-            )?
-            .zip(package.get("artifact").map(|node| node.pos)),
-        None => None,
-    };
-    let Some((artifact, artifact_pos)) = own_artifact.or_else(|| defaults.artifact.clone()) else {
-        let at = r.at(package.map_or(key.pos, |package| package.pos));
-        return Err(StackErrorKind::NoArtifact {
-            at,
-            function: name.clone(),
-        }
-        .into());
-    };
-    let artifact_at = r.at(artifact_pos);
-    let binary = Path::new(&artifact)
-        .file_name()
-        .and_then(|file_name| file_name.to_str())
-        .and_then(|file_name| file_name.strip_suffix(".zip"))
-        .filter(|binary| !binary.is_empty())
-        .map(str::to_owned);
-    let Some(binary) = binary else {
-        return Err(StackErrorKind::ArtifactNotZip {
-            at: artifact_at,
-            function: name.clone(),
-            artifact,
-        }
-        .into());
-    };
-    let mut environment = defaults.environment.clone();
-    environment.extend(context.environment(body, &field("environment"))?);
-    let whose = format!("of function \"{name}\"");
-    Ok(Function {
-        name: name.clone(),
-        handler,
-        artifact,
-        binary,
-        environment,
-        timeout: timeout(r, body, &whose)?.unwrap_or(defaults.timeout),
-        memory_size: memory_size(r, body, &whose)?.unwrap_or(defaults.memory_size),
-        at: r.at(key.pos),
-        artifact_at,
     })
 }
 
@@ -312,77 +210,13 @@ fn architecture(r: &Reader<'_>, provider: &Node) -> Result<String, StackError> {
     }
 }
 
-/// `timeout` in seconds, as a number or numeric text (an `${env:...}` gives text).
-fn timeout(r: &Reader<'_>, parent: &Node, whose: &str) -> Result<Option<Duration>, StackError> {
-    let Some(node) = parent.get("timeout").filter(|node| node.kind != Kind::Null) else {
-        return Ok(None);
-    };
-    let seconds = node
-        .as_text()
-        .and_then(|text| text.trim().parse::<f64>().ok());
-    match seconds {
-        Some(seconds) if seconds > 0.0 && seconds <= 900.0 => {
-            Ok(Some(Duration::from_secs_f64(seconds)))
-        }
-        _ => Err(StackErrorKind::Timeout {
-            at: r.at(node.pos),
-            whose: whose.to_owned(),
-            found: node.kind.to_string(),
-        }
-        .into()),
-    }
-}
-
-fn memory_size(r: &Reader<'_>, parent: &Node, whose: &str) -> Result<Option<u32>, StackError> {
-    let Some(node) = parent
-        .get("memorySize")
-        .filter(|node| node.kind != Kind::Null)
-    else {
-        return Ok(None);
-    };
-    let megabytes = node
-        .as_text()
-        .and_then(|text| text.trim().parse::<u32>().ok());
-    match megabytes {
-        Some(megabytes) if (128..=10240).contains(&megabytes) => Ok(Some(megabytes)),
-        _ => Err(StackErrorKind::MemorySize {
-            at: r.at(node.pos),
-            whose: whose.to_owned(),
-            found: node.kind.to_string(),
-        }
-        .into()),
-    }
-}
-
-/// Serverless v3 uploads artifacts by file name only (serverless/serverless#5939):
-/// two different artifacts with one file name would overwrite each other.
-fn check_artifact_names(functions: &[Function]) -> Result<(), StackError> {
-    for (i, function) in functions.iter().enumerate() {
-        let file_name = Path::new(&function.artifact).file_name();
-        let clash = functions[..i].iter().find(|other| {
-            Path::new(&other.artifact).file_name() == file_name
-                && normal(&other.artifact) != normal(&function.artifact)
-        });
-        if let Some(other) = clash {
-            return Err(StackErrorKind::ArtifactNameClash {
-                at: function.artifact_at.clone(),
-                function: function.name.clone(),
-                artifact: function.artifact.clone(),
-                other_at: other.artifact_at.clone(),
-                other_function: other.name.clone(),
-                other_artifact: other.artifact.clone(),
-                file_name: format!("{}.zip", function.binary),
-            }
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// The artifact's path without `./` parts, so `./a.zip` and `a.zip` are one file.
-fn normal(artifact: &str) -> Vec<Component<'_>> {
-    Path::new(artifact)
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect()
+/// `package.artifact` under `package`, and where it is written.
+fn artifact(
+    r: &Reader<'_>,
+    package: &Node,
+    field: &str,
+) -> Result<Option<(String, Pos)>, StackError> {
+    let example = "`artifact: target/lambda/<binary>.zip`";
+    let artifact = r.text(package, "artifact", field, example)?;
+    Ok(artifact.zip(package.get("artifact").map(|node| node.pos)))
 }

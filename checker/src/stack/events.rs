@@ -1,8 +1,6 @@
 //! The websocket routes of the functions' `events`. Other event types (`http`,
 //! `schedule`, ...) belong to other services and are skipped.
 
-use std::collections::HashMap;
-
 use super::Route;
 use super::build::Reader;
 use super::error::{StackError, StackErrorKind};
@@ -16,7 +14,6 @@ const LONG_FORM_KEYS: [&str; 3] = ["route", "routeResponseSelectionExpression", 
 
 pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Route>, StackError> {
     let mut routes: Vec<Route> = Vec::new();
-    let mut bound: HashMap<String, usize> = HashMap::new();
     for (key, body) in functions {
         let function = &key.name;
         let Some(events) = body
@@ -42,8 +39,7 @@ pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Ro
             };
             for (kind, value) in entries.iter().filter(|(kind, _)| kind.name == "websocket") {
                 let route = route(r, function, value, kind)?;
-                if let Some(&first) = bound.get(&route.key) {
-                    let first: &Route = &routes[first];
+                if let Some(first) = routes.iter().find(|first| first.key == route.key) {
                     return Err(StackErrorKind::RouteTwice {
                         at: route.at,
                         route: route.key,
@@ -53,7 +49,6 @@ pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Ro
                     }
                     .into());
                 }
-                bound.insert(route.key.clone(), routes.len());
                 routes.push(route);
             }
         }

@@ -17,7 +17,7 @@ use super::yaml::{Kind, Node, Pos};
 
 /// How deep `self:` and `file()` references may nest: far beyond any real file,
 /// a backstop in case a loop escapes the cycle check.
-const MAX_DEPTH: usize = 64;
+const MAX_DEPTH: usize = 256;
 
 /// Reads an environment variable; tests pass their own.
 pub(crate) type Env<'a> = &'a dyn Fn(&str) -> Option<String>;

@@ -1,0 +1,184 @@
+//! One function of `functions:`: handler, artifact (and the cargo binary it
+//! names), environment, timeout and memory.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path};
+use std::time::Duration;
+
+use super::Reader;
+use super::environment;
+use crate::stack::Function;
+use crate::stack::error::{StackError, StackErrorKind};
+use crate::stack::yaml::{Key, Kind, Node, Pos};
+
+/// What functions inherit from `provider` and the service.
+pub(super) struct Defaults {
+    pub(super) environment: BTreeMap<String, String>,
+    pub(super) timeout: Duration,
+    pub(super) memory_size: u32,
+    /// The service's `package.artifact`, and where it is written.
+    pub(super) artifact: Option<(String, Pos)>,
+}
+
+pub(super) fn function(
+    context: &environment::Context<'_>,
+    defaults: &Defaults,
+    key: &Key,
+    body: &Node,
+) -> Result<Function, StackError> {
+    let r = context.reader;
+    let name = &key.name;
+    let field = |leaf: &str| format!("functions.{name}.{leaf}");
+    let handler_example =
+        "`handler: bootstrap` (provided runtimes ignore it, but Serverless requires it)";
+    let handler = match &body.kind {
+        Kind::Map(_) => r.text(body, "handler", &field("handler"), "`handler: bootstrap`")?,
+        Kind::Null => None,
+        _ => {
+            return Err(r.wrong(
+                body,
+                &format!("functions.{name}"),
+                "a mapping",
+                "`onConnect: { handler: bootstrap }`",
+            ));
+        }
+    };
+    let Some(handler) = handler else {
+        return Err(StackErrorKind::Missing {
+            at: r.at(key.pos),
+            field: field("handler"),
+            example: handler_example.to_owned(),
+        }
+        .into());
+    };
+    let package = r.mapping(
+        body,
+        "package",
+        &field("package"),
+        "`package: { artifact: target/lambda/app.zip }`",
+    )?;
+    let own_artifact = match package {
+        Some(package) => super::artifact(r, package, &field("package.artifact"))?,
+        None => None,
+    };
+    let Some((artifact, artifact_pos)) = own_artifact.or_else(|| defaults.artifact.clone()) else {
+        let at = r.at(package.map_or(key.pos, |package| package.pos));
+        return Err(StackErrorKind::NoArtifact {
+            at,
+            function: name.clone(),
+        }
+        .into());
+    };
+    let artifact_at = r.at(artifact_pos);
+    let binary = Path::new(&artifact)
+        .file_name()
+        .and_then(|file_name| file_name.to_str())
+        .and_then(|file_name| file_name.strip_suffix(".zip"))
+        .filter(|binary| !binary.is_empty())
+        .map(str::to_owned);
+    let Some(binary) = binary else {
+        return Err(StackErrorKind::ArtifactNotZip {
+            at: artifact_at,
+            function: name.clone(),
+            artifact,
+        }
+        .into());
+    };
+    let mut environment = defaults.environment.clone();
+    environment.extend(context.environment(body, &field("environment"))?);
+    let whose = format!("of function \"{name}\"");
+    Ok(Function {
+        name: name.clone(),
+        handler,
+        artifact,
+        binary,
+        environment,
+        timeout: timeout(r, body, &whose)?.unwrap_or(defaults.timeout),
+        memory_size: memory_size(r, body, &whose)?.unwrap_or(defaults.memory_size),
+        at: r.at(key.pos),
+        artifact_at,
+    })
+}
+
+/// `timeout` in seconds, as a number or numeric text (an `${env:...}` gives text).
+pub(super) fn timeout(
+    r: &Reader<'_>,
+    parent: &Node,
+    whose: &str,
+) -> Result<Option<Duration>, StackError> {
+    let Some(node) = parent.get("timeout").filter(|node| node.kind != Kind::Null) else {
+        return Ok(None);
+    };
+    let seconds = node
+        .as_text()
+        .and_then(|text| text.trim().parse::<f64>().ok());
+    match seconds {
+        Some(seconds) if seconds > 0.0 && seconds <= 900.0 => {
+            Ok(Some(Duration::from_secs_f64(seconds)))
+        }
+        _ => Err(StackErrorKind::Timeout {
+            at: r.at(node.pos),
+            whose: whose.to_owned(),
+            found: node.kind.to_string(),
+        }
+        .into()),
+    }
+}
+
+pub(super) fn memory_size(
+    r: &Reader<'_>,
+    parent: &Node,
+    whose: &str,
+) -> Result<Option<u32>, StackError> {
+    let Some(node) = parent
+        .get("memorySize")
+        .filter(|node| node.kind != Kind::Null)
+    else {
+        return Ok(None);
+    };
+    let megabytes = node
+        .as_text()
+        .and_then(|text| text.trim().parse::<u32>().ok());
+    match megabytes {
+        Some(megabytes) if (128..=10240).contains(&megabytes) => Ok(Some(megabytes)),
+        _ => Err(StackErrorKind::MemorySize {
+            at: r.at(node.pos),
+            whose: whose.to_owned(),
+            found: node.kind.to_string(),
+        }
+        .into()),
+    }
+}
+
+/// Serverless v3 uploads artifacts by file name only (serverless/serverless#5939):
+/// two different artifacts with one file name would overwrite each other.
+pub(super) fn check_artifact_names(functions: &[Function]) -> Result<(), StackError> {
+    for (i, function) in functions.iter().enumerate() {
+        let file_name = Path::new(&function.artifact).file_name();
+        let clash = functions[..i].iter().find(|other| {
+            Path::new(&other.artifact).file_name() == file_name
+                && normal(&other.artifact) != normal(&function.artifact)
+        });
+        if let Some(other) = clash {
+            return Err(StackErrorKind::ArtifactNameClash {
+                at: function.artifact_at.clone(),
+                function: function.name.clone(),
+                artifact: function.artifact.clone(),
+                other_at: other.artifact_at.clone(),
+                other_function: other.name.clone(),
+                other_artifact: other.artifact.clone(),
+                file_name: format!("{}.zip", function.binary),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The artifact's path without `./` parts, so `./a.zip` and `a.zip` are one file.
+fn normal(artifact: &str) -> Vec<Component<'_>> {
+    Path::new(artifact)
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect()
+}
