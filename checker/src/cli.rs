@@ -1,17 +1,22 @@
 //! Command-line arguments and the commands they run.
 
+mod check;
+mod files;
 mod serve;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use checker::exercises::Workshop;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "checker",
     version,
-    about = "Runs the workshop's API Gateway WebSocket API and Lambdas on your machine."
+    about = "Checks the workshop's exercises in a local API Gateway WebSocket API and Lambda, and serves them.",
+    after_help = "With no command, checks the exercises in order and stops at the first that fails."
 )]
 pub(crate) struct Args {
     #[command(subcommand)]
@@ -20,23 +25,50 @@ pub(crate) struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check exercises: the ones named, or all in order up to the first that fails.
+    Check(check::CheckArgs),
+    /// Show the hint of an exercise.
+    Hint { exercise: String },
+    /// Restore an exercise's stub files as the workshop ships them.
+    Reset { exercise: String },
+    /// Show an exercise's reference solution, or with --apply copy it over your files.
+    Solution {
+        exercise: String,
+        #[arg(long)]
+        apply: bool,
+    },
+    /// Check the current exercise again each time one of its files changes.
+    Watch,
     /// Build the Lambdas and serve a stack locally: WebSocket API, Lambdas, @connections.
     Serve(serve::ServeArgs),
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
+        None => check::run(check::CheckArgs::default()).await,
+        Some(Command::Check(check)) => check::run(check).await,
+        Some(Command::Hint { exercise }) => files::hint(&exercise),
+        Some(Command::Reset { exercise }) => files::reset(&exercise),
+        Some(Command::Solution { exercise, apply }) => files::solution(&exercise, apply),
+        Some(Command::Watch) => watch::run().await,
         Some(Command::Serve(serve)) => serve::run(serve).await,
-        None => serve::run(serve::ServeArgs::default()).await,
     }
 }
 
 /// The repository the checker was built from: where `serverless.yml`,
-/// `exercises/` and `solutions/` live.
+/// `exercises/` and `solutions/` live. `CHECKER_ROOT` points it at another
+/// copy of the workshop (the tests' scratch clones).
 pub(crate) fn repository_root() -> PathBuf {
+    if let Some(root) = std::env::var_os("CHECKER_ROOT") {
+        return PathBuf::from(root);
+    }
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     manifest_dir
         .parent()
         .map(PathBuf::from)
         .unwrap_or(manifest_dir)
+}
+
+pub(crate) fn workshop() -> anyhow::Result<Workshop> {
+    Ok(Workshop::load(&repository_root())?)
 }

@@ -1,6 +1,11 @@
 //! The workshop's checker: a local API Gateway WebSocket API with Lambdas as
-//! real child processes, and the tools that build and serve a stack.
+//! real child processes, the exercises' scenarios, and the grading around them.
 
 pub mod cargo_build;
 pub mod emulator;
+pub mod exercises;
+pub mod grade;
+pub mod report;
+pub mod scenario;
+pub mod scenarios;
 pub mod stack;

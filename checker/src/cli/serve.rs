@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use checker::cargo_build::{self, Diagnostics};
 use checker::emulator::events::Event;
 use checker::emulator::{Emulator, Settings};
+use checker::exercises::{Variant, Workshop};
 use checker::stack::{Stack, StackOptions};
 
 const DEFAULT_PORT: u16 = 3001;
@@ -46,15 +47,23 @@ impl Default for ServeArgs {
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let root = super::repository_root();
+    let variant = if args.solutions {
+        Variant::Solution
+    } else {
+        Variant::Learner
+    };
     let file = match &args.config {
         Some(file) => file.clone(),
-        None => stack_file(&root, args.exercise.as_deref(), args.solutions)?,
+        None => stack_file(&root, args.exercise.as_deref(), variant)?,
     };
     let options = StackOptions {
         stage: args.stage.clone(),
         region: None,
     };
-    let stack = Stack::load(&file, &options)?;
+    let mut stack = Stack::load(&file, &options)?;
+    for function in &mut stack.functions {
+        function.binary = variant.binary(&function.binary);
+    }
     let binaries: BTreeSet<String> = stack.functions.iter().map(|f| f.binary.clone()).collect();
     eprintln!("Building {} for {}", join(&binaries), file.display());
     let dir = stack.dir.clone();
@@ -94,37 +103,16 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The `serverless.yml` to serve: the root one, or an exercise's or solution's.
-fn stack_file(root: &Path, exercise: Option<&str>, solutions: bool) -> anyhow::Result<PathBuf> {
-    let Some(exercise) = exercise else {
-        if solutions {
+fn stack_file(root: &Path, exercise: Option<&str>, variant: Variant) -> anyhow::Result<PathBuf> {
+    let Some(asked) = exercise else {
+        if variant == Variant::Solution {
             bail!("`--solutions` needs an exercise: `checker serve 02 --solutions`");
         }
         return Ok(root.join("serverless.yml"));
     };
-    let folder = root.join(if solutions { "solutions" } else { "exercises" });
-    let mut names: Vec<String> = std::fs::read_dir(&folder)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter(|entry| entry.path().join("serverless.yml").is_file())
-                .filter_map(|entry| entry.file_name().into_string().ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    let matched: Vec<&String> = names
-        .iter()
-        .filter(|name| *name == exercise || name.starts_with(&format!("{exercise}-")))
-        .collect();
-    match matched.as_slice() {
-        [name] => Ok(folder.join(name).join("serverless.yml")),
-        _ if names.is_empty() => bail!("there are no exercises in {}", folder.display()),
-        _ => bail!(
-            "there is no exercise \"{exercise}\" in {}. Known exercises: {}",
-            folder.display(),
-            names.join(", ")
-        ),
-    }
+    let workshop = Workshop::load(root)?;
+    let exercise = workshop.find(asked)?;
+    Ok(workshop.dir(exercise, variant).join("serverless.yml"))
 }
 
 fn print_event(event: &Event) {

@@ -43,7 +43,7 @@ pub(crate) struct FunctionSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InvokeError {
     /// The handler returned an error (or panicked): the runtime posted `/error`.
-    #[error("{error_type}: {message}")]
+    #[error("{}", describe_function_error(error_type, message))]
     Function { error_type: String, message: String },
     #[error("Runtime.ExitError: Runtime exited with error: {0}")]
     Exited(String),
@@ -53,6 +53,17 @@ pub enum InvokeError {
     StartFailed { binary: String, reason: String },
     #[error("the emulator is shutting down")]
     ShuttingDown,
+}
+
+/// `lambda_runtime` reports a Rust type path as the error type
+/// (`&alloc::boxed::Box<dyn core::error::Error …>`): noise for a reader, so
+/// only meaningful types such as `Runtime.ExitError` are shown.
+fn describe_function_error(error_type: &str, message: &str) -> String {
+    if error_type.contains("::") || error_type.is_empty() {
+        message.to_owned()
+    } else {
+        format!("{error_type}: {message}")
+    }
 }
 
 struct Invocation {

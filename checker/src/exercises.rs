@@ -1,0 +1,122 @@
+//! The workshop's exercises: their order, titles and hints from
+//! `exercises/info.toml`, and where each one's files are.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Exercise {
+    /// The folder name, e.g. `02-there-and-back-again`.
+    pub name: String,
+    pub title: String,
+    pub goal: String,
+    pub hint: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct InfoFile {
+    exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Workshop {
+    pub root: PathBuf,
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkshopError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("there is no exercise \"{asked}\". The exercises are: {known}")]
+    Unknown { asked: String, known: String },
+}
+
+/// Which copy of an exercise to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// `exercises/`: the learner's copy.
+    Learner,
+    /// `solutions/`: the reference solution, whose binaries end in `-solution`.
+    Solution,
+}
+
+impl Variant {
+    pub fn folder(self) -> &'static str {
+        match self {
+            Self::Learner => "exercises",
+            Self::Solution => "solutions",
+        }
+    }
+
+    /// The cargo binary built for the artifact `target/lambda/<stem>.zip`:
+    /// solutions share the workspace with the exercises, so their binaries
+    /// carry a suffix to keep names unique.
+    pub fn binary(self, stem: &str) -> String {
+        match self {
+            Self::Learner => stem.to_owned(),
+            Self::Solution => format!("{stem}-solution"),
+        }
+    }
+}
+
+impl Workshop {
+    pub fn load(root: &Path) -> Result<Self, WorkshopError> {
+        let path = root.join("exercises").join("info.toml");
+        let text = std::fs::read_to_string(&path).map_err(|source| WorkshopError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let info: InfoFile = toml::from_str(&text).map_err(|error| WorkshopError::Invalid {
+            path: path.clone(),
+            message: error.to_string(),
+        })?;
+        Ok(Self {
+            root: root.to_owned(),
+            exercises: info.exercises,
+        })
+    }
+
+    /// Finds an exercise by full name or number: `02`, `2`, `02-there-and-back-again`.
+    pub fn find(&self, asked: &str) -> Result<&Exercise, WorkshopError> {
+        let number = asked.parse::<u32>().ok();
+        self.exercises
+            .iter()
+            .find(|exercise| {
+                exercise.name == asked || number.is_some_and(|n| exercise.number() == Some(n))
+            })
+            .ok_or_else(|| WorkshopError::Unknown {
+                asked: asked.to_owned(),
+                known: self
+                    .exercises
+                    .iter()
+                    .map(|exercise| exercise.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    pub fn dir(&self, exercise: &Exercise, variant: Variant) -> PathBuf {
+        self.root.join(variant.folder()).join(&exercise.name)
+    }
+
+    pub fn position(&self, exercise: &Exercise) -> usize {
+        self.exercises
+            .iter()
+            .position(|known| known.name == exercise.name)
+            .unwrap_or_default()
+    }
+}
+
+impl Exercise {
+    /// The leading number of the name: `2` for `02-there-and-back-again`.
+    pub fn number(&self) -> Option<u32> {
+        self.name.split('-').next()?.parse().ok()
+    }
+}

@@ -1,0 +1,91 @@
+//! What the learner reads: a report per exercise, for a terminal or for a grader.
+
+mod human;
+mod json;
+mod junit;
+
+pub use human::{HumanReport, Next};
+pub use json::exercism_results;
+pub use junit::junit_xml;
+
+use crate::grade::{Failure, Graded, Verdict};
+
+/// A verdict's one-paragraph reason, without colour: for JSON, JUnit and summaries.
+pub fn plain_reason(graded: &Graded) -> Option<String> {
+    match &graded.verdict {
+        Verdict::Passed { .. } => None,
+        Verdict::Failed(failure) => Some(plain_failure(failure)),
+        Verdict::BuildFailed { diagnostics } => Some(format!(
+            "The Lambdas do not compile:\n{}",
+            strip_ansi(diagnostics)
+        )),
+        Verdict::Broken { message } => Some(message.clone()),
+    }
+}
+
+fn plain_failure(failure: &Failure) -> String {
+    let mut text = format!("Step failed: {}\n", failure.step);
+    for line in diff_lines(&failure.expected, &failure.received) {
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    for error in &failure.lambda_errors {
+        text.push_str(&format!("Lambda error: {error}\n"));
+    }
+    text
+}
+
+/// One line of an expected/received comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine {
+    Same(String),
+    Expected(String),
+    Received(String),
+}
+
+impl std::fmt::Display for DiffLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Same(line) => write!(f, "  {line}"),
+            Self::Expected(line) => write!(f, "- {line}"),
+            Self::Received(line) => write!(f, "+ {line}"),
+        }
+    }
+}
+
+/// The lines of a step, expected (`-`) against received (`+`).
+pub fn diff_lines(expected: &[String], received: &[String]) -> Vec<DiffLine> {
+    let expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+    let received: Vec<&str> = received.iter().map(String::as_str).collect();
+    similar::capture_diff_slices(similar::Algorithm::Myers, &expected, &received)
+        .iter()
+        .flat_map(|op| op.iter_changes(&expected, &received))
+        .map(|change| {
+            let line = change.value().to_owned();
+            match change.tag() {
+                similar::ChangeTag::Equal => DiffLine::Same(line),
+                similar::ChangeTag::Delete => DiffLine::Expected(line),
+                similar::ChangeTag::Insert => DiffLine::Received(line),
+            }
+        })
+        .collect()
+}
+
+/// Cargo's rendered messages carry colour codes; graders want plain text.
+pub fn strip_ansi(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Skip `ESC [ ... letter`.
+            for next in chars.by_ref() {
+                if next.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}

@@ -1,0 +1,165 @@
+//! The terminal report: pass or fail per exercise, the failed step as a diff,
+//! the Lambdas' errors and output, the hint, and what to run next.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+
+use super::{DiffLine, diff_lines};
+use crate::grade::{Failure, Graded, Verdict};
+
+const PASS: Style = AnsiColor::Green.on_default().bold();
+const FAIL: Style = AnsiColor::Red.on_default().bold();
+const EXPECTED: Style = AnsiColor::Red.on_default();
+const RECEIVED: Style = AnsiColor::Green.on_default();
+const HEADING: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+/// What to suggest after the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Next {
+    /// Fix this exercise and check it again.
+    Fix { exercise: String, dir: String },
+    /// Everything checked passed; this exercise comes next.
+    Start { exercise: String, dir: String },
+    /// The workshop is done.
+    Done,
+    /// Nothing to suggest (instructors, explicit lists).
+    Nothing,
+}
+
+pub struct HumanReport<'a> {
+    pub results: &'a [Graded],
+    /// How many exercises the workshop has, for `2/5 done`.
+    pub total: usize,
+    /// How many of them pass, as far as this run knows.
+    pub done: usize,
+    pub hint_of: &'a dyn Fn(&str) -> Option<String>,
+    pub next: Next,
+    /// Off in tests, whose snapshots must not depend on timing.
+    pub show_times: bool,
+}
+
+impl HumanReport<'_> {
+    /// Writes the report; `anstream` drops the colours when stdout is not a terminal.
+    pub fn print(&self) -> io::Result<()> {
+        let mut out = anstream::stdout().lock();
+        self.write(&mut out)
+    }
+
+    pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        for graded in self.results {
+            write_one(out, graded, self.hint_of, self.show_times)?;
+        }
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{HEADING}Progress: {}/{} done{HEADING:#}",
+            self.done, self.total
+        )?;
+        match &self.next {
+            Next::Fix { exercise, dir } => {
+                writeln!(out, "Next: fix {dir}, then run")?;
+                writeln!(out, "    cargo run -p checker -- check {exercise}")?;
+                writeln!(
+                    out,
+                    "Stuck? `cargo run -p checker -- hint {exercise}`, or try it by hand: `cargo run -p checker -- serve {exercise}`."
+                )?;
+            }
+            Next::Start { exercise, dir } => {
+                writeln!(
+                    out,
+                    "Next: exercise {exercise}. Read {dir}/README.md, then run"
+                )?;
+                writeln!(out, "    cargo run -p checker")?;
+            }
+            Next::Done => writeln!(
+                out,
+                "Every exercise passes. Well done! Deploy it: see the README's deploy section."
+            )?,
+            Next::Nothing => {}
+        }
+        Ok(())
+    }
+}
+
+fn write_one(
+    out: &mut dyn Write,
+    graded: &Graded,
+    hint_of: &dyn Fn(&str) -> Option<String>,
+    show_times: bool,
+) -> io::Result<()> {
+    let exercise = &graded.exercise;
+    let time = if show_times {
+        format!(" {DIM}{:.1} s{DIM:#}", graded.duration.as_secs_f64())
+    } else {
+        String::new()
+    };
+    if graded.verdict.passed() {
+        writeln!(
+            out,
+            "{PASS}✓ pass{PASS:#}  {} ({}){time}",
+            exercise.name, exercise.title
+        )?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{FAIL}✗ fail{FAIL:#}  {} ({}){time}",
+        exercise.name, exercise.title
+    )?;
+    match &graded.verdict {
+        Verdict::Passed { .. } => {}
+        Verdict::Failed(failure) => write_failure(out, failure)?,
+        Verdict::BuildFailed { diagnostics } => {
+            writeln!(
+                out,
+                "\n  {HEADING}The Lambdas do not compile.{HEADING:#} cargo says:\n"
+            )?;
+            writeln!(out, "{}", diagnostics.trim_end())?;
+        }
+        Verdict::Broken { message } => {
+            writeln!(out, "\n  {HEADING}The exercise cannot run:{HEADING:#}")?;
+            writeln!(out, "  {message}")?;
+        }
+    }
+    if let Some(hint) = hint_of(&exercise.name) {
+        writeln!(out, "\n  {HEADING}Hint{HEADING:#}")?;
+        for line in hint.trim_end().lines() {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_failure(out: &mut dyn Write, failure: &Failure) -> io::Result<()> {
+    writeln!(out)?;
+    for step in &failure.passed {
+        writeln!(out, "  {PASS}✓{PASS:#} {step}")?;
+    }
+    writeln!(out, "  {FAIL}✗ {}{FAIL:#}", failure.step)?;
+    writeln!(out, "\n  {HEADING}Expected (-) and received (+){HEADING:#}")?;
+    for line in diff_lines(&failure.expected, &failure.received) {
+        match &line {
+            DiffLine::Same(_) => writeln!(out, "    {line}")?,
+            DiffLine::Expected(_) => writeln!(out, "    {EXPECTED}{line}{EXPECTED:#}")?,
+            DiffLine::Received(_) => writeln!(out, "    {RECEIVED}{line}{RECEIVED:#}")?,
+        }
+    }
+    if !failure.lambda_errors.is_empty() {
+        writeln!(out, "\n  {HEADING}Lambda errors{HEADING:#}")?;
+        for error in &failure.lambda_errors {
+            writeln!(out, "    {error}")?;
+        }
+    }
+    if !failure.logs.is_empty() {
+        writeln!(
+            out,
+            "\n  {HEADING}Lambda output{HEADING:#} {DIM}(last lines){DIM:#}"
+        )?;
+        for line in &failure.logs {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    Ok(())
+}

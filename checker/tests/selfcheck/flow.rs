@@ -1,0 +1,88 @@
+//! The learner's path, on a scratch copy of the repository: the first run
+//! fails 01 with its hint; applying solutions moves on; `reset` brings the
+//! stubs back byte for byte.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::support;
+
+/// What a scratch copy needs: the workspace without `target/` or `.git`.
+const SKIP: &[&str] = &["target", ".git"];
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if SKIP.iter().any(|skip| name == *skip) {
+            continue;
+        }
+        let (source, target) = (entry.path(), to.join(&name));
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&source, &target);
+        } else {
+            std::fs::copy(&source, &target).unwrap();
+        }
+    }
+}
+
+/// Runs the checker against the scratch copy; its own target folder keeps
+/// the real repository's binaries out of reach.
+fn checker(root: &Path, target_dir: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(args)
+        .env("CHECKER_ROOT", root)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .output()
+        .expect("checker runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
+    // Fixed places under the target folder, so later runs build incrementally.
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learner-flow");
+    let root = scratch.join("repo");
+    let target_dir = scratch.join("target");
+    let _ = std::fs::remove_dir_all(&root);
+    copy_tree(&support::root(), &root);
+    let shipped: Vec<_> = ["01-connect", "02-there-and-back-again"]
+        .iter()
+        .map(|name| support::files(&root.join("exercises").join(name)))
+        .collect();
+
+    let (ok, text) = checker(&root, &target_dir, &[]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("✗ fail  01-connect"), "{text}");
+    assert!(text.contains("Hint"), "{text}");
+    assert!(text.contains("Progress: 0/"), "{text}");
+
+    assert!(checker(&root, &target_dir, &["solution", "01", "--apply"]).0);
+    let (ok, text) = checker(&root, &target_dir, &[]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("✓ pass  01-connect"), "{text}");
+    assert!(text.contains("✗ fail  02-there-and-back-again"), "{text}");
+
+    assert!(checker(&root, &target_dir, &["solution", "02", "--apply"]).0);
+    let (ok, text) = checker(&root, &target_dir, &["check", "01", "02"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("✓ pass  02-there-and-back-again"), "{text}");
+
+    for (name, files) in ["01-connect", "02-there-and-back-again"]
+        .iter()
+        .zip(&shipped)
+    {
+        assert!(checker(&root, &target_dir, &["reset", name]).0);
+        assert_eq!(
+            &support::files(&root.join("exercises").join(name)),
+            files,
+            "{name} is back as shipped"
+        );
+    }
+}

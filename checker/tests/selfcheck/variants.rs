@@ -1,0 +1,193 @@
+//! Correct solutions written differently pass; each kind of broken solution
+//! gets its own, specific report.
+
+use checker::grade::Verdict;
+
+use crate::support;
+
+const ECHO: &str = "02-there-and-back-again";
+
+async fn assert_passes(exercise: &str, file: &str) {
+    let graded = support::check_variant(exercise, file).await;
+    assert!(
+        graded.verdict.passed(),
+        "{file}:\n{}",
+        support::report(&graded)
+    );
+}
+
+fn snapshot(name: &str, report: &str) {
+    support::snapshot_settings().bind(|| insta::assert_snapshot!(name.to_owned(), report));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alternative_solutions_pass() {
+    assert_passes("01-connect", "01-alternative.yml").await;
+    assert_passes(ECHO, "02-alternative-two-way.yml").await;
+    assert_passes(ECHO, "02-alternative-env-client.yml").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_panicking_handler_shows_its_panic() {
+    let graded = support::check_variant(ECHO, "02-panic.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message comes back to alice only");
+    assert!(
+        failure
+            .received
+            .iter()
+            .any(|line| line.contains("Internal server error"))
+    );
+    assert!(!failure.lambda_errors.is_empty());
+    let report = support::report(&graded);
+    assert!(report.contains("panicked"), "{report}");
+    snapshot("report-02-panic", &report);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_handler_times_out() {
+    let graded = support::check_variant(ECHO, "02-hang.yml").await;
+    let failure = support::failure(&graded);
+    assert!(
+        failure
+            .received
+            .iter()
+            .any(|line| line.contains("Internal server error"))
+    );
+    assert_eq!(
+        failure.lambda_errors.len(),
+        1,
+        "{:?}",
+        failure.lambda_errors
+    );
+    assert!(failure.lambda_errors[0].ends_with("Task timed out after 2.00 seconds"));
+    snapshot("report-02-hang", &support::report(&graded));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handler_returning_an_error_shows_it() {
+    let graded = support::check_variant(ECHO, "02-error.yml").await;
+    let failure = support::failure(&graded);
+    assert!(
+        failure
+            .received
+            .iter()
+            .any(|line| line.contains("Internal server error"))
+    );
+    assert!(
+        failure.lambda_errors[0].starts_with("onMessage ($default): "),
+        "{:?}",
+        failure.lambda_errors
+    );
+    snapshot("report-02-error", &support::report(&graded));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn echoing_to_the_wrong_connection_is_caught() {
+    let graded = support::check_variant(ECHO, "02-wrong-connection.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "bob's message comes back to bob only");
+    assert!(
+        failure
+            .received
+            .contains(&"alice receives: hello from bob".to_owned()),
+        "{:?}",
+        failure.received
+    );
+    snapshot("report-02-wrong-connection", &support::report(&graded));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn echoing_twice_is_caught() {
+    let graded = support::check_variant(ECHO, "02-double-echo.yml").await;
+    let failure = support::failure(&graded);
+    assert!(
+        failure
+            .received
+            .iter()
+            .any(|line| line == "alice receives: hello from alice"
+                || line == "bob receives: hello from bob"),
+        "{:?}",
+        failure
+    );
+    snapshot("report-02-double-echo", &support::report(&graded));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_route_missing_from_the_yaml_gets_forbidden() {
+    for file in ["02-missing-route.yml", "02-route-typo.yml"] {
+        let graded = support::check_variant(ECHO, file).await;
+        let failure = support::failure(&graded);
+        assert_eq!(
+            failure.step, "alice's message comes back to alice only",
+            "{file}"
+        );
+        assert!(
+            failure
+                .received
+                .iter()
+                .any(|line| line.contains(r#""message": "Forbidden""#)),
+            "{file}"
+        );
+    }
+    let graded = support::check_variant(ECHO, "02-missing-route.yml").await;
+    snapshot("report-02-missing-route", &support::report(&graded));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_compile_error_is_reported_as_cargo_prints_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
+    write(
+        "Cargo.toml",
+        "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"broken-on-message\"\npath = \"main.rs\"\n\n[workspace]\n",
+    );
+    write("main.rs", "fn main() {\n    let echo: String = 42;\n}\n");
+    write(
+        "serverless.yml",
+        "service: broken\nprovider:\n  name: aws\n  runtime: provided.al2023\nfunctions:\n  onMessage:\n    handler: bootstrap\n    package:\n      artifact: target/lambda/broken-on-message.zip\n    events:\n      - websocket: $default\n",
+    );
+    let graded = support::check_file(ECHO, &dir.path().join("serverless.yml")).await;
+    let Verdict::BuildFailed { diagnostics } = &graded.verdict else {
+        panic!("expected a build failure, got {:?}", graded.verdict);
+    };
+    let plain = anstream::adapter::strip_str(diagnostics).to_string();
+    assert!(plain.contains("error[E0308]: mismatched types"), "{plain}");
+    assert!(plain.contains("main.rs:2:24"), "{plain}");
+    let report = support::report(&graded);
+    assert!(report.contains("The Lambdas do not compile"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typos_in_serverless_yml_are_named_with_their_place() {
+    // Inside the workspace (its target folder), so cargo finds the binaries.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let solution = std::fs::read_to_string(
+        support::root()
+            .join("solutions")
+            .join(ECHO)
+            .join("serverless.yml"),
+    )
+    .unwrap();
+
+    let route_typo = solution.replacen("websocket: $default", "websocket: $defualt", 1);
+    assert_ne!(
+        route_typo, solution,
+        "the solution binds $default in short form"
+    );
+    std::fs::write(dir.path().join("serverless.yml"), route_typo).unwrap();
+    let graded = support::check_file(ECHO, &dir.path().join("serverless.yml")).await;
+    let Verdict::Broken { message } = &graded.verdict else {
+        panic!("expected a configuration error, got {:?}", graded.verdict);
+    };
+    assert!(message.contains("serverless.yml:"), "{message}");
+    assert!(message.contains("$defualt"), "{message}");
+
+    let artifact_typo = solution.replacen("ex02-on-message.zip", "ex02-on-mesage.zip", 1);
+    assert_ne!(artifact_typo, solution);
+    std::fs::write(dir.path().join("serverless.yml"), artifact_typo).unwrap();
+    let graded = support::check_file(ECHO, &dir.path().join("serverless.yml")).await;
+    let report = support::report(&graded);
+    assert!(report.contains("ex02-on-mesage"), "{report}");
+    assert!(!graded.verdict.passed());
+}
