@@ -1,8 +1,9 @@
 //! `checker watch`: checks the learner's current exercise whenever one of its
 //! files changes, until it passes, then moves on to the next.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use checker::exercises::Variant;
 use notify_debouncer_mini::notify::RecursiveMode;
@@ -15,14 +16,17 @@ const SETTLE: Duration = Duration::from_millis(300);
 
 pub(crate) async fn run() -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
+    let exercises_dir = workshop.root.join(Variant::Learner.folder());
     let (changes, mut changed) = tokio::sync::mpsc::unbounded_channel();
     let mut debouncer = new_debouncer(SETTLE, move |result: DebounceEventResult| {
         if let Ok(events) = result {
+            // Build output under an exercise's own `target/` is not an edit.
             let relevant = events.iter().any(|event| {
-                !event
+                let inside = event
                     .path
-                    .components()
-                    .any(|part| part.as_os_str() == "target")
+                    .strip_prefix(&exercises_dir)
+                    .unwrap_or(&event.path);
+                !inside.components().any(|part| part.as_os_str() == "target")
             });
             if relevant {
                 let _ = changes.send(());
@@ -55,11 +59,44 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
             "\nWatching {} for changes (Ctrl-C to stop) ...",
             dir.display()
         );
-        tokio::select! {
-            _ = changed.recv() => {}
-            _ = tokio::signal::ctrl_c() => return Ok(ExitCode::FAILURE),
+        // Reading a file (cargo does) also wakes the watcher: only a real
+        // change of a file's size or time starts a new check.
+        let before = fingerprint(&dir);
+        loop {
+            tokio::select! {
+                _ = changed.recv() => {}
+                _ = tokio::signal::ctrl_c() => return Ok(ExitCode::FAILURE),
+            }
+            while changed.try_recv().is_ok() {}
+            if fingerprint(&dir) != before {
+                break;
+            }
         }
-        while changed.try_recv().is_ok() {}
         println!("\n{}\n", "-".repeat(60));
     }
+}
+
+/// Each file's path, size and modification time, `target/` left out.
+fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(next) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&next) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let Ok(metadata) = entry.metadata() else {
+                continue;
+            };
+            if metadata.is_dir() {
+                if entry.file_name() != "target" {
+                    pending.push(entry.path());
+                }
+            } else {
+                files.push((entry.path(), metadata.len(), metadata.modified().ok()));
+            }
+        }
+    }
+    files.sort();
+    files
 }

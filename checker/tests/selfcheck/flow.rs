@@ -85,4 +85,51 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
             "{name} is back as shipped"
         );
     }
+
+    watch_checks_again_after_an_edit(&root, &target_dir);
+}
+
+/// `watch` reports 01 failing, then passing once the solution's files land.
+fn watch_checks_again_after_an_edit(root: &Path, target_dir: &Path) {
+    use std::io::{BufRead, BufReader};
+    let mut watch = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .arg("watch")
+        .env("CHECKER_ROOT", root)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("checker watch starts");
+    // A watchdog: if the expected lines never come, end `watch` so the test fails instead of hanging.
+    let pid = watch.id().to_string();
+    let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog_finished = finished.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(180));
+        if !watchdog_finished.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = Command::new("kill").arg(&pid).status();
+        }
+    });
+    let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
+    let mut next_line_containing = |text: &str| {
+        lines
+            .by_ref()
+            .map(Result::unwrap)
+            .find(|line| line.contains(text))
+            .unwrap_or_else(|| panic!("watch ended before printing {text:?}"))
+    };
+    assert!(next_line_containing("01-connect (Connect)").contains("✗ fail"));
+    next_line_containing("Watching");
+    let solution = support::root().join("solutions/01-connect");
+    for file in ["serverless.yml", "src/bin/on-connect.rs"] {
+        std::fs::copy(
+            solution.join(file),
+            root.join("exercises/01-connect").join(file),
+        )
+        .unwrap();
+    }
+    assert!(next_line_containing("01-connect (Connect)").contains("✓ pass"));
+    watch.kill().unwrap();
+    watch.wait().unwrap();
+    finished.store(true, std::sync::atomic::Ordering::SeqCst);
 }
