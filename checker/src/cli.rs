@@ -3,6 +3,7 @@
 mod check;
 mod files;
 mod serve;
+mod stack;
 mod watch;
 
 use std::path::PathBuf;
@@ -39,8 +40,12 @@ enum Command {
     },
     /// Check the current exercise again each time one of its files changes.
     Watch,
+    /// Run an exercise's scenario locally and against a deployed stack, and show where they differ.
+    Compare(check::CompareArgs),
     /// Build the Lambdas and serve a stack locally: WebSocket API, Lambdas, @connections.
     Serve(serve::ServeArgs),
+    /// Show how the checker reads a serverless.yml: routes, functions, DynamoDB tables.
+    Stack(stack::StackArgs),
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -51,7 +56,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Command::Reset { exercise }) => files::reset(&exercise),
         Some(Command::Solution { exercise, apply }) => files::solution(&exercise, apply),
         Some(Command::Watch) => watch::run().await,
+        Some(Command::Compare(compare)) => check::compare(compare).await,
         Some(Command::Serve(serve)) => serve::run(serve).await,
+        Some(Command::Stack(stack)) => stack::run(&stack),
     }
 }
 

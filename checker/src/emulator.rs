@@ -1,10 +1,13 @@
 //! The local copy of an API Gateway WebSocket API and its Lambdas: one port
 //! that serves WebSocket clients, the `@connections` management API (plain
-//! and TLS) and, per function, child processes behind the Lambda Runtime API.
+//! and TLS) and the stack's DynamoDB tables and, per function, child
+//! processes behind the Lambda Runtime API.
 
 mod connections;
+mod dynamodb;
 pub mod events;
 mod gateway;
+mod hooks;
 mod ids;
 pub mod lambda;
 mod management;
@@ -27,6 +30,9 @@ use events::EventBus;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
 
+pub use dynamodb::{LocalTables, TableDump};
+pub use hooks::LocalHooks;
+
 /// API Gateway's quotas for WebSocket APIs.
 pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 pub const MAX_FRAME_BYTES: usize = 32 * 1024;
@@ -40,6 +46,9 @@ pub struct Settings {
     pub max_lifetime: Duration,
     /// Processes one function may run at once.
     pub max_concurrency: usize,
+    /// An external DynamoDB-compatible endpoint for the Lambdas (DynamoDB
+    /// Local, LocalStack…); then the emulator creates no tables of its own.
+    pub dynamodb_endpoint: Option<String>,
 }
 
 impl Default for Settings {
@@ -49,6 +58,7 @@ impl Default for Settings {
             idle_timeout: Duration::from_secs(10 * 60),
             max_lifetime: Duration::from_secs(2 * 60 * 60),
             max_concurrency: lambda::DEFAULT_MAX_CONCURRENCY,
+            dynamodb_endpoint: None,
         }
     }
 }
@@ -67,6 +77,12 @@ pub enum EmulatorError {
         "function \"{function}\" has no built binary \"{binary}\". Check that a cargo binary target with that name exists (its artifact path names it)."
     )]
     MissingBinary { function: String, binary: String },
+    #[error("{}: the DynamoDB table `{resource}` in `resources.Resources` {problem}", file.display())]
+    Table {
+        file: PathBuf,
+        resource: String,
+        problem: String,
+    },
 }
 
 pub(crate) struct Route {
@@ -83,6 +99,7 @@ pub(crate) struct Shared {
     pub(crate) route_selection: RouteSelection,
     pub(crate) routes: HashMap<String, Route>,
     pub(crate) connections: Connections,
+    pub(crate) dynamodb: dynamodb::Tables,
     pub(crate) events: Arc<EventBus>,
     pub(crate) settings: Settings,
     pub(crate) tls: tls::LocalTls,
@@ -103,6 +120,19 @@ impl Emulator {
         binaries: &BTreeMap<String, PathBuf>,
         settings: Settings,
     ) -> Result<Self, EmulatorError> {
+        let tables = match settings.dynamodb_endpoint {
+            Some(_) => dynamodb::Tables::default(),
+            None => {
+                let schemas = dynamodb::table_schemas(&stack.resources).map_err(
+                    |dynamodb::TableProblem { resource, problem }| EmulatorError::Table {
+                        file: stack.file.clone(),
+                        resource,
+                        problem,
+                    },
+                )?;
+                dynamodb::Tables::new(schemas, &stack.region)
+            }
+        };
         let listener = bind(settings.port).await?;
         let address = listener
             .local_addr()
@@ -112,6 +142,10 @@ impl Emulator {
             })?;
         let tls = tls::LocalTls::generate()?;
         let domain_name = address.to_string();
+        let dynamodb_endpoint = settings
+            .dynamodb_endpoint
+            .clone()
+            .unwrap_or_else(|| format!("http://{domain_name}"));
         let events = Arc::new(EventBus::default());
 
         let mut pools = HashMap::new();
@@ -123,11 +157,12 @@ impl Emulator {
                         function: function.name.clone(),
                         binary: function.binary.clone(),
                     })?;
-            let mut environment = emulator_environment(&domain_name, &stack.stage, &tls.ca_file);
+            let mut environment =
+                emulator_environment(&domain_name, &stack.stage, &tls.ca_file, &dynamodb_endpoint);
             environment.extend(function.environment.clone());
             let spec = FunctionSpec {
                 name: function.name.clone(),
-                deployed_name: format!("{}-{}-{}", stack.service, stack.stage, function.name),
+                deployed_name: function.deployed_name.clone(),
                 binary: binary.clone(),
                 timeout: function.timeout,
                 memory_size: function.memory_size,
@@ -157,6 +192,7 @@ impl Emulator {
             route_selection: RouteSelection::parse(&stack.route_selection_expression),
             routes,
             connections: Connections::default(),
+            dynamodb: tables,
             events,
             settings,
             tls,
@@ -188,6 +224,22 @@ impl Emulator {
         &self.shared.events
     }
 
+    /// Every local table and its items, sorted by name and key; empty with
+    /// an external `dynamodb_endpoint`.
+    pub fn tables(&self) -> Vec<TableDump> {
+        self.shared.dynamodb.dump()
+    }
+
+    /// What a local scenario may read and arrange: tables, a throttled management API.
+    pub fn local_hooks(&self) -> LocalHooks {
+        LocalHooks::new(self.shared.clone())
+    }
+
+    /// A handle on the local tables that can be kept (e.g. by a scenario).
+    pub fn local_tables(&self) -> LocalTables {
+        LocalTables::new(self.shared.clone())
+    }
+
     /// The PEM bundle that makes the emulator's TLS certificate trusted.
     pub fn ca_file(&self) -> &Path {
         &self.shared.tls.ca_file
@@ -201,6 +253,12 @@ impl Emulator {
             pool.shutdown().await;
         }
     }
+}
+
+/// A fresh connection id in API Gateway's style (`R1kmxc2VNjMCFIA=`), for
+/// ids of connections that never existed, such as a stale one in a table.
+pub fn new_connection_id() -> String {
+    ids::connection_id()
 }
 
 async fn bind(port: u16) -> Result<TcpListener, EmulatorError> {
@@ -218,11 +276,16 @@ fn emulator_environment(
     domain_name: &str,
     stage: &str,
     ca_file: &Path,
+    dynamodb_endpoint: &str,
 ) -> BTreeMap<String, String> {
     BTreeMap::from([
         (
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI".to_owned(),
             format!("http://{domain_name}/{stage}"),
+        ),
+        (
+            "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),
+            dynamodb_endpoint.to_owned(),
         ),
         ("SSL_CERT_FILE".to_owned(), ca_file.display().to_string()),
     ])

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cargo_build::{self, BuildError, Diagnostics};
 use crate::emulator::events::Event;
-use crate::emulator::{Emulator, Settings};
+use crate::emulator::{Emulator, LocalHooks, Settings};
 use crate::exercises::{Exercise, Variant, Workshop};
 use crate::scenario::{self, Session, Step};
 use crate::scenarios;
@@ -52,6 +52,8 @@ pub struct Failure {
     pub lambda_errors: Vec<String>,
     /// The Lambdas' last output lines, prefixed with their function name.
     pub logs: Vec<String>,
+    /// The local tables' items at the end, one line per item (connection ids named).
+    pub tables: Vec<String>,
 }
 
 impl Verdict {
@@ -67,6 +69,8 @@ pub struct Target {
     pub exercise: Exercise,
     pub variant: Variant,
     pub stack_file: PathBuf,
+    /// An external DynamoDB-compatible service instead of the emulator's own tables.
+    pub dynamodb_endpoint: Option<String>,
 }
 
 impl Target {
@@ -75,6 +79,7 @@ impl Target {
             exercise: exercise.clone(),
             variant,
             stack_file: workshop.dir(exercise, variant).join("serverless.yml"),
+            dynamodb_endpoint: None,
         }
     }
 }
@@ -98,18 +103,7 @@ async fn run_local(target: &Target) -> Verdict {
     };
     let expected = scenario::parse(scenario.snapshot, true);
     match transcript_local(target, Some(expected.clone())).await {
-        Ok(run) => {
-            let mut verdict = judge(&expected, &run);
-            if run.stopped
-                && let Verdict::Failed(failure) = &mut verdict
-            {
-                failure.received.push(format!(
-                    "(the scenario was stopped after {} s)",
-                    SCENARIO_LIMIT.as_secs()
-                ));
-            }
-            verdict
-        }
+        Ok(run) => judge(&expected, &run),
         Err(verdict) => verdict,
     }
 }
@@ -121,6 +115,8 @@ pub struct Run {
     pub events: Vec<Event>,
     /// Connection id -> client name, to name connections in logs.
     pub names: BTreeMap<String, String>,
+    /// Each local table's name and items (DynamoDB JSON) when the scenario ended.
+    pub tables: Vec<(String, Vec<serde_json::Value>)>,
     /// The scenario hit `SCENARIO_LIMIT`.
     pub stopped: bool,
 }
@@ -157,23 +153,88 @@ pub async fn transcript_local(
     })?;
     let settings = Settings {
         port: 0,
+        dynamodb_endpoint: target.dynamodb_endpoint.clone(),
         ..Settings::default()
     };
     let emulator = Emulator::start(&stack, &built, settings)
         .await
         .map_err(|error| broken(error.to_string()))?;
     let events = emulator.events().subscribe();
-    let mut session = Session::new(emulator.websocket_url(), Some(events), expected);
+    let session = Session::new(emulator.websocket_url(), Some(events), expected)
+        .with_local(std::sync::Arc::new(emulator.local_hooks()));
+    let mut run = run_session(scenario, session).await;
+    run.tables = emulator
+        .tables()
+        .into_iter()
+        .map(|table| (table.name, table.items))
+        .collect();
+    emulator.shutdown().await;
+    Ok(run)
+}
+
+/// Checks a stack that is already running at `url` (a deployed `wss://…/dev`,
+/// or any emulator): the same scenario, without what only a local run can see.
+pub async fn check_remote(exercise: &Exercise, url: &str) -> Graded {
+    let started = Instant::now();
+    let verdict = match scenarios::for_exercise(&exercise.name) {
+        None => Verdict::Broken {
+            message: format!("the checker has no scenario for {}", exercise.name),
+        },
+        Some(scenario) => {
+            let expected = scenario::parse(scenario.snapshot, false);
+            let run = run_scenario(scenario, url.to_owned(), None, Some(expected.clone())).await;
+            judge(&expected, &run)
+        }
+    };
+    Graded {
+        exercise: exercise.clone(),
+        verdict,
+        duration: started.elapsed(),
+    }
+}
+
+/// The full transcript of `exercise`'s scenario against the stack at `url`.
+pub async fn transcript_remote(exercise: &Exercise, url: &str) -> Result<Run, Verdict> {
+    let scenario = scenarios::for_exercise(&exercise.name).ok_or_else(|| Verdict::Broken {
+        message: format!("the checker has no scenario for {}", exercise.name),
+    })?;
+    Ok(run_scenario(scenario, url.to_owned(), None, None).await)
+}
+
+async fn run_scenario(
+    scenario: &scenarios::Scenario,
+    url: String,
+    events: Option<tokio::sync::mpsc::UnboundedReceiver<Event>>,
+    expected: Option<Vec<Step>>,
+) -> Run {
+    run_session(scenario, Session::new(url, events, expected)).await
+}
+
+async fn run_session(scenario: &scenarios::Scenario, mut session: Session) -> Run {
     let finished = tokio::time::timeout(SCENARIO_LIMIT, (scenario.run)(&mut session)).await;
     session.collect_events();
-    emulator.shutdown().await;
     let (steps, events, names) = session.into_parts();
-    Ok(Run {
+    Run {
         steps,
         events,
         names,
+        tables: Vec::new(),
         stopped: finished.is_err(),
-    })
+    }
+}
+
+impl scenario::Local for LocalHooks {
+    fn dump(&self) -> Vec<(String, Vec<serde_json::Value>)> {
+        LocalHooks::dump(self)
+    }
+
+    fn put(&self, table: &str, item: serde_json::Value) -> Result<(), String> {
+        self.tables().put(table, item)
+    }
+
+    fn throttle_posts(&self, on: bool) {
+        LocalHooks::throttle_posts(self, on);
+    }
 }
 
 /// Compares the transcript with the snapshot, step by step.
@@ -193,7 +254,7 @@ pub fn judge(expected: &[Step], run: &Run) -> Verdict {
             .map(|step| step.lines.clone())
             .unwrap_or_default()
     };
-    Verdict::Failed(Box::new(Failure {
+    let mut failure = Box::new(Failure {
         passed: expected[..index]
             .iter()
             .map(|step| step.title.clone())
@@ -205,7 +266,15 @@ pub fn judge(expected: &[Step], run: &Run) -> Verdict {
         received: lines_of(received),
         lambda_errors: lambda_errors(&run.events),
         logs: logs(&run.events, &run.names),
-    }))
+        tables: table_lines(&run.tables, &run.names),
+    });
+    if run.stopped {
+        failure.received.push(format!(
+            "(the scenario was stopped after {} s)",
+            SCENARIO_LIMIT.as_secs()
+        ));
+    }
+    Verdict::Failed(failure)
 }
 
 fn lambda_errors(events: &[Event]) -> Vec<String> {
@@ -232,6 +301,25 @@ fn lambda_errors(events: &[Event]) -> Vec<String> {
         }
     }
     errors
+}
+
+fn table_lines(
+    tables: &[(String, Vec<serde_json::Value>)],
+    names: &BTreeMap<String, String>,
+) -> Vec<String> {
+    tables
+        .iter()
+        .flat_map(|(table, items)| {
+            let header = format!("{table}: {} item(s)", items.len());
+            // Keys are random ids: sorted once named, the lines read the same every run.
+            let mut rows: Vec<String> = items
+                .iter()
+                .map(|item| format!("  {}", scenario::redact_log(&item.to_string(), names)))
+                .collect();
+            rows.sort();
+            std::iter::once(header).chain(rows)
+        })
+        .collect()
 }
 
 fn logs(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {

@@ -2,6 +2,7 @@
 //! real child processes, the exercises' scenarios, and the grading around them.
 
 pub mod cargo_build;
+pub mod compare;
 pub mod emulator;
 pub mod exercises;
 pub mod grade;

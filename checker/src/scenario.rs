@@ -20,10 +20,37 @@ pub use client::Client;
 /// How long a client waits for a frame it expects: longer than the
 /// exercises' 6 s Lambda timeout, so a hanging Lambda shows as its error frame.
 pub const FRAME_WAIT: Duration = Duration::from_secs(10);
+/// How often a local wait looks at the emulator's events.
+const POLL: Duration = Duration::from_millis(50);
+/// Locally, how long with no invocation running proves no frame is coming.
+const IDLE_PROOF: Duration = Duration::from_millis(300);
 /// How long a client listens to be sure nothing (more) arrives.
 pub const QUIET_WAIT: Duration = Duration::from_millis(400);
-/// Transcript lines only a local run can observe start with this.
-pub const LOCAL_ONLY: &str = "lambda: ";
+/// Transcript lines only a local run can observe: invocations and table contents.
+const INVOCATION: &str = "lambda: ";
+const TABLE: &str = "table: ";
+const FAULT: &str = "fault: ";
+
+/// Whether only a local run can observe this transcript line.
+pub fn is_local_only(line: &str) -> bool {
+    [INVOCATION, TABLE, FAULT]
+        .iter()
+        .any(|prefix| line.starts_with(prefix))
+}
+
+/// Steps whose title starts with this run only locally: they arrange faults
+/// a deployed stack cannot be asked for.
+pub const LOCAL_STEP: &str = "(local) ";
+
+/// What a local run can see and arrange in the emulator.
+pub trait Local: Send + Sync {
+    /// Each table's name and items (DynamoDB JSON).
+    fn dump(&self) -> Vec<(String, Vec<serde_json::Value>)>;
+    /// Stores `item` in `table`, as a Lambda's PutItem would.
+    fn put(&self, table: &str, item: serde_json::Value) -> Result<(), String>;
+    /// While on, PostToConnection answers 429 LimitExceededException.
+    fn throttle_posts(&self, on: bool);
+}
 
 /// One step of a transcript: a title and what was observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +74,7 @@ pub struct Session {
     seen: Vec<Event>,
     /// How much of `seen` `record_invocations` has already written down.
     invocations_recorded: usize,
+    local: Option<std::sync::Arc<dyn Local>>,
 }
 
 impl Session {
@@ -65,6 +93,31 @@ impl Session {
             names: BTreeMap::new(),
             seen: Vec::new(),
             invocations_recorded: 0,
+            local: None,
+        }
+    }
+
+    /// Gives a local run access to the emulator's insides.
+    pub fn with_local(mut self, local: std::sync::Arc<dyn Local>) -> Self {
+        self.local = Some(local);
+        self
+    }
+
+    /// Whether this run can arrange faults (`(local)` steps run only then).
+    pub fn is_local(&self) -> bool {
+        self.local.is_some()
+    }
+
+    /// Turns the throttled management API on or off (local runs only).
+    pub fn throttle_posts(&mut self, on: bool) {
+        if let Some(local) = &self.local {
+            local.throttle_posts(on);
+            let state = if on {
+                "answers 429 LimitExceededException"
+            } else {
+                "answers normally again"
+            };
+            self.record(format!("{FAULT}@connections {state}"));
         }
     }
 
@@ -127,6 +180,15 @@ impl Session {
         }
     }
 
+    /// Connects each of `names` in turn; None as soon as one is refused.
+    pub async fn connect_all(&mut self, names: &[&str]) -> Option<Vec<Client>> {
+        let mut clients = Vec::with_capacity(names.len());
+        for name in names {
+            clients.push(self.connect(name).await?);
+        }
+        Some(clients)
+    }
+
     pub async fn send(&mut self, client: &mut Client, text: &str) {
         match client.send(text).await {
             Ok(()) => self.record(format!("{} sends: {text}", client.name())),
@@ -136,10 +198,64 @@ impl Session {
 
     /// Records the next frame `client` receives, or that none came.
     pub async fn receive(&mut self, client: &mut Client) {
-        let observed = client.receive(FRAME_WAIT).await;
+        let observed = self.next_frame(client).await;
         self.learn_from_frame(client.name(), &observed);
         let name = client.name().to_owned();
         self.record(format!("{name} {observed}"));
+    }
+
+    /// Like `receive`, but a JSON frame is written down with sorted keys and
+    /// no spaces, so any correct serialization reads the same.
+    pub async fn receive_json(&mut self, client: &mut Client) {
+        let observed = match self.next_frame(client).await {
+            client::Observed::Text(text) => client::Observed::Text(canonical_json(&text)),
+            other => other,
+        };
+        let name = client.name().to_owned();
+        self.record(format!("{name} {observed}"));
+    }
+
+    /// The next frame for `client` within `FRAME_WAIT`. Locally, frames come
+    /// only from invocations: once none has run for `IDLE_PROOF`, none is coming.
+    async fn next_frame(&mut self, client: &mut Client) -> client::Observed {
+        if self.events.is_none() {
+            return client.receive(FRAME_WAIT).await;
+        }
+        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+        let mut idle_since: Option<tokio::time::Instant> = None;
+        loop {
+            let observed = client.receive(POLL).await;
+            if observed != client::Observed::Nothing {
+                return observed;
+            }
+            let now = tokio::time::Instant::now();
+            if self.running_invocations() > 0 {
+                idle_since = None;
+            } else if now.duration_since(*idle_since.get_or_insert(now)) >= IDLE_PROOF {
+                return observed;
+            }
+            if now >= deadline {
+                return observed;
+            }
+        }
+    }
+
+    /// Invocations started but not finished, as far as the events tell.
+    fn running_invocations(&mut self) -> usize {
+        self.drain_events();
+        let mut running = std::collections::BTreeSet::new();
+        for event in &self.seen {
+            match event {
+                Event::InvocationStarted { request_id, .. } => {
+                    running.insert(request_id.as_str());
+                }
+                Event::InvocationFinished { request_id, .. } => {
+                    running.remove(request_id.as_str());
+                }
+                _ => {}
+            }
+        }
+        running.len()
     }
 
     /// Records that nothing arrives for `client` (or what did).
@@ -152,6 +268,81 @@ impl Session {
     pub async fn close(&mut self, mut client: Client) {
         client.close().await;
         self.record(format!("{} closes", client.name()));
+    }
+
+    /// Waits until `$disconnect` has run for client `name` and records it
+    /// (local runs only), so table contents read afterwards include its work.
+    pub async fn record_disconnect(&mut self, name: &str) {
+        if self.events.is_none() {
+            return;
+        }
+        let Some(id) = self
+            .names
+            .iter()
+            .find(|(_, known)| known.as_str() == name)
+            .map(|(id, _)| id.clone())
+        else {
+            return;
+        };
+        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+        let mut closed_since: Option<tokio::time::Instant> = None;
+        loop {
+            self.drain_events();
+            let started = self.seen.iter().find_map(|event| match event {
+                Event::InvocationStarted {
+                    function,
+                    route_key,
+                    connection_id,
+                    request_id,
+                } if route_key == "$disconnect" && *connection_id == id => {
+                    Some((function.clone(), request_id.clone()))
+                }
+                _ => None,
+            });
+            if let Some((function, request)) = &started {
+                let finished = self.seen.iter().any(|event| {
+                    matches!(event, Event::InvocationFinished { request_id, .. } if request_id == request)
+                });
+                if finished {
+                    self.record(format!(
+                        "{INVOCATION}$disconnect -> {function} for <{name}>"
+                    ));
+                    return;
+                }
+            }
+            // The emulator starts `$disconnect` right after it reports the
+            // close: if none started by then, the API has no such route.
+            let closed = self.seen.iter().any(|event| {
+                matches!(event, Event::Disconnected { connection_id, .. } if *connection_id == id)
+            });
+            let now = tokio::time::Instant::now();
+            if started.is_none()
+                && closed
+                && now.duration_since(*closed_since.get_or_insert(now)) >= IDLE_PROOF
+                || now >= deadline
+            {
+                self.record(format!("{INVOCATION}no $disconnect ran for <{name}>"));
+                return;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Waits until every invocation started so far has finished, so what
+    /// they write is in the tables (local runs only).
+    async fn settle(&mut self) {
+        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+        while self.running_invocations() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Drops the client's TCP connection without a close frame, as a client
+    /// that loses its network does.
+    pub async fn vanish(&mut self, client: Client) {
+        let name = client.name().to_owned();
+        drop(client);
+        self.record(format!("{name} vanishes without a close frame"));
     }
 
     /// Records which routes ran so far (local runs only), e.g. `lambda: $connect -> onConnect for alice`.
@@ -171,7 +362,7 @@ impl Session {
                     connection_id,
                     ..
                 } if key == route_key => Some(format!(
-                    "{LOCAL_ONLY}{key} -> {function} for {connection_id}"
+                    "{INVOCATION}{key} -> {function} for {connection_id}"
                 )),
                 _ => None,
             })
@@ -180,6 +371,58 @@ impl Session {
             for line in lines {
                 self.record(line);
             }
+        }
+    }
+
+    /// Records the connection ids the table whose name ends in `suffix` holds
+    /// (local runs only): `table: …-connections holds <alice>, <bob>`.
+    pub async fn record_table(&mut self, suffix: &str) {
+        if self.local.is_none() {
+            return;
+        }
+        self.settle().await;
+        let Some(local) = &self.local else {
+            return;
+        };
+        let dump = local.dump();
+        let Some((name, items)) = dump.iter().find(|(name, _)| name.ends_with(suffix)) else {
+            self.record(format!("{TABLE}no table ends in {suffix}"));
+            return;
+        };
+        let mut ids: Vec<String> = items
+            .iter()
+            .map(|item| {
+                let id = item["ConnectionId"]["S"].as_str().unwrap_or("?");
+                redact::redact(id, &self.names)
+            })
+            .collect();
+        ids.sort();
+        let line = format!("{TABLE}{name} holds {}", ids.join(", "));
+        self.record(line);
+    }
+
+    /// Stores the id of a connection that no longer exists in the table whose
+    /// name ends in `suffix`, as a client that vanished unnoticed leaves
+    /// behind (local runs only). It is named `name` in the transcript.
+    pub fn plant_stale_connection(&mut self, suffix: &str, name: &str) {
+        let Some(tables) = self.local.clone() else {
+            return;
+        };
+        let table = tables
+            .dump()
+            .into_iter()
+            .map(|(name, _)| name)
+            .find(|table| table.ends_with(suffix));
+        let Some(table) = table else {
+            self.record(format!("{TABLE}no table ends in {suffix}"));
+            return;
+        };
+        let id = crate::emulator::new_connection_id();
+        self.names.insert(id.clone(), name.to_owned());
+        let item = serde_json::json!({ "ConnectionId": { "S": id } });
+        match tables.put(&table, item) {
+            Ok(()) => self.record(format!("{TABLE}{table} gets the stale id <{name}>")),
+            Err(error) => self.record(format!("{TABLE}cannot store a stale id: {error}")),
         }
     }
 
@@ -234,6 +477,29 @@ pub fn redact_log(line: &str, names: &BTreeMap<String, String>) -> String {
     redact::redact_log(line, names)
 }
 
+/// `text` with object keys sorted, if it is JSON; as it is otherwise.
+fn canonical_json(text: &str) -> String {
+    fn sorted(value: serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => {
+                let entries: BTreeMap<String, serde_json::Value> = map
+                    .into_iter()
+                    .map(|(key, value)| (key, sorted(value)))
+                    .collect();
+                serde_json::Value::Object(entries.into_iter().collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sorted).collect())
+            }
+            other => other,
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(value) => sorted(value).to_string(),
+        Err(_) => text.to_owned(),
+    }
+}
+
 /// Renders steps as the snapshot text: `## title` then one line per observation.
 pub fn render(steps: &[Step]) -> String {
     let mut text = String::new();
@@ -254,15 +520,21 @@ pub fn render(steps: &[Step]) -> String {
 pub fn parse(snapshot: &str, local: bool) -> Vec<Step> {
     let body = strip_insta_header(snapshot);
     let mut steps: Vec<Step> = Vec::new();
+    let mut skipping = false;
     for line in body.lines().map(str::trim_end) {
         if let Some(title) = line.strip_prefix("## ") {
-            steps.push(Step {
-                title: title.to_owned(),
-                lines: Vec::new(),
-            });
+            skipping = !local && title.starts_with(LOCAL_STEP);
+            if !skipping {
+                steps.push(Step {
+                    title: title.to_owned(),
+                    lines: Vec::new(),
+                });
+            }
+        } else if skipping {
+            continue;
         } else if let Some(step) = steps.last_mut()
             && !line.is_empty()
-            && (local || !line.starts_with(LOCAL_ONLY))
+            && (local || !is_local_only(line))
         {
             step.lines.push(line.to_owned());
         }

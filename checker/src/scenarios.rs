@@ -1,7 +1,10 @@
 //! The scenario of each exercise and the snapshot it is compared with.
 
+mod chat_rooms;
+mod clean_exits;
 mod connect;
 mod there_and_back_again;
+mod websockets_party;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,6 +32,21 @@ pub const ALL: &[Scenario] = &[
         exercise: "02-there-and-back-again",
         run: there_and_back_again::run,
         snapshot: include_str!("../snapshots/02-there-and-back-again.snap"),
+    },
+    Scenario {
+        exercise: "03-websockets-party",
+        run: websockets_party::run,
+        snapshot: include_str!("../snapshots/03-websockets-party.snap"),
+    },
+    Scenario {
+        exercise: "04-clean-exits",
+        run: clean_exits::run,
+        snapshot: include_str!("../snapshots/04-clean-exits.snap"),
+    },
+    Scenario {
+        exercise: "05-chat-rooms",
+        run: chat_rooms::run,
+        snapshot: include_str!("../snapshots/05-chat-rooms.snap"),
     },
 ];
 

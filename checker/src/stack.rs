@@ -7,6 +7,7 @@
 mod build;
 mod error;
 mod events;
+mod naming;
 mod variables;
 mod yaml;
 
@@ -30,7 +31,8 @@ pub struct Stack {
     pub runtime: String,
     /// `x86_64` (the default) or `arm64`.
     pub architecture: String,
-    /// `provider.websocketsApiRouteSelectionExpression`, default `$request.body.action`.
+    /// `provider.websocketsApiRouteSelectionExpression`; absent or empty, `$request.body.action`
+    /// (Serverless's fallback).
     pub route_selection_expression: String,
     /// In file order.
     pub functions: Vec<Function>,
@@ -46,6 +48,9 @@ pub struct Stack {
 pub struct Function {
     /// Its key under `functions:`.
     pub name: String,
+    /// The Lambda's name on AWS, which `AWS_LAMBDA_FUNCTION_NAME` holds: the function's
+    /// `name:` if set and not empty, else `{service}-{stage}-{key}` as Serverless makes it.
+    pub deployed_name: String,
     pub handler: String,
     /// `package.artifact` as written (variables resolved), else the service's.
     pub artifact: String,

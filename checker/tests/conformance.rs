@@ -1,14 +1,20 @@
 //! Conformance of the emulator with API Gateway WebSocket APIs and Lambda, as
 //! `shared/spec/apigw-websocket.md` describes them. Every test drives the
 //! running emulator with real clients: tokio-tungstenite, the official
-//! `aws-sdk-apigatewaymanagement` client, and fixture Lambdas built on
-//! `lambda_runtime` running as child processes.
+//! `aws-sdk-apigatewaymanagement` and `aws-sdk-dynamodb` clients, and fixture
+//! Lambdas built on `lambda_runtime` running as child processes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "conformance/support.rs"]
 mod support;
 
+#[path = "conformance/dynamodb.rs"]
+mod dynamodb;
+#[path = "conformance/dynamodb_items.rs"]
+mod dynamodb_items;
+#[path = "conformance/dynamodb_reads.rs"]
+mod dynamodb_reads;
 #[path = "conformance/handshake.rs"]
 mod handshake;
 #[path = "conformance/lambda.rs"]

@@ -12,6 +12,10 @@ mod support;
 mod flow;
 #[path = "selfcheck/formats.rs"]
 mod formats;
+#[path = "selfcheck/remote.rs"]
+mod remote;
+#[path = "selfcheck/rooms.rs"]
+mod rooms;
 #[path = "selfcheck/solutions.rs"]
 mod solutions;
 #[path = "selfcheck/stubs.rs"]

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use anyhow::bail;
+
 use checker::exercises::{Exercise, Variant, Workshop};
 use checker::grade::{self, Graded, Target};
 use checker::report::{self, HumanReport, Next};
@@ -28,6 +30,26 @@ pub(crate) struct CheckArgs {
     solutions: bool,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Check a stack that is already running there (`wss://….amazonaws.com/dev`,
+    /// or `ws://127.0.0.1:3001/dev`) instead of the local emulator; name one exercise.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Use this DynamoDB-compatible service (e.g. `http://127.0.0.1:8000`)
+    /// instead of the emulator's own tables.
+    #[arg(long, value_name = "URL")]
+    dynamodb_endpoint: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompareArgs {
+    /// The exercise the deployed stack runs.
+    exercise: String,
+    /// The deployed stack's WebSocket URL.
+    #[arg(long, value_name = "URL")]
+    endpoint: String,
+    /// Run the local side from the reference solution instead of your copy.
+    #[arg(long)]
+    solutions: bool,
 }
 
 pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
@@ -47,7 +69,25 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     };
     // Like rustlings: walking the workshop stops at the learner's current exercise.
     let stop_at_failure = args.exercises.is_empty() && !args.solutions;
-    let results = check_all(&workshop, &chosen, variant, stop_at_failure, args.format).await;
+    let results = match &args.endpoint {
+        Some(url) => {
+            let [exercise] = chosen.as_slice() else {
+                bail!(
+                    "`--endpoint` checks one deployed exercise: name it, e.g. `check 02 --endpoint {url}`"
+                );
+            };
+            vec![grade::check_remote(exercise, url).await]
+        }
+        None => {
+            let options = CheckOptions {
+                variant,
+                stop_at_failure,
+                format: args.format,
+                dynamodb_endpoint: args.dynamodb_endpoint.clone(),
+            };
+            check_all(&workshop, &chosen, &options).await
+        }
+    };
     let all_passed = results.iter().all(|graded| graded.verdict.passed());
     match args.format {
         Format::Human => print_human(&workshop, &results, variant, stop_at_failure)?,
@@ -71,22 +111,30 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// How `check_all` walks the exercises.
+pub(crate) struct CheckOptions {
+    pub(crate) variant: Variant,
+    pub(crate) stop_at_failure: bool,
+    pub(crate) format: Format,
+    pub(crate) dynamodb_endpoint: Option<String>,
+}
+
 pub(crate) async fn check_all(
     workshop: &Workshop,
     chosen: &[Exercise],
-    variant: Variant,
-    stop_at_failure: bool,
-    format: Format,
+    options: &CheckOptions,
 ) -> Vec<Graded> {
     let mut results = Vec::new();
     for exercise in chosen {
-        if format == Format::Human {
+        if options.format == Format::Human {
             eprintln!("Checking {} ...", exercise.name);
         }
-        let graded = grade::check_local(&Target::of(workshop, exercise, variant)).await;
+        let mut target = Target::of(workshop, exercise, options.variant);
+        target.dynamodb_endpoint = options.dynamodb_endpoint.clone();
+        let graded = grade::check_local(&target).await;
         let passed = graded.verdict.passed();
         results.push(graded);
-        if stop_at_failure && !passed {
+        if options.stop_at_failure && !passed {
             break;
         }
     }
@@ -145,4 +193,49 @@ fn short_name(exercise: &Exercise) -> String {
         .next()
         .unwrap_or(&exercise.name)
         .to_owned()
+}
+
+pub(crate) async fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
+    let workshop = super::workshop()?;
+    let exercise = workshop.find(&args.exercise)?;
+    let variant = if args.solutions {
+        Variant::Solution
+    } else {
+        Variant::Learner
+    };
+    let target = Target::of(&workshop, exercise, variant);
+    let differences = match checker::compare::compare(&target, &args.endpoint).await {
+        Ok(differences) => differences,
+        Err(verdict) => {
+            let graded = Graded {
+                exercise: exercise.clone(),
+                verdict,
+                duration: std::time::Duration::ZERO,
+            };
+            bail!(
+                "the local side cannot run: {}",
+                report::plain_reason(&graded).unwrap_or_default()
+            );
+        }
+    };
+    if differences.is_empty() {
+        println!(
+            "{}: the local emulator and {} behave the same (ids and times masked).",
+            exercise.name, args.endpoint
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{}: {} step(s) differ between local (-) and {} (+):",
+        exercise.name,
+        differences.len(),
+        args.endpoint
+    );
+    for difference in &differences {
+        println!("\n## {}", difference.step);
+        for line in report::diff_lines(&difference.local, &difference.remote) {
+            println!("  {line}");
+        }
+    }
+    Ok(ExitCode::FAILURE)
 }

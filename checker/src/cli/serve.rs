@@ -31,6 +31,10 @@ pub(crate) struct ServeArgs {
     /// The stage, as `serverless deploy --stage` would take it.
     #[arg(long)]
     stage: Option<String>,
+    /// Use this DynamoDB-compatible service (e.g. `http://127.0.0.1:8000`)
+    /// instead of the emulator's own tables.
+    #[arg(long, value_name = "URL")]
+    dynamodb_endpoint: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -41,6 +45,7 @@ impl Default for ServeArgs {
             config: None,
             port: DEFAULT_PORT,
             stage: None,
+            dynamodb_endpoint: None,
         }
     }
 }
@@ -75,6 +80,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
     let settings = Settings {
         port: args.port,
+        dynamodb_endpoint: args.dynamodb_endpoint.clone(),
         ..Settings::default()
     };
     let emulator = Emulator::start(&stack, &built, settings).await?;
@@ -147,6 +153,11 @@ fn print_event(event: &Event) {
         } => {
             println!("! {function} failed: {error}");
         }
+        Event::TableWrite {
+            table,
+            operation,
+            key,
+        } => println!("= {table} {operation} {key}"),
         Event::InvocationStarted { .. }
         | Event::InvocationFinished { .. }
         | Event::Management { .. } => {}

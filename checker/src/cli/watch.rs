@@ -35,14 +35,13 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
     })?;
     let mut watched = None;
     loop {
-        let results = check::check_all(
-            &workshop,
-            &workshop.exercises,
-            Variant::Learner,
-            true,
-            Format::Human,
-        )
-        .await;
+        let options = check::CheckOptions {
+            variant: Variant::Learner,
+            stop_at_failure: true,
+            format: Format::Human,
+            dynamodb_endpoint: None,
+        };
+        let results = check::check_all(&workshop, &workshop.exercises, &options).await;
         check::print_human(&workshop, &results, Variant::Learner, true)?;
         let Some(current) = results.iter().find(|graded| !graded.verdict.passed()) else {
             return Ok(ExitCode::SUCCESS);
@@ -78,25 +77,14 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
 
 /// Each file's path, size and modification time, `target/` left out.
 fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(next) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&next) else {
-            continue;
-        };
-        for entry in entries.filter_map(Result::ok) {
-            let Ok(metadata) = entry.metadata() else {
-                continue;
-            };
-            if metadata.is_dir() {
-                if entry.file_name() != "target" {
-                    pending.push(entry.path());
-                }
-            } else {
-                files.push((entry.path(), metadata.len(), metadata.modified().ok()));
-            }
-        }
-    }
-    files.sort();
-    files
+    super::files::files_under(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|relative| {
+            let metadata = std::fs::metadata(dir.join(&relative)).ok();
+            let size = metadata.as_ref().map_or(0, std::fs::Metadata::len);
+            let modified = metadata.and_then(|metadata| metadata.modified().ok());
+            (relative, size, modified)
+        })
+        .collect()
 }

@@ -79,9 +79,20 @@ impl Connection {
 #[derive(Default)]
 pub(crate) struct Connections {
     by_id: Mutex<HashMap<String, Arc<Connection>>>,
+    /// While set, PostToConnection answers 429 LimitExceededException (a
+    /// scenario's fault, to see that a Lambda does not swallow such errors).
+    throttled: AtomicBool,
 }
 
 impl Connections {
+    pub(crate) fn set_throttled(&self, throttled: bool) {
+        self.throttled.store(throttled, Ordering::SeqCst);
+    }
+
+    pub(crate) fn throttled(&self) -> bool {
+        self.throttled.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn insert(&self, connection: Arc<Connection>) {
         self.lock().insert(connection.id.clone(), connection);
     }

@@ -41,6 +41,14 @@ pub enum Event {
         connection_id: String,
         status: u16,
     },
+    /// A successful write to a local DynamoDB table.
+    TableWrite {
+        table: String,
+        /// `PutItem` or `DeleteItem`.
+        operation: String,
+        /// The item's key as DynamoDB JSON, e.g. `{"ConnectionId":{"S":"R1kmxc2VNjMCFIA="}}`.
+        key: String,
+    },
 }
 
 #[derive(Default)]

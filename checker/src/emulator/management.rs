@@ -60,6 +60,11 @@ async fn answer(
         .filter(|connection| connection.is_open());
     let method = request.method().clone();
     match method {
+        Method::POST if shared.connections.throttled() => error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "LimitExceededException",
+            "Rate exceeded",
+        ),
         Method::POST => {
             let body = match Limited::new(request.into_body(), MAX_MESSAGE_BYTES)
                 .collect()
@@ -117,7 +122,7 @@ async fn answer(
 
 /// The SDK signs with SigV4; an unsigned call is refused as on AWS. The
 /// signature itself is not verified: the Lambdas hold dummy credentials.
-fn is_signed(request: &Request<Incoming>) -> bool {
+pub(super) fn is_signed(request: &Request<Incoming>) -> bool {
     request
         .headers()
         .get(header::AUTHORIZATION)

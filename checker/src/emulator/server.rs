@@ -1,6 +1,6 @@
 //! The emulator's one port: plain HTTP and TLS on the same address (told
-//! apart by the first byte), dispatched to the WebSocket gateway or the
-//! management API.
+//! apart by the first byte), dispatched to the WebSocket gateway, the
+//! management API or the local DynamoDB.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -16,7 +16,7 @@ use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::{Shared, gateway, management};
+use super::{Shared, dynamodb, gateway, management};
 
 /// The first byte of a TLS ClientHello record.
 const TLS_HANDSHAKE: u8 = 0x16;
@@ -102,6 +102,7 @@ async fn dispatch(
             let (stage, id) = (stage.clone(), id.clone());
             management::handle(&shared, request, &stage, &id).await
         }
+        [] if dynamodb::is_request(&request) => dynamodb::handle(&shared, request).await,
         [] => websocket_endpoint(shared, request, peer, local_port, secure).await,
         [stage] if *stage == shared.stage => {
             websocket_endpoint(shared, request, peer, local_port, secure).await

@@ -146,20 +146,20 @@ fn write_failure(out: &mut dyn Write, failure: &Failure) -> io::Result<()> {
             DiffLine::Received(_) => writeln!(out, "    {RECEIVED}{line}{RECEIVED:#}")?,
         }
     }
-    if !failure.lambda_errors.is_empty() {
-        writeln!(out, "\n  {HEADING}Lambda errors{HEADING:#}")?;
-        for error in &failure.lambda_errors {
-            writeln!(out, "    {error}")?;
-        }
+    write_section(out, "Lambda errors", "", &failure.lambda_errors)?;
+    write_section(out, "Tables", "(at the end)", &failure.tables)?;
+    write_section(out, "Lambda output", "(last lines)", &failure.logs)?;
+    Ok(())
+}
+
+/// A titled list of lines, left out when empty.
+fn write_section(out: &mut dyn Write, title: &str, note: &str, lines: &[String]) -> io::Result<()> {
+    if lines.is_empty() {
+        return Ok(());
     }
-    if !failure.logs.is_empty() {
-        writeln!(
-            out,
-            "\n  {HEADING}Lambda output{HEADING:#} {DIM}(last lines){DIM:#}"
-        )?;
-        for line in &failure.logs {
-            writeln!(out, "    {line}")?;
-        }
+    writeln!(out, "\n  {HEADING}{title}{HEADING:#} {DIM}{note}{DIM:#}")?;
+    for line in lines {
+        writeln!(out, "    {line}")?;
     }
     Ok(())
 }

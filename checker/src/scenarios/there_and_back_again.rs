@@ -22,12 +22,10 @@ pub fn run(
 ) -> Pin<Box<dyn Future<Output = Result<(), Diverged>> + Send + '_>> {
     Box::pin(async move {
         session.step("alice and bob connect")?;
-        let Some(mut alice) = session.connect("alice").await else {
+        let Some(clients) = session.connect_all(&["alice", "bob"]).await else {
             return session.finish();
         };
-        let Some(mut bob) = session.connect("bob").await else {
-            return session.finish();
-        };
+        let [mut alice, mut bob]: [_; 2] = clients.try_into().map_err(|_| Diverged)?;
 
         session.step("alice's message comes back to alice only")?;
         session.send(&mut alice, "hello from alice").await;

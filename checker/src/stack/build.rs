@@ -133,6 +133,7 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
             .unwrap_or_else(|| "us-east-1".to_owned()),
     };
     let architecture = architecture(&r, provider)?;
+    // Serverless falls back on any falsy value, the empty text included.
     let route_selection_expression = r
         .text(
             provider,
@@ -140,6 +141,7 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
             "provider.websocketsApiRouteSelectionExpression",
             "`websocketsApiRouteSelectionExpression: $request.body.action`",
         )?
+        .filter(|expression| !expression.is_empty())
         .unwrap_or_else(|| "$request.body.action".to_owned());
     let resources_node = root.get("resources");
     let context = environment::Context {
@@ -177,6 +179,8 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         .iter()
         .map(|(key, body)| function::function(&context, &defaults, key, body))
         .collect::<Result<Vec<_>, _>>()?;
+    function::check_logical_ids(&functions)?;
+    function::check_deployed_names(&functions)?;
     function::check_artifact_names(&functions)?;
     Ok(Stack {
         file: file.to_path_buf(),

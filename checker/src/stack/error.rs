@@ -30,6 +30,15 @@ impl fmt::Display for Location {
     }
 }
 
+/// A character as a message shows it: `.` in backticks, but a blank as words.
+pub(crate) fn shown(character: &char) -> String {
+    match character {
+        ' ' => "a space".to_owned(),
+        c if c.is_whitespace() || c.is_control() => format!("the character {c:?}"),
+        c => format!("`{c}`"),
+    }
+}
+
 /// Why a serverless.yml cannot be loaded; see [`StackErrorKind`] for the cases.
 /// Boxed, so that the `Result`s on the way stay small.
 #[derive(Debug, thiserror::Error)]
@@ -165,14 +174,104 @@ pub enum StackErrorKind {
     },
 
     #[error(
-        "{at}: routeResponseSelectionExpression of route `{route}` is {found}, but API Gateway \
-         only accepts `$default`; write `routeResponseSelectionExpression: $default` to send the \
-         function's response back to the client, or remove the key"
+        "{at}: route `{route}` of function \"{function}\" and route `{first_route}` of function \
+         \"{first_function}\" (at {first_at}) become one route when deployed: Serverless names \
+         both the CloudFormation resource `{logical_id}` (writing `$` as `S`, `/` as `Slash`, \
+         `-` as `Dash`, `_` as `Underscore` and `.` as `Period`), and the later one wins, so AWS \
+         would have route `{route}` only; rename one of the two routes"
+    )]
+    RouteLogicalIdClash {
+        at: Location,
+        route: String,
+        function: String,
+        first_at: Location,
+        first_route: String,
+        first_function: String,
+        logical_id: String,
+    },
+
+    #[error(
+        "{at}: route `{route}` of function \"{function}\" has {}; Serverless names \
+         the route's CloudFormation resource after its key, CloudFormation takes only letters \
+         and digits there (Serverless turns `$ / - _ .` into words), so the deploy fails: use \
+         only letters, digits and `$ / - _ .` in route keys, e.g. `sendMessage`",
+        shown(.character)
+    )]
+    RouteCharacter {
+        at: Location,
+        route: String,
+        function: String,
+        character: char,
+    },
+
+    #[error(
+        "{at}: routeResponseSelectionExpression of route `{route}` (function \"{function}\") is \
+         {found}; Serverless only \
+         warns about that and passes it on, but API Gateway supports only `$default` for \
+         WebSocket route responses (AWS: \"currently only the $default key is supported\"), so \
+         the checker cannot tell what AWS would do with it; write \
+         `routeResponseSelectionExpression: $default` to send the function's response back to \
+         the client, or remove the key for a one-way route"
     )]
     ResponseSelection {
         at: Location,
         route: String,
+        function: String,
         found: String,
+    },
+
+    #[error(
+        "{at}: function key \"{function}\" has {}; Serverless names the function's \
+         CloudFormation resources after its key, CloudFormation takes only letters and digits \
+         there (Serverless turns `-` and `_` into `Dash` and `Underscore`), so the deploy fails: \
+         rename the function with letters, digits, `-` and `_` only, e.g. `onMessage`",
+        shown(.character)
+    )]
+    FunctionKey {
+        at: Location,
+        function: String,
+        character: char,
+    },
+
+    #[error(
+        "{at}: functions \"{function}\" (here) and \"{other_function}\" (at {other_at}) become \
+         one Lambda when deployed: Serverless names both the CloudFormation resource \
+         `{logical_id}` (the key with its first letter upper-cased, `-` as `Dash` and `_` as \
+         `Underscore`), and the later one, \"{function}\", replaces the other, so the routes of \
+         \"{other_function}\" would run its code; rename one of the two functions"
+    )]
+    FunctionLogicalIdClash {
+        at: Location,
+        function: String,
+        other_at: Location,
+        other_function: String,
+        logical_id: String,
+    },
+
+    #[error(
+        "{at}: function \"{function}\" would be deployed as the Lambda `{deployed_name}`, but \
+         {problem}, so the deploy fails; {advice}"
+    )]
+    DeployedName {
+        at: Location,
+        function: String,
+        deployed_name: String,
+        problem: String,
+        advice: String,
+    },
+
+    #[error(
+        "{at}: functions \"{function}\" and \"{other_function}\" (at {other_at}) would both be \
+         deployed as the Lambda `{deployed_name}`; Lambda names are unique in an account and \
+         region, so the deploy fails: give one of them another `name:` (or remove its `name:` \
+         for the default `<service>-<stage>-<function>`)"
+    )]
+    DeployedNameTwice {
+        at: Location,
+        function: String,
+        other_at: Location,
+        other_function: String,
+        deployed_name: String,
     },
 
     #[error(

@@ -4,6 +4,7 @@
 use super::Route;
 use super::build::Reader;
 use super::error::{StackError, StackErrorKind};
+use super::naming;
 use super::yaml::{Key, Kind, Node};
 
 /// The route keys API Gateway reserves; any other key starting with `$` is a typo.
@@ -38,17 +39,8 @@ pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Ro
                 return Err(r.wrong(event, &field, expected, "`- websocket: $connect`"));
             };
             for (kind, value) in entries.iter().filter(|(kind, _)| kind.name == "websocket") {
-                let route = route(r, function, value, kind)?;
-                if let Some(first) = routes.iter().find(|first| first.key == route.key) {
-                    return Err(StackErrorKind::RouteTwice {
-                        at: route.at,
-                        route: route.key,
-                        function: function.clone(),
-                        first_at: first.at.clone(),
-                        first_function: first.function.clone(),
-                    }
-                    .into());
-                }
+                let (route, logical_id) = route(r, function, value, kind)?;
+                check_unique(&routes, &route, &logical_id)?;
                 routes.push(route);
             }
         }
@@ -56,8 +48,44 @@ pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Ro
     Ok(routes)
 }
 
-/// One `websocket:` event, short (`websocket: $connect`) or long (`websocket: { route: X }`).
-fn route(r: &Reader<'_>, function: &str, value: &Node, event: &Key) -> Result<Route, StackError> {
+/// A route key bound twice, or two keys that Serverless turns into one CloudFormation
+/// route (`$default` and `Sdefault`): only one of them would be deployed.
+fn check_unique(routes: &[Route], route: &Route, logical_id: &str) -> Result<(), StackError> {
+    let same_id =
+        |first: &&Route| naming::route_logical_id(&first.key).is_ok_and(|id| id == logical_id);
+    let Some(first) = routes.iter().find(same_id) else {
+        return Ok(());
+    };
+    Err(if first.key == route.key {
+        StackErrorKind::RouteTwice {
+            at: route.at.clone(),
+            route: route.key.clone(),
+            function: route.function.clone(),
+            first_at: first.at.clone(),
+            first_function: first.function.clone(),
+        }
+    } else {
+        StackErrorKind::RouteLogicalIdClash {
+            at: route.at.clone(),
+            route: route.key.clone(),
+            function: route.function.clone(),
+            first_at: first.at.clone(),
+            first_route: first.key.clone(),
+            first_function: first.function.clone(),
+            logical_id: logical_id.to_owned(),
+        }
+    }
+    .into())
+}
+
+/// One `websocket:` event, short (`websocket: $connect`) or long (`websocket: { route: X }`),
+/// and the logical id of its CloudFormation route.
+fn route(
+    r: &Reader<'_>,
+    function: &str,
+    value: &Node,
+    event: &Key,
+) -> Result<(Route, String), StackError> {
     let form = |node: &Node, problem: String| {
         StackErrorKind::RouteForm {
             at: r.at(node.pos),
@@ -72,9 +100,13 @@ fn route(r: &Reader<'_>, function: &str, value: &Node, event: &Key) -> Result<Ro
                 .iter()
                 .find(|(key, _)| !LONG_FORM_KEYS.contains(&key.name.as_str()))
             {
+                // Serverless only warns and ignores the key: a misspelt
+                // `routeResponseSelectionExpression` would silently make the route one-way.
                 let problem = format!(
-                    "has the unknown key `{}` (it takes `route`, `routeResponseSelectionExpression` \
-                     and `authorizer`)",
+                    "has the unknown key `{}`, which Serverless ignores with only a warning, so it \
+                     would have no effect (the long form takes `route`, \
+                     `routeResponseSelectionExpression` and `authorizer`): fix its spelling or \
+                     remove it",
                     unknown.name
                 );
                 return Err(StackErrorKind::RouteForm {
@@ -87,7 +119,7 @@ fn route(r: &Reader<'_>, function: &str, value: &Node, event: &Key) -> Result<Ro
             let Some(key_node) = value.get("route") else {
                 return Err(form(value, "is a mapping without `route`".to_owned()));
             };
-            (key_node, two_way(r, value, key_node)?)
+            (key_node, two_way(r, function, value, key_node)?)
         }
         _ => (value, false),
     };
@@ -118,6 +150,14 @@ fn route(r: &Reader<'_>, function: &str, value: &Node, event: &Key) -> Result<Ro
             );
             return Err(form(key_node, problem));
         }
+        Kind::Bool(flag) => {
+            let problem = format!(
+                "has the boolean `{flag}` where the route key belongs (YAML reads an unquoted \
+                 true or false as a boolean, which Serverless does not deploy as a route); quote \
+                 it (`'{flag}'`) if that is the route key"
+            );
+            return Err(form(key_node, problem));
+        }
         other => {
             return Err(form(
                 key_node,
@@ -133,26 +173,47 @@ fn route(r: &Reader<'_>, function: &str, value: &Node, event: &Key) -> Result<Ro
         }
         .into());
     }
-    Ok(Route {
+    let logical_id = match naming::route_logical_id(&key) {
+        Ok(logical_id) => logical_id,
+        Err(character) => {
+            return Err(StackErrorKind::RouteCharacter {
+                at,
+                route: key,
+                function: function.to_owned(),
+                character,
+            }
+            .into());
+        }
+    };
+    let route = Route {
         key,
         function: function.to_owned(),
         two_way,
         at,
-    })
+    };
+    Ok((route, logical_id))
 }
 
-/// `routeResponseSelectionExpression: $default` makes the route two-way; API Gateway
-/// accepts no other value.
-fn two_way(r: &Reader<'_>, long_form: &Node, key_node: &Node) -> Result<bool, StackError> {
+/// `routeResponseSelectionExpression: $default` makes the route two-way; empty, like
+/// absent, leaves it one-way (Serverless skips a falsy value). API Gateway supports
+/// no other value.
+fn two_way(
+    r: &Reader<'_>,
+    function: &str,
+    long_form: &Node,
+    key_node: &Node,
+) -> Result<bool, StackError> {
     let Some(expression) = long_form.get("routeResponseSelectionExpression") else {
         return Ok(false);
     };
     match &expression.kind {
         Kind::Null => Ok(false),
+        Kind::Str(text) if text.is_empty() => Ok(false),
         Kind::Str(text) if text == "$default" => Ok(true),
         other => Err(StackErrorKind::ResponseSelection {
             at: r.at(expression.pos),
             route: key_node.as_text().unwrap_or_default(),
+            function: function.to_owned(),
             found: other.to_string(),
         }
         .into()),

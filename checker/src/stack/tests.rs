@@ -109,6 +109,7 @@ fn reads_a_minimal_stack_with_defaults() {
     assert_eq!(stack.dir, stack.file.parent().unwrap());
     let function = stack.function("onConnect").unwrap();
     assert_eq!(function.handler, "bootstrap");
+    assert_eq!(function.deployed_name, "chat-dev-onConnect");
     assert_eq!(function.artifact, "target/lambda/onConnect.zip");
     assert_eq!(function.binary, "onConnect");
     assert_eq!(function.timeout, Duration::from_secs(6));
@@ -224,6 +225,92 @@ functions:
             ("$default", "onMessage", false),
         ]
     );
+}
+
+#[test]
+fn deployed_names_as_serverless_gives_them() {
+    let yml = format!(
+        "{BASE}  stage: ${{opt:stage, 'test'}}
+functions:
+  named:
+    handler: bootstrap
+    name: ${{self:service}}-${{sls:stage}}-custom_Name
+    package: {{ artifact: a.zip }}
+  emptyName:
+    handler: bootstrap
+    name: ''
+    package: {{ artifact: a.zip }}
+  plain:
+    handler: bootstrap
+    package: {{ artifact: a.zip }}
+"
+    );
+    let deployed = |stack: &Stack| -> Vec<String> {
+        let names = stack.functions.iter().map(|f| f.deployed_name.clone());
+        names.collect()
+    };
+    let stack = load(&yml);
+    assert_eq!(
+        deployed(&stack),
+        [
+            "chat-test-custom_Name",
+            "chat-test-emptyName",
+            "chat-test-plain"
+        ]
+    );
+    let stack = Fixture::new().stage("prod").load(&yml).unwrap();
+    assert_eq!(
+        deployed(&stack),
+        [
+            "chat-prod-custom_Name",
+            "chat-prod-emptyName",
+            "chat-prod-plain"
+        ]
+    );
+}
+
+#[test]
+fn reads_yaml_scalars_as_serverless_does() {
+    // Serverless v3's YAML reader (js-yaml 4) takes `on`, `yes` and `off` as text:
+    // `- websocket: on` is the route key `on`.
+    let stack = load(&format!(
+        "{BASE}  environment:
+    FLAG: yes
+    RATIO: 1.0
+functions:
+  f:
+    handler: bootstrap
+    package: {{ artifact: f.zip }}
+    events:
+      - websocket: on
+      - websocket: {{ route: off }}
+      - websocket: {{ route: 'yes', routeResponseSelectionExpression: '' }}
+"
+    ));
+    let keys: Vec<_> = stack
+        .routes
+        .iter()
+        .map(|r| (r.key.as_str(), r.two_way))
+        .collect();
+    assert_eq!(keys, [("on", false), ("off", false), ("yes", false)]);
+    let environment = &stack.function("f").unwrap().environment;
+    assert_eq!(environment["FLAG"], "yes");
+    assert_eq!(environment["RATIO"], "1");
+}
+
+#[test]
+fn empty_route_selection_expression_falls_back_like_serverless() {
+    for line in [
+        "  websocketsApiRouteSelectionExpression: ''",
+        "  websocketsApiRouteSelectionExpression:",
+        "  websocketsApiRouteSelectionExpression: ${env:NOT_SET, ''}",
+    ] {
+        let stack = load(&format!("{BASE}{line}\n"));
+        assert_eq!(
+            stack.route_selection_expression, "$request.body.action",
+            "{line}"
+        );
+    }
 }
 
 #[test]

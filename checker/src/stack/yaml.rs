@@ -43,8 +43,15 @@ pub(crate) struct YamlError {
     pub(crate) message: String,
 }
 
+/// Scalars are read as Serverless v3 reads them (js-yaml 4, YAML 1.2 core schema): only
+/// `true`/`false` (and their `True`, `TRUE` spellings) are booleans, so `on`, `yes`, `y`,
+/// `off` and `no` stay text, as does `1_000`.
 pub(crate) fn parse(text: &str) -> Result<Node, YamlError> {
-    match serde_saphyr::from_str::<RawNode>(text) {
+    let options = serde_saphyr::options! {
+        strict_booleans: true,
+        underscored_numbers_as_strings: true,
+    };
+    match serde_saphyr::from_str_with_options::<RawNode>(text, options) {
         Ok(raw) => Ok(convert(raw)),
         Err(error) => {
             let pos = error
@@ -292,6 +299,11 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
 
     fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+        // JavaScript has one number type: Serverless reads `1.0` and `0755` as 1 and 755.
+        const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+        if v.fract() == 0.0 && v.abs() <= EXACT {
+            return Ok(Raw::Number((v as i64).into()));
+        }
         Ok(serde_json::Number::from_f64(v).map_or_else(|| Raw::Str(v.to_string()), Raw::Number))
     }
 
@@ -346,6 +358,23 @@ mod tests {
         assert_eq!(node.get("c").unwrap().to_json(), serde_json::json!(1.5));
         assert_eq!(node.get("d").unwrap().kind, Kind::Bool(true));
         assert_eq!(node.get("e").unwrap().kind, Kind::Null);
+    }
+
+    #[test]
+    fn reads_scalars_as_serverless_js_yaml_does() {
+        let node = parse(
+            "a: on\nb: yes\nc: y\nd: off\ne: no\nf: True\ng: FALSE\nh: 1_000\ni: 0x1F\nj: 0755\n\
+             k: 1.0\nl: 2.5\n",
+        )
+        .unwrap();
+        let json = node.to_json();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "a": "on", "b": "yes", "c": "y", "d": "off", "e": "no",
+                "f": true, "g": false, "h": "1_000", "i": 31, "j": 755, "k": 1, "l": 2.5,
+            })
+        );
     }
 
     #[test]

@@ -111,10 +111,19 @@ async fn serve_runs_the_root_stack_and_ctrl_c_ends_every_lambda() {
     let (mut child, url) = tokio::task::spawn_blocking(|| serve(&["--port", "0"]))
         .await
         .unwrap();
+    // The root stack is the finished workshop app: the chat rooms.
     let mut ws = support::connect(&url).await;
+    support::send(&mut ws, r#"{"action":"ping"}"#).await;
+    assert_eq!(support::next_text(&mut ws).await, r#"{"event":"pong"}"#);
+    let join = r#"{"action":"joinChat","chatId":"rust","participantId":"Ann"}"#;
+    support::send(&mut ws, join).await;
+    let joined: serde_json::Value =
+        serde_json::from_str(&support::next_text(&mut ws).await).unwrap();
+    assert_eq!(joined["event"], "participantJoinedChat");
     support::send(&mut ws, "hello from a client").await;
-    assert_eq!(support::next_text(&mut ws).await, "hello from a client");
-    let lambdas = lambda_children(child.id(), 3);
+    let said: serde_json::Value = serde_json::from_str(&support::next_text(&mut ws).await).unwrap();
+    assert_eq!(said["message"], "hello from a client");
+    let lambdas = lambda_children(child.id(), 5);
     signal(&child, "INT");
     assert!(wait_exit(&mut child).success());
     wait_until_gone(&lambdas);

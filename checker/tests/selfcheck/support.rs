@@ -37,6 +37,7 @@ pub async fn check_file(name: &str, file: &Path) -> Graded {
         exercise: exercise(name),
         variant: Variant::Learner,
         stack_file: file.to_owned(),
+        dynamodb_endpoint: None,
     };
     grade::check_local(&target).await
 }
@@ -101,4 +102,32 @@ pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     }
     files.sort();
     files
+}
+
+/// Builds and starts the emulator on an exercise's stack, as `checker serve` would.
+pub async fn serve(
+    name: &str,
+    variant: Variant,
+    settings: checker::emulator::Settings,
+) -> checker::emulator::Emulator {
+    use checker::stack::{Stack, StackOptions};
+    let workshop = workshop();
+    let exercise = workshop.find(name).unwrap();
+    let file = workshop.dir(exercise, variant).join("serverless.yml");
+    let mut stack = Stack::load(&file, &StackOptions::default()).unwrap();
+    for function in &mut stack.functions {
+        function.binary = variant.binary(&function.binary);
+    }
+    let names: std::collections::BTreeSet<String> =
+        stack.functions.iter().map(|f| f.binary.clone()).collect();
+    let dir = stack.dir.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        checker::cargo_build::build(&dir, &names, checker::cargo_build::Diagnostics::Capture)
+    })
+    .await
+    .unwrap()
+    .expect("the solution builds");
+    checker::emulator::Emulator::start(&stack, &built, settings)
+        .await
+        .unwrap()
 }

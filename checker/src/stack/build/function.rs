@@ -8,8 +8,12 @@ use std::time::Duration;
 use super::Reader;
 use super::environment;
 use crate::stack::Function;
-use crate::stack::error::{StackError, StackErrorKind};
+use crate::stack::error::{self, StackError, StackErrorKind};
+use crate::stack::naming;
 use crate::stack::yaml::{Key, Kind, Node, Pos};
+
+/// The longest Lambda function name AWS takes.
+const MAX_DEPLOYED_NAME: usize = 64;
 
 /// What functions inherit from `provider` and the service.
 pub(super) struct Defaults {
@@ -51,6 +55,15 @@ pub(super) fn function(
         }
         .into());
     };
+    if let Err(character) = naming::lambda_logical_id(name) {
+        return Err(StackErrorKind::FunctionKey {
+            at: r.at(key.pos),
+            function: name.clone(),
+            character,
+        }
+        .into());
+    }
+    let deployed_name = deployed_name(context, key, body)?;
     let package = r.mapping(
         body,
         "package",
@@ -89,6 +102,7 @@ pub(super) fn function(
     let whose = format!("of function \"{name}\"");
     Ok(Function {
         name: name.clone(),
+        deployed_name,
         handler,
         artifact,
         binary,
@@ -98,6 +112,95 @@ pub(super) fn function(
         at: r.at(key.pos),
         artifact_at,
     })
+}
+
+/// The Lambda's name on AWS: `name:`, else (also when empty, as Serverless does)
+/// `{service}-{stage}-{key}`. AWS takes at most 64 letters, digits, `-` and `_`.
+fn deployed_name(
+    context: &environment::Context<'_>,
+    key: &Key,
+    body: &Node,
+) -> Result<String, StackError> {
+    let r = context.reader;
+    let function = &key.name;
+    let example = "`name: my-function`";
+    let own = r
+        .text(body, "name", &format!("functions.{function}.name"), example)?
+        .filter(|name| !name.is_empty());
+    let (deployed_name, at, advice) = match (own, body.get("name")) {
+        (Some(own), Some(node)) => (
+            own,
+            node.pos,
+            "change the function's `name:`, or remove it for the default \
+             `<service>-<stage>-<function>`",
+        ),
+        _ => (
+            format!("{}-{}-{function}", context.service, context.stage),
+            key.pos,
+            "Serverless makes that name as `<service>-<stage>-<function>`: shorten the service, \
+             the stage or the function key, or give the function a `name:` of its own",
+        ),
+    };
+    let length = deployed_name.chars().count();
+    let stray = deployed_name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'));
+    let problem = match stray {
+        Some(c) => format!(
+            "Lambda names take only letters, digits, `-` and `_`, and it has {}",
+            error::shown(&c)
+        ),
+        None if length > MAX_DEPLOYED_NAME => format!(
+            "Lambda names are at most {MAX_DEPLOYED_NAME} characters long, and it has {length}"
+        ),
+        None => return Ok(deployed_name),
+    };
+    Err(StackErrorKind::DeployedName {
+        at: r.at(at),
+        function: function.clone(),
+        deployed_name,
+        problem,
+        advice: advice.to_owned(),
+    }
+    .into())
+}
+
+/// Serverless names a function's CloudFormation resources after its key, upper-casing
+/// the first letter: `sendMessage` and `SendMessage` would be one Lambda.
+pub(super) fn check_logical_ids(functions: &[Function]) -> Result<(), StackError> {
+    let id = |function: &Function| naming::lambda_logical_id(&function.name).ok();
+    for (i, function) in functions.iter().enumerate() {
+        let logical_id = id(function);
+        if let Some(other) = functions[..i].iter().find(|other| id(other) == logical_id) {
+            return Err(StackErrorKind::FunctionLogicalIdClash {
+                at: function.at.clone(),
+                function: function.name.clone(),
+                other_at: other.at.clone(),
+                other_function: other.name.clone(),
+                logical_id: logical_id.unwrap_or_default(),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Two functions deployed under one Lambda name (a `name:` written twice).
+pub(super) fn check_deployed_names(functions: &[Function]) -> Result<(), StackError> {
+    for (i, function) in functions.iter().enumerate() {
+        let same = |other: &&Function| other.deployed_name == function.deployed_name;
+        if let Some(other) = functions[..i].iter().find(same) {
+            return Err(StackErrorKind::DeployedNameTwice {
+                at: function.at.clone(),
+                function: function.name.clone(),
+                other_at: other.at.clone(),
+                other_function: other.name.clone(),
+                deployed_name: function.deployed_name.clone(),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// `timeout` in seconds, as a number or numeric text (an `${env:...}` gives text).

@@ -61,7 +61,17 @@ fn unknown_websocket_route_forms() {
         "serverless.yml:11:32",
         &both_forms,
     );
-    assert!(message.contains("has the unknown key `rout`"), "{message}");
+    assert!(
+        message.contains(
+            "has the unknown key `rout`, which Serverless ignores with only a warning, so it \
+             would have no effect"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("fix its spelling or remove it"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -127,14 +137,191 @@ fn route_bound_twice_names_both_places() {
 }
 
 #[test]
+fn routes_that_serverless_deploys_as_one() {
+    let fixture = Fixture::new();
+    let yml = with_functions(&[
+        function("a", "      - websocket: $default\n"),
+        function("b", "      - websocket: { route: Sdefault }\n"),
+    ]);
+    let first = fixture.dir.path().join("serverless.yml:11:20");
+    let message = fixture.error(
+        &yml,
+        "serverless.yml:17:29",
+        &[
+            "route `Sdefault` of function \"b\" and route `$default` of function \"a\"",
+            "become one route when deployed",
+            "`SdefaultWebsocketsRoute`",
+            "`$` as `S`",
+            "the later one wins, so AWS would have route `Sdefault` only",
+            "rename one of the two routes",
+        ],
+    );
+    assert!(message.contains(&first.display().to_string()), "{message}");
+    error(
+        &one_event(" a-b\n      - websocket: aDashb"),
+        "serverless.yml:12:20",
+        &[
+            "route `aDashb` of function \"f\" and route `a-b` of function \"f\"",
+            "serverless.yml:11:20",
+            "`aDashbWebsocketsRoute`",
+        ],
+    );
+    error(
+        &one_event(" a.b\n      - websocket: aPeriodb"),
+        "serverless.yml:12:20",
+        &["`aPeriodbWebsocketsRoute`"],
+    );
+}
+
+#[test]
+fn route_keys_cloudformation_cannot_name() {
+    error(
+        &one_event(" 'send message'"),
+        "serverless.yml:11:20",
+        &[
+            "route `send message` of function \"f\" has a space;",
+            "CloudFormation takes only letters and digits",
+            "the deploy fails",
+            "`sendMessage`",
+        ],
+    );
+    error(
+        &one_event(" { route: 'chat:send' }"),
+        "serverless.yml:11:29",
+        &["route `chat:send` of function \"f\" has `:`"],
+    );
+    error(
+        &one_event(" \"a\\tb\""),
+        "serverless.yml:11:20",
+        &["route `a\tb` of function \"f\" has the character '\\t'"],
+    );
+}
+
+#[test]
+fn boolean_route_keys_must_be_quoted() {
+    for (yaml, at, flag) in [
+        (" true", "serverless.yml:11:20", "true"),
+        (" FALSE", "serverless.yml:11:20", "false"),
+        (" { route: True }", "serverless.yml:11:29", "true"),
+    ] {
+        let message = error(&one_event(yaml), at, &[]);
+        assert!(
+            message.contains(&format!(
+                "has the boolean `{flag}` where the route key belongs"
+            )),
+            "{message}"
+        );
+        assert!(
+            message.contains("which Serverless does not deploy as a route"),
+            "{message}"
+        );
+        assert!(
+            message.contains(&format!("quote it (`'{flag}'`)")),
+            "{message}"
+        );
+    }
+}
+
+#[test]
 fn response_selection_other_than_default() {
     error(
         &one_event(" { route: a, routeResponseSelectionExpression: $request.body.x }"),
         "serverless.yml:11:66",
         &[
-            "route `a`",
+            "route `a` (function \"f\")",
             "the text `$request.body.x`",
-            "only accepts `$default`",
+            "Serverless only warns about that",
+            "API Gateway supports only `$default`",
+            "`routeResponseSelectionExpression: $default`",
+        ],
+    );
+}
+
+#[test]
+fn functions_that_serverless_deploys_as_one() {
+    let fixture = Fixture::new();
+    let yml = with_functions(&[function("sendMessage", ""), function("SendMessage", "")]);
+    let first = fixture.dir.path().join("serverless.yml:6:3");
+    let message = fixture.error(
+        &yml,
+        "serverless.yml:11:3",
+        &[
+            "functions \"SendMessage\" (here) and \"sendMessage\"",
+            "become one Lambda when deployed",
+            "`SendMessageLambdaFunction`",
+            "the later one, \"SendMessage\", replaces the other",
+            "rename one of the two functions",
+        ],
+    );
+    assert!(message.contains(&first.display().to_string()), "{message}");
+    error(
+        &with_functions(&[function("a-b", ""), function("aDashb", "")]),
+        "serverless.yml:11:3",
+        &["\"aDashb\" (here) and \"a-b\"", "`ADashbLambdaFunction`"],
+    );
+}
+
+#[test]
+fn function_keys_cloudformation_cannot_name() {
+    error(
+        &with_functions(&[function("on.connect", "")]),
+        "serverless.yml:6:3",
+        &[
+            "function key \"on.connect\" has `.`",
+            "CloudFormation takes only letters and digits",
+            "the deploy fails",
+            "letters, digits, `-` and `_` only",
+        ],
+    );
+}
+
+#[test]
+fn deployed_names_lambda_refuses() {
+    let long = "f".repeat(60);
+    error(
+        &with_functions(&[function(&long, "")]),
+        "serverless.yml:6:3",
+        &[
+            &format!("would be deployed as the Lambda `chat-dev-{long}`"),
+            "at most 64 characters long, and it has 69",
+            "shorten the service, the stage or the function key",
+        ],
+    );
+    let named = |name: &str| {
+        with_functions(&[function("f", "")])
+            .replace("    events:\n", &format!("    name: {name}\n"))
+    };
+    error(
+        &named("'my function'"),
+        "serverless.yml:10:11",
+        &[
+            "function \"f\" would be deployed as the Lambda `my function`",
+            "only letters, digits, `-` and `_`, and it has a space,",
+            "the deploy fails",
+            "change the function's `name:`",
+        ],
+    );
+    error(
+        &named("[a]"),
+        "serverless.yml:10:11",
+        &["`functions.f.name` must be a text, but it is a list"],
+    );
+}
+
+#[test]
+fn two_functions_deployed_under_one_name() {
+    let yml = with_functions(&[function("a", ""), function("b", "")]).replace(
+        "target/lambda/b.zip\n    events:\n",
+        "target/lambda/b.zip\n    name: chat-dev-a\n",
+    );
+    error(
+        &yml,
+        "serverless.yml:11:3",
+        &[
+            "functions \"b\" and \"a\" (at ",
+            "serverless.yml:6:3)",
+            "both be deployed as the Lambda `chat-dev-a`",
+            "give one of them another `name:`",
         ],
     );
 }

@@ -1,0 +1,141 @@
+//! `checker stack FILE [--json]`: how the checker reads a `serverless.yml`, its
+//! routes, functions and DynamoDB tables, as text or as JSON for other tools
+//! (`scripts/serverless-package-check` compares it with Serverless's own output).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use checker::stack::{Stack, StackOptions};
+use serde_json::{Value, json};
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct StackArgs {
+    /// The `serverless.yml` to read.
+    file: PathBuf,
+    /// Print JSON: service, stage, region, routeSelectionExpression, routes, functions, tables.
+    #[arg(long)]
+    json: bool,
+    /// The stage, as `serverless package --stage` would take it.
+    #[arg(long)]
+    stage: Option<String>,
+}
+
+pub(crate) fn run(args: &StackArgs) -> anyhow::Result<ExitCode> {
+    let options = StackOptions {
+        stage: args.stage.clone(),
+        region: None,
+    };
+    let stack = Stack::load(&args.file, &options)?;
+    let reading = reading(&stack);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reading)?);
+    } else {
+        print!("{}", text(&reading));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The stack as the JSON `--json` prints.
+fn reading(stack: &Stack) -> Value {
+    let routes: Vec<Value> = stack
+        .routes
+        .iter()
+        .map(|route| json!({"key": route.key, "function": route.function, "twoWay": route.two_way}))
+        .collect();
+    let functions: Vec<Value> = stack
+        .functions
+        .iter()
+        .map(|f| {
+            json!({
+                "name": f.name,
+                "deployedName": f.deployed_name,
+                "artifact": f.artifact,
+                "binary": f.binary,
+                "timeout": f.timeout.as_secs_f64(),
+                "memorySize": f.memory_size,
+            })
+        })
+        .collect();
+    json!({
+        "service": stack.service,
+        "stage": stack.stage,
+        "region": stack.region,
+        "routeSelectionExpression": stack.route_selection_expression,
+        "routes": routes,
+        "functions": functions,
+        "tables": tables(&stack.resources),
+    })
+}
+
+/// The `AWS::DynamoDB::Table` resources of `resources.Resources`.
+fn tables(resources: &Value) -> Vec<Value> {
+    let Some(Value::Object(resources)) = resources.get("Resources") else {
+        return Vec::new();
+    };
+    resources
+        .iter()
+        .filter(|(_, resource)| resource["Type"] == "AWS::DynamoDB::Table")
+        .map(|(logical_id, table)| {
+            let properties = &table["Properties"];
+            let indexes: Vec<Value> = match &properties["GlobalSecondaryIndexes"] {
+                Value::Array(indexes) => indexes
+                    .iter()
+                    .map(|index| index["IndexName"].clone())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            json!({
+                "logicalId": logical_id,
+                "tableName": properties["TableName"],
+                "keySchema": properties["KeySchema"],
+                "globalSecondaryIndexes": indexes,
+            })
+        })
+        .collect()
+}
+
+/// The same reading for a person.
+fn text(reading: &Value) -> String {
+    let str = |value: &Value| value.as_str().unwrap_or_default().to_owned();
+    let mut out = format!(
+        "{} (stage {}), route selection expression {}\n",
+        str(&reading["service"]),
+        str(&reading["stage"]),
+        str(&reading["routeSelectionExpression"]),
+    );
+    let list = |value: &Value| value.as_array().cloned().unwrap_or_default();
+    out.push_str("Routes:\n");
+    for route in list(&reading["routes"]) {
+        let two_way = if route["twoWay"] == true {
+            " (two-way)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "  {:<14} -> {}{two_way}\n",
+            str(&route["key"]),
+            str(&route["function"])
+        ));
+    }
+    out.push_str("Functions:\n");
+    for function in list(&reading["functions"]) {
+        out.push_str(&format!(
+            "  {:<14} {}\n",
+            str(&function["name"]),
+            str(&function["artifact"])
+        ));
+    }
+    let tables = list(&reading["tables"]);
+    if !tables.is_empty() {
+        out.push_str("DynamoDB tables:\n");
+        for table in tables {
+            let name = match &table["tableName"] {
+                Value::String(name) => name.clone(),
+                Value::Null => "(named by CloudFormation)".to_owned(),
+                other => other.to_string(),
+            };
+            out.push_str(&format!("  {:<14} {name}\n", str(&table["logicalId"])));
+        }
+    }
+    out
+}

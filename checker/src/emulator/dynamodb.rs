@@ -1,0 +1,259 @@
+//! A local DynamoDB on the emulator's port, for the exercises that keep
+//! connection ids in tables: the AWS JSON 1.0 protocol (`POST /` with
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>`), the item operations the
+//! workshop uses, Query and Scan with expressions, DescribeTable and
+//! ListTables, on the tables the stack's `resources` declare. Errors are
+//! DynamoDB's, so `is_resource_not_found_exception()` and friends work.
+
+mod describe;
+mod error;
+mod expression;
+mod items;
+mod key;
+mod number;
+mod read;
+mod request;
+mod schema;
+mod tables;
+mod value;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode, header};
+use serde_json::{Value, json};
+
+use super::events::EventBus;
+use super::{Shared, ids, management};
+use error::{DynamoError, ErrorCode};
+use request::parse;
+
+pub(crate) use schema::{TableProblem, tables as table_schemas};
+pub use tables::TableDump;
+pub(crate) use tables::Tables;
+
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+/// DynamoDB's own request limit.
+const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
+const SUPPORTED_OPERATIONS: &str =
+    "PutItem, GetItem, DeleteItem, Query, Scan, DescribeTable and ListTables";
+
+/// The local tables, for a scenario that reads or arranges their contents;
+/// it holds the emulator's state, so it outlives a borrow of the emulator.
+#[derive(Clone)]
+pub struct LocalTables {
+    shared: Arc<Shared>,
+}
+
+impl LocalTables {
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// Every table and its items (DynamoDB JSON), sorted by name and key.
+    pub fn dump(&self) -> Vec<TableDump> {
+        self.shared.dynamodb.dump()
+    }
+
+    /// Stores `item` (DynamoDB JSON) in `table` as a PutItem would, with its
+    /// checks and its write event; the error is DynamoDB's code and message.
+    pub fn put(&self, table: &str, item: Value) -> Result<(), String> {
+        let body = json!({ "TableName": table, "Item": item });
+        run(&self.shared.dynamodb, &self.shared.events, "PutItem", body)
+            .map(drop)
+            .map_err(|error| error.to_string())
+    }
+}
+
+/// A DynamoDB call: a POST carrying `X-Amz-Target` (the caller checks the path is `/`).
+pub(crate) fn is_request(request: &Request<Incoming>) -> bool {
+    request.method() == Method::POST && request.headers().contains_key("x-amz-target")
+}
+
+pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
+    match answer(shared, request).await {
+        Ok(body) => respond(StatusCode::OK, body, None),
+        Err(error) => {
+            tracing::debug!(%error, "DynamoDB call refused");
+            let body = json!({ "__type": error.code.qualified(), "message": error.message });
+            respond(StatusCode::BAD_REQUEST, body, Some(error.code))
+        }
+    }
+}
+
+async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, DynamoError> {
+    // The SDK signs with SigV4; only the header's presence is checked, as
+    // the Lambdas hold dummy credentials.
+    if !management::is_signed(&request) {
+        return Err(DynamoError::new(
+            ErrorCode::MissingAuthenticationToken,
+            "Request is missing Authentication Token",
+        ));
+    }
+    let target = request
+        .headers()
+        .get("x-amz-target")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
+        return Err(unknown_operation(target));
+    };
+    let body = Limited::new(request.into_body(), MAX_REQUEST_BYTES)
+        .collect()
+        .await
+        .map_err(|_| DynamoError::validation("Request size exceeded 16 MB"))?
+        .to_bytes();
+    let body: Value = serde_json::from_slice(&body)
+        .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
+    run(&shared.dynamodb, &shared.events, &operation, body)
+}
+
+/// One operation on the tables.
+fn run(
+    tables: &Tables,
+    events: &EventBus,
+    operation: &str,
+    body: Value,
+) -> Result<Value, DynamoError> {
+    match operation {
+        "PutItem" => items::put(tables, events, parse(body)?),
+        "GetItem" => items::get(tables, parse(body)?),
+        "DeleteItem" => items::delete(tables, events, parse(body)?),
+        "Query" => read::query(tables, parse(body)?),
+        "Scan" => read::scan(tables, parse(body)?),
+        "DescribeTable" => describe::describe_table(tables, parse(body)?),
+        "ListTables" => describe::list_tables(tables, parse(body)?),
+        other => Err(unknown_operation(other)),
+    }
+}
+
+/// DynamoDB Local's answer to an operation it lacks, naming it and what there is.
+fn unknown_operation(operation: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorCode::UnknownOperation,
+        format!(
+            "An unknown operation was requested: the checker's local DynamoDB does not support \
+             {operation}; it supports {SUPPORTED_OPERATIONS}"
+        ),
+    )
+}
+
+fn respond(status: StatusCode, body: Value, error: Option<ErrorCode>) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(CONTENT_TYPE),
+    );
+    if let Ok(request_id) = header::HeaderValue::from_str(&ids::request_id()) {
+        headers.insert("x-amzn-requestid", request_id);
+    }
+    if let Some(code) = error {
+        headers.insert(
+            "x-amzn-errortype",
+            header::HeaderValue::from_static(code.name()),
+        );
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn tables() -> Tables {
+        let resources = json!({ "Resources": { "Connections": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "TableName": "connections",
+                "AttributeDefinitions": [{ "AttributeName": "ConnectionId", "AttributeType": "S" }],
+                "KeySchema": [{ "AttributeName": "ConnectionId", "KeyType": "HASH" }]
+            }
+        }}});
+        Tables::new(
+            table_schemas(&resources).expect("valid tables"),
+            "eu-west-1",
+        )
+    }
+
+    #[test]
+    fn operations_write_read_and_report_writes() {
+        let tables = tables();
+        let events = EventBus::default();
+        let mut stream = events.subscribe();
+        let item = json!({ "TableName": "connections", "Item": {
+            "ConnectionId": { "S": "abc=" }, "Name": { "S": "alice" }
+        }});
+        assert_eq!(run(&tables, &events, "PutItem", item), Ok(json!({})));
+        assert_eq!(
+            stream.try_recv().ok(),
+            Some(super::super::events::Event::TableWrite {
+                table: "connections".to_owned(),
+                operation: "PutItem".to_owned(),
+                key: r#"{"ConnectionId":{"S":"abc="}}"#.to_owned(),
+            })
+        );
+        let got = run(
+            &tables,
+            &events,
+            "GetItem",
+            json!({ "TableName": "connections", "Key": { "ConnectionId": { "S": "abc=" } } }),
+        );
+        assert_eq!(got.expect("found")["Item"]["Name"], json!({ "S": "alice" }));
+        let dump = tables.dump();
+        assert_eq!(dump.len(), 1);
+        assert_eq!(dump[0].items.len(), 1);
+    }
+
+    #[test]
+    fn unknown_operations_and_parameters_are_named() {
+        let tables = tables();
+        let events = EventBus::default();
+        let error = run(&tables, &events, "UpdateItem", json!({})).expect_err("unsupported");
+        assert_eq!(error.code, ErrorCode::UnknownOperation);
+        assert!(
+            error.message.contains("does not support UpdateItem"),
+            "{}",
+            error.message
+        );
+        let error = run(
+            &tables,
+            &events,
+            "Scan",
+            json!({ "TableName": "connections", "Segment": 0, "TotalSegments": 2 }),
+        )
+        .expect_err("unsupported");
+        assert_eq!(error.code, ErrorCode::Validation);
+        assert!(
+            error.message.contains("the parameter Segment of Scan"),
+            "{}",
+            error.message
+        );
+        let error = run(
+            &tables,
+            &events,
+            "Scan",
+            json!({ "TableName": "connections", "ScanIndexForward": false }),
+        )
+        .expect_err("a Query parameter");
+        assert!(
+            error.message.contains("ScanIndexForward of Scan"),
+            "{}",
+            error.message
+        );
+        let error = run(
+            &tables,
+            &events,
+            "GetItem",
+            json!({ "TableName": "nope", "Key": {} }),
+        )
+        .expect_err("no such table");
+        assert_eq!(error.code, ErrorCode::ResourceNotFound);
+    }
+}

@@ -1,0 +1,115 @@
+//! PutItem, GetItem and DeleteItem.
+
+use serde_json::{Value, json};
+
+use super::error::{DynamoError, ErrorCode};
+use super::expression::{self, Condition, Placeholders};
+use super::request::{DeleteItem, GetItem, PutItem, return_old, write_condition};
+use super::tables::{Table, Tables};
+use super::value::{self, Item};
+use crate::emulator::events::{Event, EventBus};
+
+pub(crate) fn put(
+    tables: &Tables,
+    events: &EventBus,
+    input: PutItem,
+) -> Result<Value, DynamoError> {
+    let table = tables.get(&input.table_name)?;
+    let return_old = return_old(input.return_values.as_deref())?;
+    input.item.values().try_for_each(value::check)?;
+    let key = table.schema.key.key_of_item(&input.item)?;
+    table.schema.check_index_keys(&input.item)?;
+    let condition = write_condition(
+        input.condition_expression.as_deref(),
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+    )?;
+    let event = write_event(table, "PutItem", &input.item);
+    let old = {
+        let mut items = table.items();
+        check_condition(condition.as_ref(), items.get(&key))?;
+        items.insert(key, input.item)
+    };
+    events.emit(event);
+    Ok(answer_old(old.filter(|_| return_old)))
+}
+
+pub(crate) fn get(tables: &Tables, input: GetItem) -> Result<Value, DynamoError> {
+    let table = tables.get(&input.table_name)?;
+    input.key.values().try_for_each(value::check)?;
+    let key = table.schema.key.key_of_key(&input.key)?;
+    let mut placeholders = Placeholders::new(input.expression_attribute_names.as_ref(), None)?;
+    let projection = input
+        .projection_expression
+        .as_deref()
+        .map(|text| expression::projection(text, &mut placeholders))
+        .transpose()?;
+    placeholders.finish()?;
+    let item = table.items().get(&key).cloned();
+    Ok(match item {
+        Some(item) => {
+            let item = match &projection {
+                Some(names) => expression::project(&item, names),
+                None => item,
+            };
+            json!({ "Item": item })
+        }
+        None => json!({}),
+    })
+}
+
+pub(crate) fn delete(
+    tables: &Tables,
+    events: &EventBus,
+    input: DeleteItem,
+) -> Result<Value, DynamoError> {
+    let table = tables.get(&input.table_name)?;
+    let return_old = return_old(input.return_values.as_deref())?;
+    input.key.values().try_for_each(value::check)?;
+    let key = table.schema.key.key_of_key(&input.key)?;
+    let condition = write_condition(
+        input.condition_expression.as_deref(),
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+    )?;
+    let event = write_event(table, "DeleteItem", &input.key);
+    let old = {
+        let mut items = table.items();
+        check_condition(condition.as_ref(), items.get(&key))?;
+        items.remove(&key)
+    };
+    events.emit(event);
+    Ok(answer_old(old.filter(|_| return_old)))
+}
+
+/// A write's condition holds for the item it replaces or deletes (none: an empty one).
+fn check_condition(
+    condition: Option<&Condition>,
+    current: Option<&Item>,
+) -> Result<(), DynamoError> {
+    let empty = Item::new();
+    match condition {
+        Some(condition) if !condition.matches(current.unwrap_or(&empty)) => Err(DynamoError::new(
+            ErrorCode::ConditionalCheckFailed,
+            "The conditional request failed",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn write_event(table: &Table, operation: &str, item: &Item) -> Event {
+    let mut key = Item::new();
+    table.schema.key.copy_key(item, &mut key);
+    Event::TableWrite {
+        table: table.schema.name.clone(),
+        operation: operation.to_owned(),
+        key: Value::Object(key).to_string(),
+    }
+}
+
+fn answer_old(old: Option<Item>) -> Value {
+    match old {
+        Some(old) => json!({ "Attributes": old }),
+        None => json!({}),
+    }
+}

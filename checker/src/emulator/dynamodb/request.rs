@@ -1,0 +1,277 @@
+//! The operations' parameters as their JSON bodies carry them. A parameter
+//! this local DynamoDB does not implement is refused by name rather than
+//! ignored: code relying on it would behave differently on AWS.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::error::DynamoError;
+use super::expression::{self, Condition, Placeholders};
+use super::value::Item;
+
+/// Parameters that change only what is reported, never what happens: accepted, ignored.
+const IGNORED: [&str; 3] = [
+    "ReturnConsumedCapacity",
+    "ReturnItemCollectionMetrics",
+    "ReturnValuesOnConditionCheckFailure",
+];
+
+/// An operation's parameters: the ones it supports, and the rest.
+pub(crate) trait Parameters: DeserializeOwned {
+    const OPERATION: &'static str;
+    const SUPPORTED: &'static [&'static str];
+    fn rest(&self) -> &Item;
+}
+
+/// The body of `operation`, refusing parameters it does not support.
+pub(crate) fn parse<P: Parameters>(body: Value) -> Result<P, DynamoError> {
+    let parameters: P = serde_json::from_value(body).map_err(|error| {
+        DynamoError::validation(format!("1 validation error detected: {error}"))
+    })?;
+    let refused = parameters
+        .rest()
+        .iter()
+        .find(|(name, value)| !value.is_null() && !IGNORED.contains(&name.as_str()));
+    if let Some((name, _)) = refused {
+        return Err(DynamoError::unsupported(
+            format_args!("the parameter {name} of {}", P::OPERATION),
+            &format!(
+                "these parameters of {}: {}",
+                P::OPERATION,
+                P::SUPPORTED.join(", ")
+            ),
+        ));
+    }
+    Ok(parameters)
+}
+
+macro_rules! parameters {
+    ($name:ident, [$($supported:literal),* $(,)?]) => {
+        impl Parameters for $name {
+            const OPERATION: &'static str = stringify!($name);
+            const SUPPORTED: &'static [&'static str] = &[$($supported),*];
+            fn rest(&self) -> &Item {
+                &self.rest
+            }
+        }
+    };
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct PutItem {
+    pub(crate) table_name: String,
+    pub(crate) item: Item,
+    pub(crate) return_values: Option<String>,
+    pub(crate) condition_expression: Option<String>,
+    pub(crate) expression_attribute_names: Option<BTreeMap<String, String>>,
+    pub(crate) expression_attribute_values: Option<Item>,
+    #[serde(flatten)]
+    rest: Item,
+}
+parameters!(
+    PutItem,
+    [
+        "TableName",
+        "Item",
+        "ReturnValues (NONE, ALL_OLD)",
+        "ConditionExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+    ]
+);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct GetItem {
+    pub(crate) table_name: String,
+    pub(crate) key: Item,
+    pub(crate) projection_expression: Option<String>,
+    pub(crate) expression_attribute_names: Option<BTreeMap<String, String>>,
+    /// Every read is consistent here.
+    #[serde(rename = "ConsistentRead")]
+    _consistent_read: Option<bool>,
+    #[serde(flatten)]
+    rest: Item,
+}
+parameters!(
+    GetItem,
+    [
+        "TableName",
+        "Key",
+        "ProjectionExpression",
+        "ExpressionAttributeNames",
+        "ConsistentRead",
+    ]
+);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DeleteItem {
+    pub(crate) table_name: String,
+    pub(crate) key: Item,
+    pub(crate) return_values: Option<String>,
+    pub(crate) condition_expression: Option<String>,
+    pub(crate) expression_attribute_names: Option<BTreeMap<String, String>>,
+    pub(crate) expression_attribute_values: Option<Item>,
+    #[serde(flatten)]
+    rest: Item,
+}
+parameters!(
+    DeleteItem,
+    [
+        "TableName",
+        "Key",
+        "ReturnValues (NONE, ALL_OLD)",
+        "ConditionExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+    ]
+);
+
+/// Query and Scan share everything but the key condition.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct Read {
+    pub(crate) table_name: String,
+    pub(crate) index_name: Option<String>,
+    pub(crate) key_condition_expression: Option<String>,
+    pub(crate) filter_expression: Option<String>,
+    pub(crate) projection_expression: Option<String>,
+    pub(crate) expression_attribute_names: Option<BTreeMap<String, String>>,
+    pub(crate) expression_attribute_values: Option<Item>,
+    pub(crate) limit: Option<i64>,
+    pub(crate) exclusive_start_key: Option<Item>,
+    pub(crate) scan_index_forward: Option<bool>,
+    pub(crate) select: Option<String>,
+    pub(crate) consistent_read: Option<bool>,
+    #[serde(flatten)]
+    rest: Item,
+}
+
+/// `Read` as Query: it refuses what Scan alone lacks and vice versa.
+pub(crate) struct Query(pub(crate) Read);
+pub(crate) struct Scan(pub(crate) Read);
+
+impl<'de> Deserialize<'de> for Query {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Read::deserialize(deserializer).map(Query)
+    }
+}
+
+impl<'de> Deserialize<'de> for Scan {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut read = Read::deserialize(deserializer)?;
+        // Query-only parameters are not Scan's: let them be refused by name.
+        for (name, value) in [
+            (
+                "KeyConditionExpression",
+                read.key_condition_expression.take().map(Value::String),
+            ),
+            (
+                "ScanIndexForward",
+                read.scan_index_forward.take().map(Value::Bool),
+            ),
+        ] {
+            if let Some(value) = value {
+                read.rest.insert(name.to_owned(), value);
+            }
+        }
+        Ok(Scan(read))
+    }
+}
+
+const SELECT: &str =
+    "Select (ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES, SPECIFIC_ATTRIBUTES, COUNT)";
+
+impl Parameters for Query {
+    const OPERATION: &'static str = "Query";
+    const SUPPORTED: &'static [&'static str] = &[
+        "TableName",
+        "IndexName",
+        "KeyConditionExpression",
+        "FilterExpression",
+        "ProjectionExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+        "Limit",
+        "ExclusiveStartKey",
+        "ScanIndexForward",
+        SELECT,
+        "ConsistentRead",
+    ];
+    fn rest(&self) -> &Item {
+        &self.0.rest
+    }
+}
+
+impl Parameters for Scan {
+    const OPERATION: &'static str = "Scan";
+    const SUPPORTED: &'static [&'static str] = &[
+        "TableName",
+        "IndexName",
+        "FilterExpression",
+        "ProjectionExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+        "Limit",
+        "ExclusiveStartKey",
+        SELECT,
+        "ConsistentRead",
+    ];
+    fn rest(&self) -> &Item {
+        &self.0.rest
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct DescribeTable {
+    pub(crate) table_name: String,
+    #[serde(flatten)]
+    rest: Item,
+}
+parameters!(DescribeTable, ["TableName"]);
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ListTables {
+    pub(crate) exclusive_start_table_name: Option<String>,
+    pub(crate) limit: Option<i64>,
+    #[serde(flatten)]
+    rest: Item,
+}
+parameters!(ListTables, ["ExclusiveStartTableName", "Limit"]);
+
+/// `ReturnValues` of PutItem and DeleteItem: whether to answer the old item.
+pub(crate) fn return_old(return_values: Option<&str>) -> Result<bool, DynamoError> {
+    match return_values {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some("ALL_NEW" | "UPDATED_OLD" | "UPDATED_NEW") => Err(DynamoError::validation(
+            "Return values set to invalid value (PutItem and DeleteItem take NONE or ALL_OLD)",
+        )),
+        Some(other) => Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy \
+             constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, \
+             NONE, UPDATED_NEW]"
+        ))),
+    }
+}
+
+/// A `ConditionExpression` with its placeholders, checked for unused ones.
+pub(crate) fn write_condition(
+    expression: Option<&str>,
+    names: Option<&BTreeMap<String, String>>,
+    values: Option<&Item>,
+) -> Result<Option<Condition>, DynamoError> {
+    let mut placeholders = Placeholders::new(names, values)?;
+    let condition = expression
+        .map(|text| expression::condition("ConditionExpression", text, &mut placeholders))
+        .transpose()?;
+    placeholders.finish()?;
+    Ok(condition)
+}

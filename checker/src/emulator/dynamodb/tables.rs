@@ -1,0 +1,89 @@
+//! The tables' contents, in memory: per table a `BTreeMap` from key to item
+//! behind its own `Mutex`, held only for a map operation (never across an
+//! `.await`). Indexes are not stored: a query on one scans the table, which
+//! costs nothing at workshop sizes.
+
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+
+use super::error::DynamoError;
+use super::key::Key;
+use super::schema::TableSchema;
+use super::value::Item;
+
+/// The contents of one table, for reports: items as DynamoDB JSON, in key order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableDump {
+    pub name: String,
+    pub items: Vec<Value>,
+}
+
+pub(crate) struct Table {
+    pub(crate) schema: TableSchema,
+    /// Epoch seconds, as `DescribeTable` gives `CreationDateTime`.
+    pub(crate) created_at: f64,
+    items: Mutex<BTreeMap<Key, Item>>,
+}
+
+impl Table {
+    pub(crate) fn items(&self) -> MutexGuard<'_, BTreeMap<Key, Item>> {
+        // Every change is one map operation, so a panic elsewhere cannot
+        // leave the map half-changed.
+        self.items.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Tables {
+    tables: BTreeMap<String, Table>,
+    /// For ARNs.
+    pub(crate) region: String,
+}
+
+impl Tables {
+    pub(crate) fn new(schemas: Vec<TableSchema>, region: &str) -> Self {
+        let created_at = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
+        let tables = schemas
+            .into_iter()
+            .map(|schema| {
+                let table = Table {
+                    schema,
+                    created_at,
+                    items: Mutex::default(),
+                };
+                (table.schema.name.clone(), table)
+            })
+            .collect();
+        Self {
+            tables,
+            region: region.to_owned(),
+        }
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Result<&Table, DynamoError> {
+        self.tables
+            .get(name)
+            .ok_or_else(|| DynamoError::table_not_found(name))
+    }
+
+    /// The table names, sorted (as `ListTables` gives them).
+    pub(crate) fn names(&self) -> impl Iterator<Item = &String> {
+        self.tables.keys()
+    }
+
+    pub(crate) fn dump(&self) -> Vec<TableDump> {
+        self.tables
+            .iter()
+            .map(|(name, table)| TableDump {
+                name: name.clone(),
+                items: table
+                    .items()
+                    .values()
+                    .map(|item| Value::Object(item.clone()))
+                    .collect(),
+            })
+            .collect()
+    }
+}

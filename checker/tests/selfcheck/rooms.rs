@@ -1,0 +1,147 @@
+//! Exercises 03 to 05 (broadcast, clean exits, chat rooms): stubs fail for
+//! their reason, alternatives pass, broken variants get their specific report.
+
+use checker::exercises::Variant;
+
+use crate::support;
+
+const PARTY: &str = "03-websockets-party";
+const EXITS: &str = "04-clean-exits";
+const CHATS: &str = "05-chat-rooms";
+
+fn snapshot(name: &str, report: &str) {
+    support::snapshot_settings().bind(|| insta::assert_snapshot!(name.to_owned(), report));
+}
+
+async fn failed_step(exercise: &str, file: &str) -> (String, Vec<String>, String) {
+    let graded = support::check_variant(exercise, file).await;
+    let failure = support::failure(&graded);
+    (
+        failure.step.clone(),
+        failure.received.clone(),
+        support::report(&graded),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stubs_03_to_05_fail_for_their_reason() {
+    let graded = support::check(PARTY, Variant::Learner).await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message reaches everyone");
+    assert!(
+        failure
+            .received
+            .contains(&"bob receives nothing".to_owned()),
+        "{:?}",
+        failure.received
+    );
+    snapshot("report-stub-03", &support::report(&graded));
+
+    let graded = support::check(EXITS, Variant::Learner).await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "carol closes: $disconnect forgets her");
+    assert!(
+        failure
+            .received
+            .contains(&"lambda: no $disconnect ran for <carol>".to_owned())
+    );
+    assert!(
+        !failure.tables.is_empty(),
+        "a failing report shows the tables"
+    );
+
+    let graded = support::check(CHATS, Variant::Learner).await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "each joins a chat and is told so");
+    snapshot("report-stub-05", &support::report(&graded));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alternative_solutions_03_to_05_pass() {
+    for (exercise, file) in [
+        (PARTY, "03-alternative-concurrent.yml"),
+        (EXITS, "04-alternative-concurrent-cleanup.yml"),
+        (CHATS, "05-alternative-one-function.yml"),
+    ] {
+        let graded = support::check_variant(exercise, file).await;
+        assert!(
+            graded.verdict.passed(),
+            "{file}:\n{}",
+            support::report(&graded)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn broadcasting_to_the_sender_only_is_caught() {
+    let (step, received, report) = failed_step(PARTY, "03-broadcast-to-sender-only.yml").await;
+    assert_eq!(step, "alice's message reaches everyone");
+    assert!(
+        received.contains(&"carol receives nothing".to_owned()),
+        "{received:?}"
+    );
+    snapshot("report-03-sender-only", &report);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_disconnect_cleanup_is_caught() {
+    let (step, received, report) = failed_step(EXITS, "04-no-disconnect-cleanup.yml").await;
+    assert_eq!(step, "carol closes: $disconnect forgets her");
+    assert!(
+        received
+            .iter()
+            .any(|line| line.ends_with("holds <alice>, <bob>, <carol>")),
+        "{received:?}"
+    );
+    assert!(report.contains("Tables"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stale_ids_left_in_the_table_are_caught() {
+    let (step, received, report) = failed_step(EXITS, "04-no-410-cleanup.yml").await;
+    assert_eq!(
+        step,
+        "a stale id is deleted by the next broadcast, which carries on"
+    );
+    assert!(
+        received
+            .iter()
+            .any(|line| line.ends_with("holds <alice>, <bob>, <ghost>")),
+        "{received:?}"
+    );
+    snapshot("report-04-no-410-cleanup", &report);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_swallowed_error_is_caught() {
+    let (step, received, report) = failed_step(EXITS, "04-swallows-errors.yml").await;
+    assert_eq!(
+        step,
+        "(local) a post that fails for another reason is not swallowed"
+    );
+    assert!(
+        received.contains(&"alice receives nothing".to_owned()),
+        "{received:?}"
+    );
+    snapshot("report-04-swallows-errors", &report);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn chat_mistakes_are_caught() {
+    let (step, received, report) = failed_step(CHATS, "05-wrong-chat.yml").await;
+    assert_eq!(step, "a message reaches the sender's chat only");
+    assert!(
+        received
+            .iter()
+            .any(|line| line.starts_with("carol receives: {")),
+        "{received:?}"
+    );
+    snapshot("report-05-wrong-chat", &report);
+
+    let (step, received, _) = failed_step(CHATS, "05-no-pong.yml").await;
+    assert_eq!(step, "ping answers pong to the sender only");
+    assert!(
+        received.contains(&"carol receives nothing".to_owned()),
+        "{received:?}"
+    );
+}
