@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands they run.
 
 mod check;
+mod deploy;
 mod files;
 mod serve;
 mod stack;
@@ -46,6 +47,10 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Show how the checker reads a serverless.yml: routes, functions, DynamoDB tables.
     Stack(stack::StackArgs),
+    /// Build an exercise's Lambdas, deploy it to AWS with Serverless v3 and check it there.
+    Deploy(deploy::DeployArgs),
+    /// Remove an exercise's deployment from AWS (also after a failed deploy).
+    Remove(deploy::RemoveArgs),
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -59,6 +64,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Command::Compare(compare)) => check::compare(compare).await,
         Some(Command::Serve(serve)) => serve::run(serve).await,
         Some(Command::Stack(stack)) => stack::run(&stack),
+        Some(Command::Deploy(args)) => deploy::deploy(args).await,
+        Some(Command::Remove(args)) => deploy::remove(args).await,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cargo_build;
 pub mod compare;
+pub mod deploy;
 pub mod emulator;
 pub mod exercises;
 pub mod grade;

@@ -157,7 +157,12 @@ fn write_section(out: &mut dyn Write, title: &str, note: &str, lines: &[String])
     if lines.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\n  {HEADING}{title}{HEADING:#} {DIM}{note}{DIM:#}")?;
+    let note = if note.is_empty() {
+        String::new()
+    } else {
+        format!(" {DIM}{note}{DIM:#}")
+    };
+    writeln!(out, "\n  {HEADING}{title}{HEADING:#}{note}")?;
     for line in lines {
         writeln!(out, "    {line}")?;
     }

@@ -13,6 +13,8 @@ const ALICE: usize = 0;
 const BOB: usize = 1;
 const CAROL: usize = 2;
 const ALICE_PHONE: usize = 3;
+/// The chats table's name ends in this (`…-chats`).
+const TABLE: &str = "chats";
 
 fn join(chat: &str, participant: &str) -> String {
     serde_json::json!({ "action": "joinChat", "chatId": chat, "participantId": participant })
@@ -111,12 +113,14 @@ pub fn run(
         )
         .await;
 
-        session.step("a participant leaves, and comes back")?;
+        session.step("a participant vanishes without a close frame, and comes back")?;
         let alice = std::mem::replace(
             &mut clients[ALICE],
             placeholder(session, "alice-again").await?,
         );
-        session.close(alice).await;
+        session.vanish(alice).await;
+        session.record_disconnect("alice").await;
+        session.record_table(TABLE).await;
         say(
             session,
             &mut clients,

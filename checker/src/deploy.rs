@@ -1,0 +1,232 @@
+//! Deploying an exercise to AWS with the Serverless Framework v3, and removing
+//! it: building its Lambdas with cargo-lambda, placing each zip where its
+//! `serverless.yml` expects it, running Serverless, and reading the endpoint.
+
+pub mod endpoint;
+pub mod learner;
+pub mod prerequisites;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::exercises::Variant;
+use crate::stack::Stack;
+
+/// The cargo binary and the artifact path of each function of `stack`, the
+/// binaries of `variant` (`-solution` for the reference solutions).
+pub fn artifacts(stack: &Stack, variant: Variant) -> Vec<(String, PathBuf)> {
+    let mut seen = std::collections::BTreeSet::new();
+    stack
+        .functions
+        .iter()
+        .filter(|function| seen.insert(function.artifact.clone()))
+        .map(|function| {
+            (
+                variant.binary(&function.binary),
+                stack.dir.join(&function.artifact),
+            )
+        })
+        .collect()
+}
+
+/// The workspace's target directory, as `cargo metadata` gives it.
+pub fn target_directory(workspace: &Path) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(workspace)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run `cargo metadata`")?;
+    if !output.status.success() {
+        bail!(
+            "`cargo metadata` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    #[derive(serde::Deserialize)]
+    struct Metadata {
+        target_directory: PathBuf,
+    }
+    let metadata: Metadata = serde_json::from_slice(&output.stdout)
+        .context("cannot read the output of `cargo metadata`")?;
+    Ok(metadata.target_directory)
+}
+
+/// `cargo lambda build --release --output-format zip [--arm64] --bin …` in
+/// `workspace`, its output on the terminal. Then copies each
+/// `<target>/lambda/<binary>/bootstrap.zip` to its artifact path.
+pub fn build_and_place(
+    workspace: &Path,
+    artifacts: &[(String, PathBuf)],
+    arm64: bool,
+) -> anyhow::Result<()> {
+    let target = target_directory(workspace)?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command
+        .current_dir(workspace)
+        .args(["lambda", "build", "--release", "--output-format", "zip"])
+        .stdin(Stdio::null());
+    if arm64 {
+        command.arg("--arm64");
+    }
+    for (binary, _) in artifacts {
+        command.arg("--bin").arg(binary);
+    }
+    let status = command
+        .status()
+        .context("cannot run `cargo lambda build`")?;
+    if !status.success() {
+        bail!(
+            "`cargo lambda build` failed ({status}); its messages are above. Compiler errors: fix them (`cargo run -p checker -- check` shows them too). If it says Zig is missing, run `pip install ziglang` (`pip install cargo-lambda` brings it); if a target is missing, `rustup target add {}`.",
+            prerequisites::rust_target(if arm64 { "arm64" } else { "x86_64" })
+        );
+    }
+    for (binary, artifact) in artifacts {
+        let built = target.join("lambda").join(binary).join("bootstrap.zip");
+        if let Some(dir) = artifact.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        std::fs::copy(&built, artifact).with_context(|| {
+            format!("cannot copy {} to {}", built.display(), artifact.display())
+        })?;
+    }
+    Ok(())
+}
+
+/// Installs Serverless v3 (pinned in `scripts/serverless/`) into
+/// `.tools/serverless` the first time, with `scripts/serverless-install`;
+/// returns its entry point, to run with `node`.
+pub fn install_serverless(root: &Path) -> anyhow::Result<PathBuf> {
+    let script = root.join("scripts").join("serverless-install");
+    let output = Command::new("sh")
+        .arg(&script)
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run {}", script.display()))?;
+    let entry = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || entry.is_empty() {
+        bail!(
+            "installing the Serverless Framework v3 with npm failed (npm's messages are above). Check that `npm ci` can reach the npm registry, then run this again; or run `scripts/serverless-install` by hand."
+        );
+    }
+    Ok(PathBuf::from(entry))
+}
+
+/// What a Serverless command printed, stdout and stderr interleaved, and whether it succeeded.
+#[derive(Debug)]
+pub struct Outcome {
+    pub success: bool,
+    pub output: String,
+}
+
+impl Outcome {
+    /// The last `n` non-empty lines of the output, ANSI codes removed.
+    pub fn last_lines(&self, n: usize) -> Vec<String> {
+        let text = endpoint::strip_ansi(&self.output);
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .collect();
+        lines[lines.len().saturating_sub(n)..]
+            .iter()
+            .map(|line| (*line).to_owned())
+            .collect()
+    }
+}
+
+/// Runs `node <serverless> <args>` in `dir`, echoing its output to stderr as it
+/// comes (when `echo`) and keeping it.
+pub fn serverless(
+    serverless: &Path,
+    dir: &Path,
+    args: &[String],
+    echo: bool,
+) -> anyhow::Result<Outcome> {
+    let mut child = Command::new("node")
+        .arg(serverless)
+        .args(args)
+        .current_dir(dir)
+        .env("SLS_TELEMETRY_DISABLED", "1")
+        .env("SLS_NOTIFICATIONS_MODE", "off")
+        .env("SLS_DEPRECATION_DISABLE", "*")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("cannot run `node` (the Serverless Framework needs Node.js)")?;
+    let output = Arc::new(Mutex::new(String::new()));
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|out| Box::new(out) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|err| Box::new(err) as Box<dyn std::io::Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|stream| {
+        let output = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if echo {
+                    let mut stderr = std::io::stderr().lock();
+                    let _ = writeln!(stderr, "  {line}");
+                }
+                if let Ok(mut output) = output.lock() {
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            }
+        })
+    })
+    .collect();
+    for reader in readers {
+        let _ = reader.join();
+    }
+    let status = child.wait().context("waiting for Serverless")?;
+    let output = output.lock().map(|text| text.clone()).unwrap_or_default();
+    Ok(Outcome {
+        success: status.success(),
+        output,
+    })
+}
+
+/// Whether a WebSocket endpoint answers: a handshake gets an HTTP response,
+/// even a refusal (`$connect` saying no still answers). Retries connection
+/// errors (DNS of a new API, TLS) until `patience` is over; the last error.
+pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), String> {
+    let started = Instant::now();
+    loop {
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(url),
+        )
+        .await;
+        let error = match attempt {
+            Ok(Ok((mut socket, _))) => {
+                let _ = socket.close(None).await;
+                return Ok(());
+            }
+            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(_))) => return Ok(()),
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => "no answer within 10 s".to_owned(),
+        };
+        if started.elapsed() >= patience {
+            return Err(error);
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
