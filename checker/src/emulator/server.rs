@@ -42,6 +42,8 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn serve_stream(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    // Small frames both ways: without this, Nagle and delayed ACKs add tens of ms.
+    let _ = stream.set_nodelay(true);
     let local_port = stream
         .local_addr()
         .map(|address| address.port())
