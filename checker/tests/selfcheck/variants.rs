@@ -16,6 +16,14 @@ async fn assert_passes(exercise: &str, file: &str) {
     );
 }
 
+/// Whether the client got API Gateway's frame for a failed Lambda.
+fn sent_internal_server_error(failure: &checker::grade::Failure) -> bool {
+    failure
+        .received
+        .iter()
+        .any(|line| line.contains(r#"{"message": "Internal server error""#))
+}
+
 fn snapshot(name: &str, report: &str) {
     support::snapshot_settings().bind(|| insta::assert_snapshot!(name.to_owned(), report));
 }
@@ -33,10 +41,9 @@ async fn a_panicking_handler_shows_its_panic() {
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "alice's message comes back to alice only");
     assert!(
-        failure
-            .received
-            .iter()
-            .any(|line| line.contains("Internal server error"))
+        sent_internal_server_error(failure),
+        "{:?}",
+        failure.received
     );
     assert!(!failure.lambda_errors.is_empty());
     let report = support::report(&graded);
@@ -49,10 +56,9 @@ async fn a_hanging_handler_times_out() {
     let graded = support::check_variant(ECHO, "02-hang.yml").await;
     let failure = support::failure(&graded);
     assert!(
-        failure
-            .received
-            .iter()
-            .any(|line| line.contains("Internal server error"))
+        sent_internal_server_error(failure),
+        "{:?}",
+        failure.received
     );
     assert_eq!(
         failure.lambda_errors.len(),
@@ -69,10 +75,9 @@ async fn a_handler_returning_an_error_shows_it() {
     let graded = support::check_variant(ECHO, "02-error.yml").await;
     let failure = support::failure(&graded);
     assert!(
-        failure
-            .received
-            .iter()
-            .any(|line| line.contains("Internal server error"))
+        sent_internal_server_error(failure),
+        "{:?}",
+        failure.received
     );
     assert!(
         failure.lambda_errors[0].starts_with("onMessage ($default): "),
