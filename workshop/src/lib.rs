@@ -22,8 +22,20 @@ pub fn connection_id(event: &ApiGatewayWebsocketProxyRequest) -> Option<&str> {
 /// On AWS it reaches the region's DynamoDB; the checker sets
 /// `AWS_ENDPOINT_URL_DYNAMODB` so that it reaches the emulator's tables.
 pub async fn dynamodb_client() -> dynamodb::Client {
-    let config = aws_config::load_from_env().await;
-    dynamodb::Client::new(&config)
+    static CLIENT: tokio::sync::OnceCell<dynamodb::Client> = tokio::sync::OnceCell::const_new();
+    CLIENT
+        .get_or_init(|| async { dynamodb::Client::new(shared_config().await) })
+        .await
+        .clone()
+}
+
+/// The AWS configuration from the Lambda environment (region, credentials,
+/// `AWS_ENDPOINT_URL_*`), loaded once per process: loading it is the slow part
+/// of making a client, and AWS advises doing it outside the handler.
+pub async fn shared_config() -> &'static aws_config::SdkConfig {
+    static CONFIG: tokio::sync::OnceCell<aws_config::SdkConfig> =
+        tokio::sync::OnceCell::const_new();
+    CONFIG.get_or_init(aws_config::load_from_env).await
 }
 
 /// The table name in the environment variable `variable`, which `serverless.yml`

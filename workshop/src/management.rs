@@ -1,6 +1,9 @@
 //! The `@connections` management API, which sends data to a connection, and
 //! its SDK (`workshop::management::Client`, `::Error`, `::primitives::Blob`…).
 
+use std::collections::BTreeMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use aws_sdk_apigatewaymanagement::error::ProvideErrorMetadata;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
@@ -18,14 +21,30 @@ pub fn management_endpoint(event: &ApiGatewayWebsocketProxyRequest) -> Option<St
 
 /// A management API client that can post to the connections of the API that sent `event`.
 ///
-/// Region and credentials come from the Lambda environment, as on AWS.
+/// Region and credentials come from the Lambda environment, as on AWS. The
+/// client is made once per endpoint and reused by later invocations of the
+/// same process, as AWS advises: it keeps its connections open.
 pub async fn management_client(event: &ApiGatewayWebsocketProxyRequest) -> Client {
-    let config = aws_config::load_from_env().await;
-    let mut builder = config::Builder::from(&config);
-    if let Some(endpoint) = management_endpoint(event) {
+    static CLIENTS: Mutex<BTreeMap<Option<String>, Client>> = Mutex::new(BTreeMap::new());
+    let endpoint = management_endpoint(event);
+    let cached = clients(&CLIENTS).get(&endpoint).cloned();
+    if let Some(client) = cached {
+        return client;
+    }
+    let mut builder = config::Builder::from(crate::shared_config().await);
+    if let Some(endpoint) = &endpoint {
         builder = builder.endpoint_url(endpoint);
     }
-    Client::from_conf(builder.build())
+    let client = Client::from_conf(builder.build());
+    clients(&CLIENTS).insert(endpoint, client.clone());
+    client
+}
+
+fn clients(
+    cache: &Mutex<BTreeMap<Option<String>, Client>>,
+) -> MutexGuard<'_, BTreeMap<Option<String>, Client>> {
+    // Only inserts and clones happen under the lock: poisoning cannot break it.
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Sends `text` as one text frame to `connection_id` (PostToConnection).
