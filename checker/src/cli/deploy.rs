@@ -275,22 +275,64 @@ fn load_stack(
     Ok(stack)
 }
 
-pub(crate) async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
+/// What `deploy` and `remove` both start from, once every prerequisite holds.
+struct Prepared {
+    root: PathBuf,
+    workshop: Workshop,
+    service: Service,
+    id: String,
+    source: learner::Source,
+    stack: Stack,
+}
+
+/// Finds the service, the learner id and the stack, and checks the
+/// prerequisites of `command` (building needs more of them than removing);
+/// `Err` carries the exit code after reporting what is missing.
+fn prepare(
+    command: &str,
+    target: (Option<&str>, bool),
+    learner: Option<&str>,
+    region: Option<&str>,
+) -> anyhow::Result<Result<Prepared, ExitCode>> {
+    let (exercise, solutions) = target;
     let root = super::repository_root();
     let workshop = super::workshop()?;
-    let service = service(&workshop, &root, args.exercise.as_deref(), args.solutions)?;
-    let (mut id, source) = learner_id(&root, args.learner.as_deref())?;
-    let stack = load_stack(
-        &workshop,
-        &service,
-        &mut id,
-        &source,
-        args.region.as_deref(),
-    )?;
-    let missing = missing_prerequisites(&stack, &root, &id, true);
+    let service = service(&workshop, &root, exercise, solutions)?;
+    let (mut id, source) = learner_id(&root, learner)?;
+    let stack = load_stack(&workshop, &service, &mut id, &source, region)?;
+    let missing = missing_prerequisites(&stack, &root, &id, command == "deploy");
     if !missing.is_empty() {
-        return Ok(report_missing("deploy", &missing));
+        return Ok(Err(report_missing(command, &missing)));
     }
+    Ok(Ok(Prepared {
+        root,
+        workshop,
+        service,
+        id,
+        source,
+        stack,
+    }))
+}
+
+pub(crate) async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
+    let target = (args.exercise.as_deref(), args.solutions);
+    let prepared = match prepare(
+        "deploy",
+        target,
+        args.learner.as_deref(),
+        args.region.as_deref(),
+    )? {
+        Ok(prepared) => prepared,
+        Err(code) => return Ok(code),
+    };
+    let Prepared {
+        root,
+        workshop,
+        service,
+        id,
+        source,
+        stack,
+    } = prepared;
     let learner_flag = matches!(source, learner::Source::Option).then_some(id.as_str());
     let region_flag = args.region.as_deref();
     let remove_line = command_line("remove", &service, learner_flag, region_flag);
@@ -404,21 +446,24 @@ pub(crate) async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) async fn remove(args: RemoveArgs) -> anyhow::Result<ExitCode> {
-    let root = super::repository_root();
-    let workshop = super::workshop()?;
-    let service = service(&workshop, &root, args.exercise.as_deref(), args.solutions)?;
-    let (mut id, source) = learner_id(&root, args.learner.as_deref())?;
-    let stack = load_stack(
-        &workshop,
-        &service,
-        &mut id,
-        &source,
+    let target = (args.exercise.as_deref(), args.solutions);
+    let prepared = match prepare(
+        "remove",
+        target,
+        args.learner.as_deref(),
         args.region.as_deref(),
-    )?;
-    let missing = missing_prerequisites(&stack, &root, &id, false);
-    if !missing.is_empty() {
-        return Ok(report_missing("remove", &missing));
-    }
+    )? {
+        Ok(prepared) => prepared,
+        Err(code) => return Ok(code),
+    };
+    let Prepared {
+        root,
+        service,
+        id,
+        source,
+        stack,
+        ..
+    } = prepared;
     eprintln!("{}", describe(&id, &source, &root, false));
     let stack_name = format!("{}-{}", stack.service, stack.stage);
     eprintln!("Removing the stack {stack_name} in {} ...", stack.region);
