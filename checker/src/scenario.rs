@@ -25,10 +25,13 @@ pub use snapshot::{parse, render};
 /// exercises' 6 s Lambda timeout, so a hanging Lambda shows as its error frame.
 pub const FRAME_WAIT: Duration = Duration::from_secs(10);
 /// How often a local wait looks at the emulator's events.
-const POLL: Duration = Duration::from_millis(50);
-/// Locally, how long with no invocation running proves no frame is coming.
-const IDLE_PROOF: Duration = Duration::from_millis(300);
-/// How long a client listens to be sure nothing (more) arrives.
+const POLL: Duration = Duration::from_millis(25);
+/// Locally, how long the emulator must be idle (every sent frame received, no
+/// invocation running) to prove no frame is coming: frames come only from
+/// invocations and from the gateway's handling of a message, both reported.
+const IDLE_PROOF: Duration = Duration::from_millis(200);
+/// Against a deployed stack, how long a client listens to be sure nothing
+/// (more) arrives; nothing reports what the stack is doing there.
 pub const QUIET_WAIT: Duration = Duration::from_millis(400);
 /// One step of a transcript: a title and what was observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,11 @@ pub struct Session {
     seen: Vec<Event>,
     /// How much of `seen` `record_invocations` has already written down.
     invocations_recorded: usize,
+    /// Frames the clients sent, to tell locally whether the emulator has them all.
+    frames_sent: usize,
+    /// Locally, since when the emulator has been idle, and the activity marks
+    /// (events seen, frames sent) it had then: any change means it was not.
+    idle_since: Option<(tokio::time::Instant, (usize, usize))>,
     local: Option<std::sync::Arc<dyn Local>>,
 }
 
@@ -71,6 +79,8 @@ impl Session {
             names: BTreeMap::new(),
             seen: Vec::new(),
             invocations_recorded: 0,
+            frames_sent: 0,
+            idle_since: None,
             local: None,
         }
     }
@@ -145,7 +155,10 @@ impl Session {
 
     pub async fn send(&mut self, client: &mut Client, text: &str) {
         match client.send(text).await {
-            Ok(()) => self.record(format!("{} sends: {text}", client.name())),
+            Ok(()) => {
+                self.frames_sent += 1;
+                self.record(format!("{} sends: {text}", client.name()));
+            }
             Err(error) => self.record(format!("{} cannot send: {error}", client.name())),
         }
     }
@@ -169,36 +182,35 @@ impl Session {
         self.record(format!("{name} {observed}"));
     }
 
-    /// The next frame for `client` within `FRAME_WAIT`. Locally, frames come
-    /// only from invocations: once none has run for `IDLE_PROOF`, none is coming.
+    /// The next frame for `client` within `FRAME_WAIT`.
     async fn next_frame(&mut self, client: &mut Client) -> client::Observed {
-        if self.events.is_none() {
-            return client.receive(FRAME_WAIT).await;
-        }
-        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
-        let mut idle_since: Option<tokio::time::Instant> = None;
-        loop {
-            let observed = client.receive(POLL).await;
-            if observed != client::Observed::Nothing {
-                return observed;
-            }
-            let now = tokio::time::Instant::now();
-            if self.running_invocations() > 0 {
-                idle_since = None;
-            } else if now.duration_since(*idle_since.get_or_insert(now)) >= IDLE_PROOF {
-                return observed;
-            }
-            if now >= deadline {
-                return observed;
-            }
-        }
+        self.listen(client, FRAME_WAIT).await
     }
 
     /// Records that nothing arrives for `client` (or what did).
     pub async fn expect_quiet(&mut self, client: &mut Client) {
-        let observed = client.receive(QUIET_WAIT).await;
+        let observed = self.listen(client, QUIET_WAIT).await;
         let name = client.name().to_owned();
         self.record(format!("{name} {observed}"));
+    }
+
+    /// The first frame `client` receives, or Nothing: against a deployed stack
+    /// after `remote_wait`; locally as soon as the emulator has been idle for
+    /// `IDLE_PROOF`, however long a Lambda runs before that (up to `FRAME_WAIT`).
+    async fn listen(&mut self, client: &mut Client, remote_wait: Duration) -> client::Observed {
+        if self.events.is_none() {
+            return client.receive(remote_wait).await;
+        }
+        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
+        loop {
+            let observed = client.receive(POLL).await;
+            if observed != client::Observed::Nothing
+                || self.idle_for() >= IDLE_PROOF
+                || tokio::time::Instant::now() >= deadline
+            {
+                return observed;
+            }
+        }
     }
 
     pub async fn close(&mut self, mut client: Client) {

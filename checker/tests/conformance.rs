@@ -27,3 +27,5 @@ mod management;
 mod process;
 #[path = "conformance/routing.rs"]
 mod routing;
+#[path = "conformance/session.rs"]
+mod session;

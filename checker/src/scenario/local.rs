@@ -124,6 +124,34 @@ impl Session {
         }
     }
 
+    /// How long the emulator has been idle: no event, no frame sent, nothing
+    /// running. Kept across waits, so quiet clients checked one after the
+    /// other share one proof.
+    pub(super) fn idle_for(&mut self) -> Duration {
+        let busy = self.emulator_busy();
+        let now = tokio::time::Instant::now();
+        let marks = (self.seen.len(), self.frames_sent);
+        match self.idle_since {
+            Some((since, then)) if !busy && then == marks => now.duration_since(since),
+            _ => {
+                self.idle_since = (!busy).then_some((now, marks));
+                Duration::ZERO
+            }
+        }
+    }
+
+    /// Whether a frame may still come: a sent frame has not reached the
+    /// emulator yet, or an invocation is running.
+    pub(super) fn emulator_busy(&mut self) -> bool {
+        let running = self.running_invocations();
+        let received = self
+            .seen
+            .iter()
+            .filter(|event| matches!(event, Event::FrameIn { .. }))
+            .count();
+        running > 0 || received < self.frames_sent
+    }
+
     /// Invocations started but not finished, as far as the events tell.
     pub(super) fn running_invocations(&mut self) -> usize {
         self.drain_events();
