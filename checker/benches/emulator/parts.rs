@@ -4,8 +4,12 @@
 
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::{Request, header};
+use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -28,79 +32,45 @@ async fn connection_id(ws: &mut load::Ws) -> anyhow::Result<String> {
     }
 }
 
-/// PostToConnection by hand over one kept-alive plain HTTP connection, as the
-/// SDK does (signed in form: the emulator checks the scheme, not the signature).
+/// PostToConnection over one kept-alive HTTP/1.1 connection (hyper's client),
+/// signed in form as the SDK signs: the emulator checks the scheme, not the signature.
 struct Poster {
-    stream: TcpStream,
+    sender: SendRequest<Full<Bytes>>,
     host: String,
     path: String,
-    buffer: Vec<u8>,
 }
+
+const SIGNATURE: &str = "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=0";
 
 impl Poster {
     async fn connect(address: std::net::SocketAddr, stage: &str, id: &str) -> anyhow::Result<Self> {
         let stream = TcpStream::connect(address).await?;
         stream.set_nodelay(true)?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+        // Ends when the sender is dropped.
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
         Ok(Self {
-            stream,
+            sender,
             host: address.to_string(),
             path: format!("/{stage}/@connections/{id}"),
-            buffer: Vec::new(),
         })
     }
 
     /// Posts `body`; returns the response's status and body.
     async fn post(&mut self, body: &str) -> anyhow::Result<(u16, String)> {
-        let request = format!(
-            "POST {} HTTP/1.1\r\nhost: {}\r\nauthorization: AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=0\r\ncontent-type: application/octet-stream\r\ncontent-length: {}\r\n\r\n{}",
-            self.path,
-            self.host,
-            body.len(),
-            body
-        );
-        self.stream.write_all(request.as_bytes()).await?;
-        // Read the head, then the body its content-length announces.
-        loop {
-            if let Some(end) = find(&self.buffer, b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&self.buffer[..end]).to_string();
-                let status: u16 = head
-                    .split_whitespace()
-                    .nth(1)
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(0);
-                let length: usize = head
-                    .lines()
-                    .find_map(|line| {
-                        let (name, value) = line.split_once(':')?;
-                        name.eq_ignore_ascii_case("content-length")
-                            .then(|| value.trim().parse().ok())?
-                    })
-                    .unwrap_or(0);
-                while self.buffer.len() < end + 4 + length {
-                    self.read_more().await?;
-                }
-                let answer =
-                    String::from_utf8_lossy(&self.buffer[end + 4..end + 4 + length]).to_string();
-                self.buffer.drain(..end + 4 + length);
-                return Ok((status, answer));
-            }
-            self.read_more().await?;
-        }
+        let request = Request::post(&self.path)
+            .header(header::HOST, &self.host)
+            .header(header::AUTHORIZATION, SIGNATURE)
+            .header(header::CONTENT_TYPE, "application/octet-stream")
+            .body(Full::new(Bytes::copy_from_slice(body.as_bytes())))?;
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let answer = response.into_body().collect().await?.to_bytes();
+        Ok((status, String::from_utf8_lossy(&answer).into_owned()))
     }
-
-    async fn read_more(&mut self) -> anyhow::Result<()> {
-        let mut chunk = [0_u8; 4096];
-        let read = self.stream.read(&mut chunk).await?;
-        anyhow::ensure!(read > 0, "the management connection closed");
-        self.buffer.extend_from_slice(&chunk[..read]);
-        Ok(())
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }
 
 /// Posts `count` messages to one client's connection, each after the previous
