@@ -136,7 +136,12 @@ fn print_event(event: &Event) {
             status_code,
             reason,
         } => {
-            println!("- {connection_id} disconnected ({status_code} {reason})");
+            let reason = if reason.is_empty() {
+                String::new()
+            } else {
+                format!(": {reason}")
+            };
+            println!("- {connection_id} disconnected (close code {status_code}{reason})");
         }
         Event::FrameIn {
             connection_id,
