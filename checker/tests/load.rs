@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use load::{Load, Mode};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_echo_arrives_once_to_its_sender() {
+/// 10 clients × 20 messages through a fresh emulator on the benchmark's stack.
+async fn echo_load(mode: Mode) -> load::Outcome {
     let running = support::start_with(
         "../../benches/echo-env.yml",
         checker::emulator::Settings {
@@ -32,12 +32,17 @@ async fn every_echo_arrives_once_to_its_sender() {
             duration: Duration::from_secs(30),
             echo_timeout: support::WAIT,
             grace: Duration::from_millis(200),
-            mode: Mode::StopAndWait,
+            mode,
         },
     )
     .await;
     running.stop().await;
-    let tally = outcome.tally;
+    outcome
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_echo_arrives_once_to_its_sender() {
+    let tally = echo_load(Mode::StopAndWait).await.tally;
     assert_eq!(tally.connect_failures, 0, "{tally:?}");
     assert_eq!(tally.sent, 200, "{tally:?}");
     assert_eq!(tally.echoed, 200, "{tally:?}");
@@ -50,29 +55,9 @@ async fn every_echo_arrives_once_to_its_sender() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pipelined_echoes_arrive_once_to_their_sender() {
-    let running = support::start_with(
-        "../../benches/echo-env.yml",
-        checker::emulator::Settings {
-            port: 0,
-            ..checker::emulator::Settings::default()
-        },
-    )
-    .await;
-    let outcome = load::run(
-        &running.url(),
-        Load {
-            clients: 10,
-            messages: 20,
-            duration: Duration::from_secs(30),
-            echo_timeout: support::WAIT,
-            grace: Duration::from_millis(200),
-            mode: Mode::Pipelined(10),
-        },
-    )
-    .await;
-    running.stop().await;
+    let tally = echo_load(Mode::Pipelined(10)).await.tally;
     // Order is not promised (API Gateway invokes the Lambda concurrently);
     // delivery is.
-    assert!(outcome.tally.lossless(), "{:?}", outcome.tally);
-    assert_eq!(outcome.tally.echoed, 200, "{:?}", outcome.tally);
+    assert!(tally.lossless(), "{tally:?}");
+    assert_eq!(tally.echoed, 200, "{tally:?}");
 }
