@@ -256,4 +256,36 @@ mod tests {
         .expect_err("no such table");
         assert_eq!(error.code, ErrorCode::ResourceNotFound);
     }
+
+    #[test]
+    fn conditional_write_parameters_are_read_and_others_refused() {
+        let tables = tables();
+        let events = EventBus::default();
+        let put = |extra: Value| {
+            let mut body = json!({ "TableName": "connections", "Item": {
+                "ConnectionId": { "S": "abc=" }
+            }});
+            body.as_object_mut()
+                .expect("a JSON object")
+                .extend(extra.as_object().expect("a JSON object").clone());
+            run(&tables, &events, "PutItem", body)
+        };
+        let condition = json!({
+            "ConditionExpression": "attribute_not_exists(#id)",
+            "ExpressionAttributeNames": { "#id": "ConnectionId" },
+            "ReturnValues": "ALL_OLD"
+        });
+        assert_eq!(put(condition.clone()), Ok(json!({})));
+        let error = put(condition).expect_err("the item exists now");
+        assert_eq!(error.code, ErrorCode::ConditionalCheckFailed);
+        let error = put(json!({ "ReturnValues": "ALL_NEW" })).expect_err("not for PutItem");
+        assert_eq!(error.code, ErrorCode::Validation);
+        let error = put(json!({ "Expected": { "ConnectionId": { "Exists": false } } }))
+            .expect_err("a legacy parameter");
+        assert!(
+            error.message.contains("the parameter Expected of PutItem"),
+            "{}",
+            error.message
+        );
+    }
 }

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use super::error::{DynamoError, ErrorCode};
 use super::expression::{self, Condition, Placeholders};
-use super::request::{DeleteItem, GetItem, PutItem, return_old, write_condition};
+use super::request::{DeleteItem, GetItem, PutItem};
 use super::tables::{Table, Tables};
 use super::value::{self, Item};
 use crate::emulator::events::{Event, EventBus};
@@ -15,15 +15,11 @@ pub(crate) fn put(
     input: PutItem,
 ) -> Result<Value, DynamoError> {
     let table = tables.get(&input.table_name)?;
-    let return_old = return_old(input.return_values.as_deref())?;
+    let return_old = input.write.return_old()?;
     input.item.values().try_for_each(value::check)?;
     let key = table.schema.key.key_of_item(&input.item)?;
     table.schema.check_index_keys(&input.item)?;
-    let condition = write_condition(
-        input.condition_expression.as_deref(),
-        input.expression_attribute_names.as_ref(),
-        input.expression_attribute_values.as_ref(),
-    )?;
+    let condition = input.write.condition()?;
     let event = write_event(table, "PutItem", &input.item);
     let old = {
         let mut items = table.items();
@@ -64,14 +60,10 @@ pub(crate) fn delete(
     input: DeleteItem,
 ) -> Result<Value, DynamoError> {
     let table = tables.get(&input.table_name)?;
-    let return_old = return_old(input.return_values.as_deref())?;
+    let return_old = input.write.return_old()?;
     input.key.values().try_for_each(value::check)?;
     let key = table.schema.key.key_of_key(&input.key)?;
-    let condition = write_condition(
-        input.condition_expression.as_deref(),
-        input.expression_attribute_names.as_ref(),
-        input.expression_attribute_values.as_ref(),
-    )?;
+    let condition = input.write.condition()?;
     let event = write_event(table, "DeleteItem", &input.key);
     let old = {
         let mut items = table.items();

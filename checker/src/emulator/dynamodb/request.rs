@@ -65,10 +65,9 @@ macro_rules! parameters {
 pub(crate) struct PutItem {
     pub(crate) table_name: String,
     pub(crate) item: Item,
-    pub(crate) return_values: Option<String>,
-    pub(crate) condition_expression: Option<String>,
-    pub(crate) expression_attribute_names: Option<BTreeMap<String, String>>,
-    pub(crate) expression_attribute_values: Option<Item>,
+    /// Before `rest`: a flattened struct takes its parameters, a map gets what is left.
+    #[serde(flatten)]
+    pub(crate) write: ConditionalWrite,
     #[serde(flatten)]
     rest: Item,
 }
@@ -113,10 +112,8 @@ parameters!(
 pub(crate) struct DeleteItem {
     pub(crate) table_name: String,
     pub(crate) key: Item,
-    pub(crate) return_values: Option<String>,
-    pub(crate) condition_expression: Option<String>,
-    pub(crate) expression_attribute_names: Option<BTreeMap<String, String>>,
-    pub(crate) expression_attribute_values: Option<Item>,
+    #[serde(flatten)]
+    pub(crate) write: ConditionalWrite,
     #[serde(flatten)]
     rest: Item,
 }
@@ -246,32 +243,46 @@ pub(crate) struct ListTables {
 }
 parameters!(ListTables, ["ExclusiveStartTableName", "Limit"]);
 
-/// `ReturnValues` of PutItem and DeleteItem: whether to answer the old item.
-pub(crate) fn return_old(return_values: Option<&str>) -> Result<bool, DynamoError> {
-    match return_values {
-        None | Some("NONE") => Ok(false),
-        Some("ALL_OLD") => Ok(true),
-        Some("ALL_NEW" | "UPDATED_OLD" | "UPDATED_NEW") => Err(DynamoError::validation(
-            "Return values set to invalid value (PutItem and DeleteItem take NONE or ALL_OLD)",
-        )),
-        Some(other) => Err(DynamoError::validation(format!(
-            "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy \
-             constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, \
-             NONE, UPDATED_NEW]"
-        ))),
-    }
+/// What PutItem and DeleteItem share: a condition on the item they replace
+/// or delete, and whether to answer with that item.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ConditionalWrite {
+    return_values: Option<String>,
+    condition_expression: Option<String>,
+    expression_attribute_names: Option<BTreeMap<String, String>>,
+    expression_attribute_values: Option<Item>,
 }
 
-/// A `ConditionExpression` with its placeholders, checked for unused ones.
-pub(crate) fn write_condition(
-    expression: Option<&str>,
-    names: Option<&BTreeMap<String, String>>,
-    values: Option<&Item>,
-) -> Result<Option<Condition>, DynamoError> {
-    let mut placeholders = Placeholders::new(names, values)?;
-    let condition = expression
-        .map(|text| expression::condition("ConditionExpression", text, &mut placeholders))
-        .transpose()?;
-    placeholders.finish()?;
-    Ok(condition)
+impl ConditionalWrite {
+    /// `ReturnValues`: whether to answer the old item.
+    pub(crate) fn return_old(&self) -> Result<bool, DynamoError> {
+        match self.return_values.as_deref() {
+            None | Some("NONE") => Ok(false),
+            Some("ALL_OLD") => Ok(true),
+            Some("ALL_NEW" | "UPDATED_OLD" | "UPDATED_NEW") => Err(DynamoError::validation(
+                "Return values set to invalid value (PutItem and DeleteItem take NONE or ALL_OLD)",
+            )),
+            Some(other) => Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy \
+                 constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, \
+                 NONE, UPDATED_NEW]"
+            ))),
+        }
+    }
+
+    /// The `ConditionExpression` with its placeholders, checked for unused ones.
+    pub(crate) fn condition(&self) -> Result<Option<Condition>, DynamoError> {
+        let mut placeholders = Placeholders::new(
+            self.expression_attribute_names.as_ref(),
+            self.expression_attribute_values.as_ref(),
+        )?;
+        let condition = self
+            .condition_expression
+            .as_deref()
+            .map(|text| expression::condition("ConditionExpression", text, &mut placeholders))
+            .transpose()?;
+        placeholders.finish()?;
+        Ok(condition)
+    }
 }
