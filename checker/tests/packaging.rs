@@ -56,13 +56,7 @@ resources:
 "
     );
     std::fs::write(&file, yaml).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["stack", "--json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    let reading: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let reading = stack_json(&file);
     let expected = serde_json::json!({
         "service": "misread",
         "stage": "dev",
@@ -143,13 +137,7 @@ fn a_route_serverless_would_merge_fails_the_check() {
 #[test]
 fn a_simulated_misreading_names_the_route() {
     let file = repository().join("solutions/02-there-and-back-again/serverless.yml");
-    let output = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["stack", "--json"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
-    let mut reading: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut reading = stack_json(&file);
     let routes = reading["routes"].as_array_mut().unwrap();
     let default = routes.iter_mut().find(|r| r["key"] == "$default").unwrap();
     default["twoWay"] = true.into();
@@ -201,6 +189,17 @@ fn package_check(args: &[&str]) -> Option<Output> {
         .expect("node runs scripts/serverless-package-check (Node 18 or later)");
     println!("{}", text(&output));
     Some(output)
+}
+
+/// `checker stack --json FILE`: how the checker reads `file`.
+fn stack_json(file: &Path) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_checker"))
+        .args(["stack", "--json"])
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
 }
 
 fn repository() -> PathBuf {
