@@ -213,6 +213,20 @@ impl Session {
         }
     }
 
+    /// How the scenarios with a crowd end: nothing more arrives for anyone,
+    /// then everyone closes.
+    pub async fn end_quietly(&mut self, mut clients: Vec<Client>) -> Result<(), Diverged> {
+        self.step("nothing else arrives")?;
+        for client in &mut clients {
+            self.expect_quiet(client).await;
+        }
+        self.step("everyone closes")?;
+        for client in clients {
+            self.close(client).await;
+        }
+        self.finish()
+    }
+
     pub async fn close(&mut self, mut client: Client) {
         client.close().await;
         self.record(format!("{} closes", client.name()));

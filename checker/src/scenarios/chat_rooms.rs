@@ -149,16 +149,7 @@ pub fn run(
         )
         .await;
 
-        session.step("nothing else arrives")?;
-        for client in &mut clients {
-            session.expect_quiet(client).await;
-        }
-
-        session.step("everyone closes")?;
-        for client in clients {
-            session.close(client).await;
-        }
-        session.finish()
+        session.end_quietly(clients).await
     })
 }
 

@@ -60,15 +60,6 @@ pub fn run(
             session.throttle_posts(false);
         }
 
-        session.step("nothing else arrives")?;
-        for client in &mut clients {
-            session.expect_quiet(client).await;
-        }
-
-        session.step("everyone closes")?;
-        for client in clients {
-            session.close(client).await;
-        }
-        session.finish()
+        session.end_quietly(clients).await
     })
 }
