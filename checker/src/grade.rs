@@ -235,6 +235,10 @@ impl scenario::Local for LocalHooks {
     fn throttle_posts(&self, on: bool) {
         LocalHooks::throttle_posts(self, on);
     }
+
+    fn in_flight(&self) -> usize {
+        LocalHooks::in_flight(self)
+    }
 }
 
 /// Compares the transcript with the snapshot, step by step.

@@ -27,8 +27,9 @@ pub const FRAME_WAIT: Duration = Duration::from_secs(10);
 /// How often a local wait looks at the emulator's events.
 const POLL: Duration = Duration::from_millis(25);
 /// Locally, how long the emulator must be idle (every sent frame received, no
-/// invocation running) to prove no frame is coming: frames come only from
-/// invocations and from the gateway's handling of a message, both reported.
+/// invocation running, no message or frame in its hands) to prove no frame is
+/// coming: frames come only from invocations and from the gateway's handling
+/// of a message, all of which it reports.
 const IDLE_PROOF: Duration = Duration::from_millis(200);
 /// Against a deployed stack, how long a client listens to be sure nothing
 /// (more) arrives; nothing reports what the stack is doing there.

@@ -1,7 +1,7 @@
 //! The open connections, by id, and the frames waiting to be written to each.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -19,6 +19,25 @@ pub(crate) enum Outgoing {
     },
 }
 
+/// A queued frame, or a message being routed: work that may still write to a
+/// client. Counted while alive, so a local run can tell an idle emulator from
+/// one that is only slow to get to its queue.
+#[derive(Debug)]
+pub(crate) struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn new(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 pub(crate) struct Connection {
     pub(crate) id: String,
     pub(crate) connected_at: DateTime<Utc>,
@@ -27,7 +46,8 @@ pub(crate) struct Connection {
     pub(crate) user_agent: String,
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
-    outbox: mpsc::UnboundedSender<Outgoing>,
+    outbox: mpsc::UnboundedSender<(Outgoing, InFlight)>,
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Connection {
@@ -35,7 +55,8 @@ impl Connection {
         id: String,
         source_ip: String,
         user_agent: String,
-    ) -> (Arc<Self>, mpsc::UnboundedReceiver<Outgoing>) {
+        connections: &Connections,
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<(Outgoing, InFlight)>) {
         let (outbox, frames) = mpsc::unbounded_channel();
         let connected_at = Utc::now();
         let connection = Self {
@@ -46,6 +67,7 @@ impl Connection {
             user_agent,
             open: AtomicBool::new(false),
             outbox,
+            in_flight: connections.in_flight.clone(),
         };
         (Arc::new(connection), frames)
     }
@@ -72,7 +94,9 @@ impl Connection {
 
     /// Queues a frame; false when the connection's task has already ended.
     pub(crate) fn send(&self, frame: Outgoing) -> bool {
-        self.outbox.send(frame).is_ok()
+        self.outbox
+            .send((frame, InFlight::new(&self.in_flight)))
+            .is_ok()
     }
 }
 
@@ -82,9 +106,21 @@ pub(crate) struct Connections {
     /// While set, PostToConnection answers 429 LimitExceededException (a
     /// scenario's fault, to see that a Lambda does not swallow such errors).
     throttled: AtomicBool,
+    /// Frames queued and messages being routed, on every connection.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Connections {
+    /// Counts a client's message as in flight until the guard is dropped.
+    pub(crate) fn routing(&self) -> InFlight {
+        InFlight::new(&self.in_flight)
+    }
+
+    /// Frames queued but not written, and messages not yet routed to their end.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::SeqCst)
+    }
+
     pub(crate) fn set_throttled(&self, throttled: bool) {
         self.throttled.store(throttled, Ordering::SeqCst);
     }

@@ -63,8 +63,12 @@ pub(crate) async fn upgrade(
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let (connection, frames) =
-        Connection::new(ids::connection_id(), peer.ip().to_string(), user_agent);
+    let (connection, frames) = Connection::new(
+        ids::connection_id(),
+        peer.ip().to_string(),
+        user_agent,
+        &shared.connections,
+    );
     shared.connections.insert(connection.clone());
 
     let connect_headers = match shared.routes.get("$connect") {

@@ -27,6 +27,12 @@ impl LocalHooks {
         self.shared.connections.set_throttled(on);
     }
 
+    /// Frames queued but not yet written and messages not yet routed to their
+    /// end: while any, a frame may still reach a client.
+    pub fn in_flight(&self) -> usize {
+        self.shared.connections.in_flight()
+    }
+
     /// Every table and its items (DynamoDB JSON).
     pub fn dump(&self) -> Vec<(String, Vec<Value>)> {
         self.tables()

@@ -30,6 +30,8 @@ pub trait Local: Send + Sync {
     fn put(&self, table: &str, item: serde_json::Value) -> Result<(), String>;
     /// While on, PostToConnection answers 429 LimitExceededException.
     fn throttle_posts(&self, on: bool);
+    /// Frames queued but not yet written and messages still being routed.
+    fn in_flight(&self) -> usize;
 }
 
 impl Session {
@@ -141,7 +143,8 @@ impl Session {
     }
 
     /// Whether a frame may still come: a sent frame has not reached the
-    /// emulator yet, or an invocation is running.
+    /// emulator yet, an invocation is running, or the emulator has a message
+    /// or a frame in hand (it may be slow to get to it on a loaded machine).
     pub(super) fn emulator_busy(&mut self) -> bool {
         let running = self.running_invocations();
         let received = self
@@ -149,7 +152,8 @@ impl Session {
             .iter()
             .filter(|event| matches!(event, Event::FrameIn { .. }))
             .count();
-        running > 0 || received < self.frames_sent
+        let in_flight = self.local.as_ref().map_or(0, |local| local.in_flight());
+        running > 0 || received < self.frames_sent || in_flight > 0
     }
 
     /// Invocations started but not finished, as far as the events tell.

@@ -2,6 +2,7 @@
 //! timer: a client is proven quiet only once the emulator is idle, so the
 //! late frame of a slow Lambda is still seen.
 
+use checker::emulator::events::Event;
 use checker::scenario::{QUIET_WAIT, Session};
 
 use super::support;
@@ -32,4 +33,29 @@ async fn a_quiet_check_waits_for_a_slow_lambda_and_sees_its_late_frame() {
         ]
     );
     emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_emulator_counts_a_message_in_flight_until_its_reply_is_written() {
+    let mut running = support::start("fixtures.yml").await;
+    let hooks = running.emulator.local_hooks();
+    let mut ws = support::connect(&running.url()).await;
+    support::send(&mut ws, "sleep:300").await;
+    running
+        .wait_for(|event| match event {
+            Event::InvocationStarted { route_key, .. } => (route_key == "$default").then_some(()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(hooks.in_flight(), 1, "the message being routed");
+    assert_eq!(support::next_text(&mut ws).await, "sleep:300");
+    // The reply's guard is dropped just after the write the client has seen.
+    let settled = tokio::time::timeout(support::WAIT, async {
+        while hooks.in_flight() > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    assert!(settled.is_ok(), "still in flight: {}", hooks.in_flight());
+    running.stop().await;
 }

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use crate::emulator::connections::{Connection, Outgoing};
+use crate::emulator::connections::{Connection, InFlight, Outgoing};
 use crate::emulator::events::Event;
 use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared};
 
@@ -33,7 +33,7 @@ struct Closing {
 pub(super) async fn run(
     shared: Arc<Shared>,
     connection: Arc<Connection>,
-    mut frames: UnboundedReceiver<Outgoing>,
+    mut frames: UnboundedReceiver<(Outgoing, InFlight)>,
     upgraded: Upgraded,
 ) {
     // tungstenite's default 128 KiB read buffer per connection is what held
@@ -62,7 +62,12 @@ pub(super) async fn run(
                     let text = text.as_str().to_owned();
                     shared.events.emit(Event::FrameIn { connection_id: connection.id.clone(), text: text.clone() });
                     // API Gateway invokes each message on its own; so does the emulator.
-                    tokio::spawn(super::route_message(shared.clone(), connection.clone(), text));
+                    let routing = shared.connections.routing();
+                    let routed = super::route_message(shared.clone(), connection.clone(), text);
+                    tokio::spawn(async move {
+                        routed.await;
+                        drop(routing);
+                    });
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
                     idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
@@ -86,7 +91,8 @@ pub(super) async fn run(
                 }
                 Some(Err(_)) | None => break Closing { code: 1006, reason: "Connection closed abnormally".into() },
             },
-            Some(outgoing) = frames.recv() => match outgoing {
+            // The frame counts as in flight until this arm has written it.
+            Some((outgoing, _in_flight)) = frames.recv() => match outgoing {
                 Outgoing::Text(text) => {
                     if socket.send(Message::text(text.clone())).await.is_err() {
                         break Closing { code: 1006, reason: "Connection closed abnormally".into() };
