@@ -162,12 +162,7 @@ pub async fn transcript_local(
     let events = emulator.events().subscribe();
     let session = Session::new(emulator.websocket_url(), Some(events), expected)
         .with_local(std::sync::Arc::new(emulator.local_hooks()));
-    let mut run = run_session(scenario, session).await;
-    run.tables = emulator
-        .tables()
-        .into_iter()
-        .map(|table| (table.name, table.items))
-        .collect();
+    let run = run_session(scenario, session).await;
     emulator.shutdown().await;
     Ok(run)
 }
@@ -212,13 +207,15 @@ async fn run_scenario(
 
 async fn run_session(scenario: &scenarios::Scenario, mut session: Session) -> Run {
     let finished = tokio::time::timeout(SCENARIO_LIMIT, (scenario.run)(&mut session)).await;
-    session.collect_events();
+    // A scenario cut short by the time limit has not ended itself.
+    session.end();
+    let tables = session.take_final_tables();
     let (steps, events, names) = session.into_parts();
     Run {
         steps,
         events,
         names,
-        tables: Vec::new(),
+        tables,
         stopped: finished.is_err(),
     }
 }

@@ -61,6 +61,12 @@ pub struct Session {
     /// Locally, since when the emulator has been idle, and the activity marks
     /// (events seen, frames sent) it had then: any change means it was not.
     idle_since: Option<(tokio::time::Instant, (usize, usize))>,
+    /// Set when the scenario stops (at its end or its first wrong step): what
+    /// the emulator reports afterwards, such as the `$disconnect`s of the
+    /// clients the scenario drops, is not part of the run.
+    ended: bool,
+    /// Locally, each table's name and items when the scenario stopped.
+    final_tables: Vec<(String, Vec<serde_json::Value>)>,
     local: Option<std::sync::Arc<dyn Local>>,
 }
 
@@ -82,6 +88,8 @@ impl Session {
             invocations_recorded: 0,
             frames_sent: 0,
             idle_since: None,
+            ended: false,
+            final_tables: Vec::new(),
             local: None,
         }
     }
@@ -99,6 +107,7 @@ impl Session {
     /// Ends the scenario: the last step must match and none may be missing.
     pub fn finish(&mut self) -> Result<(), Diverged> {
         self.checkpoint()?;
+        self.end();
         match &self.expected {
             Some(expected) if expected.len() != self.steps.len() => Err(Diverged),
             _ => Ok(()),
@@ -117,8 +126,29 @@ impl Session {
         let index = self.steps.len() - 1;
         match expected.get(index) {
             Some(step) if step == last => Ok(()),
-            _ => Err(Diverged),
+            _ => {
+                self.end();
+                Err(Diverged)
+            }
         }
+    }
+
+    /// Takes down what the emulator reported and, locally, the tables, as
+    /// they are when the scenario stops; later calls change nothing.
+    pub fn end(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.drain_events();
+        if let Some(local) = &self.local {
+            self.final_tables = local.dump();
+        }
+        self.ended = true;
+    }
+
+    /// Locally, each table's name and items when the scenario stopped.
+    pub fn take_final_tables(&mut self) -> Vec<(String, Vec<serde_json::Value>)> {
+        std::mem::take(&mut self.final_tables)
     }
 
     fn record(&mut self, line: String) {
@@ -252,16 +282,14 @@ impl Session {
     }
 
     fn drain_events(&mut self) {
+        if self.ended {
+            return;
+        }
         if let Some(events) = &mut self.events {
             while let Ok(event) = events.try_recv() {
                 self.seen.push(event);
             }
         }
-    }
-
-    /// Everything the emulator reported until now, for the failure report.
-    pub fn collect_events(&mut self) {
-        self.drain_events();
     }
 }
 
