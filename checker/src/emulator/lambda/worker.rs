@@ -5,6 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use bytes::Bytes;
+use tokio::sync::oneshot;
+
 use super::process::Process;
 use super::{InvokeError, PoolShared};
 use crate::emulator::events::Event;
@@ -14,8 +17,15 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
     // later ones start on demand, so a binary that crashes at start-up is not
     // restarted in a loop.
     let mut process = start(&shared).await.ok();
+    let mut answer: Option<Answer> = None;
     loop {
         shared.idle_workers.fetch_add(1, Ordering::SeqCst);
+        // Answered only once counted idle: the caller's next message, sent as
+        // soon as it has this answer, then finds this warm worker instead of
+        // starting another process.
+        if let Some((reply, outcome)) = answer.take() {
+            let _ = reply.send(outcome);
+        }
         let next = tokio::select! {
             invocation = shared.invocations.recv() => Some(invocation),
             exit = exited(&mut process) => {
@@ -34,8 +44,7 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
             match start(&shared).await {
                 Ok(started) => process = Some(started),
                 Err(error) => {
-                    // The caller may have given up (client gone); nothing to tell then.
-                    let _ = invocation.reply.send(Err(error));
+                    answer = Some((invocation.reply, Err(error)));
                     continue;
                 }
             }
@@ -54,10 +63,17 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
             // Killed or dead: the next invocation gets a fresh process.
             process = None;
         }
-        let _ = invocation.reply.send(outcome);
+        answer = Some((invocation.reply, outcome));
     }
     shared.workers.fetch_sub(1, Ordering::SeqCst);
 }
+
+/// Where an invocation's caller waits, and what it gets. The caller may have
+/// given up (client gone): a failed send tells nothing then.
+type Answer = (
+    oneshot::Sender<Result<Bytes, InvokeError>>,
+    Result<Bytes, InvokeError>,
+);
 
 async fn start(shared: &PoolShared) -> Result<Process, InvokeError> {
     Process::start(&shared.spec, shared.events.clone())
