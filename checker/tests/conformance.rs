@@ -1,5 +1,5 @@
 //! Conformance of the emulator with API Gateway WebSocket APIs and Lambda, as
-//! `shared/spec/apigw-websocket.md` describes them. Every test drives the
+//! docs/emulator.md describes them. Every test drives the
 //! running emulator with real clients: tokio-tungstenite, the official
 //! `aws-sdk-apigatewaymanagement` and `aws-sdk-dynamodb` clients, and fixture
 //! Lambdas built on `lambda_runtime` running as child processes.

@@ -174,7 +174,7 @@ fn a_simulated_misreading_names_the_route() {
 fn package_check(args: &[&str]) -> Option<Output> {
     if std::env::var(GATE).ok().as_deref() != Some("1") {
         eprintln!(
-            "skipped: set {GATE}=1 to run Serverless (see README, Proving the serverless.yml files)"
+            "skipped: set {GATE}=1 to run Serverless (see docs/maintainers.md, Proving the serverless.yml files)"
         );
         return None;
     }
