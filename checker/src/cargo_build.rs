@@ -50,18 +50,32 @@ struct RenderedMessage {
     rendered: Option<String>,
 }
 
+/// Cargo's profile to build with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// `dev`: what the checker builds learners' Lambdas with.
+    #[default]
+    Dev,
+    /// `--release`, for benchmarks.
+    Release,
+}
+
 /// Builds `binaries` with cargo from `dir` (any folder of the workspace) and
 /// returns each binary's executable path.
 pub fn build(
     dir: &Path,
     binaries: &BTreeSet<String>,
     diagnostics: Diagnostics,
+    profile: Profile,
 ) -> Result<BTreeMap<String, PathBuf>, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     // `--workspace` resolves features as a whole-workspace build does, so the
     // Lambdas reuse what `cargo test --workspace` already compiled.
     command.current_dir(dir).args(["build", "--workspace"]);
+    if profile == Profile::Release {
+        command.arg("--release");
+    }
     match diagnostics {
         Diagnostics::Inherit => command
             .arg("--message-format=json-render-diagnostics")

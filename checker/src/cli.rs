@@ -7,9 +7,10 @@ mod serve;
 mod stack;
 mod watch;
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use checker::exercises::Workshop;
 use clap::{Parser, Subcommand};
 
@@ -69,20 +70,13 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The repository the checker was built from: where `serverless.yml`,
-/// `exercises/` and `solutions/` live. `CHECKER_ROOT` points it at another
-/// copy of the workshop (the tests' scratch clones).
-pub(crate) fn repository_root() -> PathBuf {
-    if let Some(root) = std::env::var_os("CHECKER_ROOT") {
-        return PathBuf::from(root);
-    }
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest_dir)
-}
-
+/// The workshop to work on: `CHECKER_ROOT` if set, else the nearest folder
+/// from the current one up that holds `exercises/info.toml`, so a checker
+/// built in one clone grades the clone it is run in.
 pub(crate) fn workshop() -> anyhow::Result<Workshop> {
-    Ok(Workshop::load(&repository_root())?)
+    if let Some(root) = std::env::var_os("CHECKER_ROOT") {
+        return Ok(Workshop::load(Path::new(&root))?);
+    }
+    let here = std::env::current_dir().context("cannot read the current folder")?;
+    Ok(Workshop::discover(&here)?)
 }

@@ -132,7 +132,7 @@ pub struct Outcome {
 impl Outcome {
     /// The last `n` non-empty lines of the output, ANSI codes removed.
     pub fn last_lines(&self, n: usize) -> Vec<String> {
-        let text = endpoint::strip_ansi(&self.output);
+        let text = anstream::adapter::strip_str(&self.output).to_string();
         let lines: Vec<&str> = text
             .lines()
             .filter(|line| !line.trim().is_empty())
@@ -204,10 +204,19 @@ pub fn serverless(
     })
 }
 
+/// How the last attempt to reach an endpoint ended.
+#[derive(Debug, thiserror::Error)]
+pub enum Unanswered {
+    #[error("{0}")]
+    Failed(tokio_tungstenite::tungstenite::Error),
+    #[error("no answer within 10 s")]
+    Silent,
+}
+
 /// Whether a WebSocket endpoint answers: a handshake gets an HTTP response,
 /// even a refusal (`$connect` saying no still answers). Retries connection
 /// errors (DNS of a new API, TLS) until `patience` is over; the last error.
-pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), String> {
+pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), Unanswered> {
     let started = Instant::now();
     loop {
         let attempt = tokio::time::timeout(
@@ -221,8 +230,8 @@ pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), S
                 return Ok(());
             }
             Ok(Err(tokio_tungstenite::tungstenite::Error::Http(_))) => return Ok(()),
-            Ok(Err(error)) => error.to_string(),
-            Err(_) => "no answer within 10 s".to_owned(),
+            Ok(Err(error)) => Unanswered::Failed(error),
+            Err(_) => Unanswered::Silent,
         };
         if started.elapsed() >= patience {
             return Err(error);

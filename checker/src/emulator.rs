@@ -30,7 +30,7 @@ use events::EventBus;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
 
-pub use dynamodb::{LocalTables, TableDump};
+pub use dynamodb::{DynamoError, TableDump};
 pub use hooks::LocalHooks;
 
 /// API Gateway's quotas for WebSocket APIs.
@@ -77,12 +77,6 @@ pub enum EmulatorError {
         "function \"{function}\" has no built binary \"{binary}\". Check that a cargo binary target with that name exists (its artifact path names it)."
     )]
     MissingBinary { function: String, binary: String },
-    #[error("{}: the DynamoDB table `{resource}` in `resources.Resources` {problem}", file.display())]
-    Table {
-        file: PathBuf,
-        resource: String,
-        problem: String,
-    },
 }
 
 pub(crate) struct Route {
@@ -122,16 +116,7 @@ impl Emulator {
     ) -> Result<Self, EmulatorError> {
         let tables = match settings.dynamodb_endpoint {
             Some(_) => dynamodb::Tables::default(),
-            None => {
-                let schemas = dynamodb::table_schemas(&stack.resources).map_err(
-                    |dynamodb::TableProblem { resource, problem }| EmulatorError::Table {
-                        file: stack.file.clone(),
-                        resource,
-                        problem,
-                    },
-                )?;
-                dynamodb::Tables::new(schemas, &stack.region)
-            }
+            None => dynamodb::Tables::new(&stack.tables, &stack.region),
         };
         let listener = bind(settings.port).await?;
         let address = listener
@@ -215,29 +200,13 @@ impl Emulator {
         format!("ws://{}/{}", self.address, self.shared.stage)
     }
 
-    /// The management API's URL, as the Lambdas get it.
-    pub fn management_url(&self) -> String {
-        format!("https://{}/{}", self.address, self.shared.stage)
-    }
-
     pub fn events(&self) -> &EventBus {
         &self.shared.events
     }
 
-    /// Every local table and its items, sorted by name and key; empty with
-    /// an external `dynamodb_endpoint`.
-    pub fn tables(&self) -> Vec<TableDump> {
-        self.shared.dynamodb.dump()
-    }
-
-    /// What a local scenario may read and arrange: tables, a throttled management API.
+    /// What a local run may read and arrange: events, tables, a throttled management API.
     pub fn local_hooks(&self) -> LocalHooks {
         LocalHooks::new(self.shared.clone())
-    }
-
-    /// A handle on the local tables that can be kept (e.g. by a scenario).
-    pub fn local_tables(&self) -> LocalTables {
-        LocalTables::new(self.shared.clone())
     }
 
     /// The PEM bundle that makes the emulator's TLS certificate trusted.

@@ -36,6 +36,12 @@ pub enum WorkshopError {
     Invalid { path: PathBuf, message: String },
     #[error("there is no exercise \"{asked}\". The exercises are: {known}")]
     Unknown { asked: String, known: String },
+    #[error(
+        "{} is not inside the workshop: no folder from here up holds exercises/info.toml. Run the \
+         checker from your clone of the workshop (or any folder in it), or set CHECKER_ROOT to it",
+        start.display()
+    )]
+    NotFound { start: PathBuf },
 }
 
 /// Which copy of an exercise to use.
@@ -83,6 +89,18 @@ impl Workshop {
         })
     }
 
+    /// The workshop that holds `start`: the nearest folder from `start` up
+    /// with `exercises/info.toml`, as rustlings finds its `info.toml`.
+    pub fn discover(start: &Path) -> Result<Self, WorkshopError> {
+        let root = start
+            .ancestors()
+            .find(|dir| dir.join("exercises").join("info.toml").is_file())
+            .ok_or_else(|| WorkshopError::NotFound {
+                start: start.to_owned(),
+            })?;
+        Self::load(root)
+    }
+
     /// Finds an exercise by full name or number: `02`, `2`, `02-there-and-back-again`.
     pub fn find(&self, asked: &str) -> Result<&Exercise, WorkshopError> {
         let number = asked.parse::<u32>().ok();
@@ -104,13 +122,6 @@ impl Workshop {
 
     pub fn dir(&self, exercise: &Exercise, variant: Variant) -> PathBuf {
         self.root.join(variant.folder()).join(&exercise.name)
-    }
-
-    pub fn position(&self, exercise: &Exercise) -> usize {
-        self.exercises
-            .iter()
-            .position(|known| known.name == exercise.name)
-            .unwrap_or_default()
     }
 }
 

@@ -1,17 +1,17 @@
 //! Checks one exercise: load its stack, build its Lambdas, run it in the
 //! emulator, drive its scenario, and compare the transcript with the snapshot.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::cargo_build::{self, BuildError, Diagnostics};
+use crate::cargo_build::BuildError;
+use crate::emulator::TableDump;
 use crate::emulator::events::Event;
-use crate::emulator::{Emulator, LocalHooks, Settings};
 use crate::exercises::{Exercise, Variant, Workshop};
+use crate::local_stack::{Launch, LocalStack, StartError};
 use crate::scenario::{self, Session, Step};
 use crate::scenarios;
-use crate::stack::{Stack, StackOptions};
 
 /// A scenario that takes longer than this is stopped and reported.
 const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
@@ -27,9 +27,7 @@ pub struct Graded {
 
 #[derive(Debug, Clone)]
 pub enum Verdict {
-    Passed {
-        steps: Vec<String>,
-    },
+    Passed,
     Failed(Box<Failure>),
     /// The Lambdas do not compile: cargo's messages, as cargo renders them.
     BuildFailed {
@@ -58,7 +56,7 @@ pub struct Failure {
 
 impl Verdict {
     pub fn passed(&self) -> bool {
-        matches!(self, Self::Passed { .. })
+        matches!(self, Self::Passed)
     }
 }
 
@@ -96,10 +94,9 @@ pub async fn check_local(target: &Target) -> Graded {
 }
 
 async fn run_local(target: &Target) -> Verdict {
-    let Some(scenario) = scenarios::for_exercise(&target.exercise.name) else {
-        return Verdict::Broken {
-            message: format!("the checker has no scenario for {}", target.exercise.name),
-        };
+    let scenario = match scenario_of(&target.exercise) {
+        Ok(scenario) => scenario,
+        Err(verdict) => return verdict,
     };
     let expected = scenario::parse(scenario.snapshot, true);
     match transcript_local(target, Some(expected.clone())).await {
@@ -115,8 +112,8 @@ pub struct Run {
     pub events: Vec<Event>,
     /// Connection id -> client name, to name connections in logs.
     pub names: BTreeMap<String, String>,
-    /// Each local table's name and items (DynamoDB JSON) when the scenario ended.
-    pub tables: Vec<(String, Vec<serde_json::Value>)>,
+    /// Each local table and its items (DynamoDB JSON) when the scenario ended.
+    pub tables: Vec<TableDump>,
     /// The scenario hit `SCENARIO_LIMIT`.
     pub stopped: bool,
 }
@@ -128,57 +125,41 @@ pub async fn transcript_local(
     target: &Target,
     expected: Option<Vec<Step>>,
 ) -> Result<Run, Verdict> {
-    let broken = |message: String| Verdict::Broken { message };
-    let scenario = scenarios::for_exercise(&target.exercise.name).ok_or_else(|| {
-        broken(format!(
-            "the checker has no scenario for {}",
-            target.exercise.name
-        ))
-    })?;
-    let mut stack = Stack::load(&target.stack_file, &StackOptions::default())
-        .map_err(|error| broken(error.to_string()))?;
-    for function in &mut stack.functions {
-        function.binary = target.variant.binary(&function.binary);
-    }
-    let binaries: BTreeSet<String> = stack.functions.iter().map(|f| f.binary.clone()).collect();
-    let dir = stack.dir.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        cargo_build::build(&dir, &binaries, Diagnostics::Capture)
-    })
-    .await
-    .map_err(|error| broken(format!("the build task failed: {error}")))?
-    .map_err(|error| match error {
-        BuildError::Failed { diagnostics } => Verdict::BuildFailed { diagnostics },
-        other => broken(other.to_string()),
-    })?;
-    let settings = Settings {
-        port: 0,
-        dynamodb_endpoint: target.dynamodb_endpoint.clone(),
-        ..Settings::default()
-    };
-    let emulator = Emulator::start(&stack, &built, settings)
+    let scenario = scenario_of(&target.exercise)?;
+    let mut launch = Launch::new(&target.stack_file);
+    launch.variant = target.variant;
+    launch.settings.dynamodb_endpoint = target.dynamodb_endpoint.clone();
+    let local = LocalStack::start(&launch)
         .await
-        .map_err(|error| broken(error.to_string()))?;
-    let events = emulator.events().subscribe();
-    let session = Session::new(emulator.websocket_url(), Some(events), expected)
-        .with_local(std::sync::Arc::new(emulator.local_hooks()));
-    let run = run_session(scenario, session).await;
-    emulator.shutdown().await;
+        .map_err(|error| match error {
+            StartError::Build(BuildError::Failed { diagnostics }) => {
+                Verdict::BuildFailed { diagnostics }
+            }
+            other => Verdict::Broken {
+                message: other.to_string(),
+            },
+        })?;
+    let run = run_session(scenario, Session::local(&local.emulator, expected)).await;
+    local.shutdown().await;
     Ok(run)
+}
+
+fn scenario_of(exercise: &Exercise) -> Result<&'static scenarios::Scenario, Verdict> {
+    scenarios::for_exercise(&exercise.name).ok_or_else(|| Verdict::Broken {
+        message: format!("the checker has no scenario for {}", exercise.name),
+    })
 }
 
 /// Checks a stack that is already running at `url` (a deployed `wss://…/dev`,
 /// or any emulator): the same scenario, without what only a local run can see.
 pub async fn check_remote(exercise: &Exercise, url: &str) -> Graded {
     let started = Instant::now();
-    let verdict = match scenarios::for_exercise(&exercise.name) {
-        None => Verdict::Broken {
-            message: format!("the checker has no scenario for {}", exercise.name),
-        },
-        Some(scenario) => {
+    let verdict = match scenario_of(exercise) {
+        Err(verdict) => verdict,
+        Ok(scenario) => {
             let expected = scenario::parse(scenario.snapshot, false);
-            let run = run_scenario(scenario, url.to_owned(), None, Some(expected.clone())).await;
-            judge(&expected, &run)
+            let session = Session::remote(url.to_owned(), Some(expected.clone()));
+            judge(&expected, &run_session(scenario, session).await)
         }
     };
     Graded {
@@ -190,51 +171,20 @@ pub async fn check_remote(exercise: &Exercise, url: &str) -> Graded {
 
 /// The full transcript of `exercise`'s scenario against the stack at `url`.
 pub async fn transcript_remote(exercise: &Exercise, url: &str) -> Result<Run, Verdict> {
-    let scenario = scenarios::for_exercise(&exercise.name).ok_or_else(|| Verdict::Broken {
-        message: format!("the checker has no scenario for {}", exercise.name),
-    })?;
-    Ok(run_scenario(scenario, url.to_owned(), None, None).await)
-}
-
-async fn run_scenario(
-    scenario: &scenarios::Scenario,
-    url: String,
-    events: Option<tokio::sync::mpsc::UnboundedReceiver<Event>>,
-    expected: Option<Vec<Step>>,
-) -> Run {
-    run_session(scenario, Session::new(url, events, expected)).await
+    let scenario = scenario_of(exercise)?;
+    Ok(run_session(scenario, Session::remote(url.to_owned(), None)).await)
 }
 
 async fn run_session(scenario: &scenarios::Scenario, mut session: Session) -> Run {
     let finished = tokio::time::timeout(SCENARIO_LIMIT, (scenario.run)(&mut session)).await;
     // A scenario cut short by the time limit has not ended itself.
-    session.end();
-    let tables = session.take_final_tables();
-    let (steps, events, names) = session.into_parts();
+    let transcript = session.into_transcript();
     Run {
-        steps,
-        events,
-        names,
-        tables,
+        steps: transcript.steps,
+        events: transcript.events,
+        names: transcript.names,
+        tables: transcript.tables,
         stopped: finished.is_err(),
-    }
-}
-
-impl scenario::Local for LocalHooks {
-    fn dump(&self) -> Vec<(String, Vec<serde_json::Value>)> {
-        LocalHooks::dump(self)
-    }
-
-    fn put(&self, table: &str, item: serde_json::Value) -> Result<(), String> {
-        self.tables().put(table, item)
-    }
-
-    fn throttle_posts(&self, on: bool) {
-        LocalHooks::throttle_posts(self, on);
-    }
-
-    fn in_flight(&self) -> usize {
-        LocalHooks::in_flight(self)
     }
 }
 
@@ -244,9 +194,7 @@ pub fn judge(expected: &[Step], run: &Run) -> Verdict {
     let mismatch = (0..expected.len().max(received.len()))
         .find(|&index| expected.get(index) != received.get(index));
     let Some(index) = mismatch else {
-        return Verdict::Passed {
-            steps: expected.iter().map(|step| step.title.clone()).collect(),
-        };
+        return Verdict::Passed;
     };
     let title_of = |steps: &[Step]| steps.get(index).map(|step| step.title.clone());
     let lines_of = |steps: &[Step]| {
@@ -304,16 +252,14 @@ fn lambda_errors(events: &[Event]) -> Vec<String> {
     errors
 }
 
-fn table_lines(
-    tables: &[(String, Vec<serde_json::Value>)],
-    names: &BTreeMap<String, String>,
-) -> Vec<String> {
+fn table_lines(tables: &[TableDump], names: &BTreeMap<String, String>) -> Vec<String> {
     tables
         .iter()
-        .flat_map(|(table, items)| {
-            let header = format!("{table}: {} item(s)", items.len());
+        .flat_map(|table| {
+            let header = format!("{}: {} item(s)", table.name, table.items.len());
             // Keys are random ids: sorted once named, the lines read the same every run.
-            let mut rows: Vec<String> = items
+            let mut rows: Vec<String> = table
+                .items
                 .iter()
                 .map(|item| format!("  {}", scenario::redact_log(&item.to_string(), names)))
                 .collect();

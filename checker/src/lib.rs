@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod emulator;
 pub mod exercises;
 pub mod grade;
+pub mod local_stack;
 pub mod report;
 pub mod scenario;
 pub mod scenarios;

@@ -13,11 +13,11 @@ use crate::grade::{Failure, Graded, Verdict};
 /// A verdict's one-paragraph reason, without colour: for JSON, JUnit and summaries.
 pub fn plain_reason(graded: &Graded) -> Option<String> {
     match &graded.verdict {
-        Verdict::Passed { .. } => None,
+        Verdict::Passed => None,
         Verdict::Failed(failure) => Some(plain_failure(failure)),
         Verdict::BuildFailed { diagnostics } => Some(format!(
             "The Lambdas do not compile:\n{}",
-            strip_ansi(diagnostics)
+            anstream::adapter::strip_str(diagnostics).to_string()
         )),
         Verdict::Broken { message } => Some(message.clone()),
     }
@@ -69,23 +69,4 @@ pub fn diff_lines(expected: &[String], received: &[String]) -> Vec<DiffLine> {
             }
         })
         .collect()
-}
-
-/// Cargo's rendered messages carry colour codes; graders want plain text.
-pub fn strip_ansi(text: &str) -> String {
-    let mut plain = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // Skip `ESC [ ... letter`.
-            for next in chars.by_ref() {
-                if next.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            plain.push(c);
-        }
-    }
-    plain
 }

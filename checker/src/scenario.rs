@@ -14,18 +14,16 @@ mod snapshot;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedReceiver;
-
 use crate::emulator::events::Event;
+use crate::emulator::{Emulator, TableDump};
 pub use client::Client;
-pub use local::{LOCAL_STEP, Local, is_local_only};
+use local::LocalRun;
+pub use local::{LOCAL_STEP, is_local_only};
 pub use snapshot::{parse, render};
 
 /// How long a client waits for a frame it expects: longer than the
 /// exercises' 6 s Lambda timeout, so a hanging Lambda shows as its error frame.
 pub const FRAME_WAIT: Duration = Duration::from_secs(10);
-/// How often a local wait looks at the emulator's events.
-const POLL: Duration = Duration::from_millis(25);
 /// Locally, how long the emulator must be idle (every sent frame received, no
 /// invocation running, no message or frame in its hands) to prove no frame is
 /// coming: frames come only from invocations and from the gateway's handling
@@ -34,6 +32,7 @@ const IDLE_PROOF: Duration = Duration::from_millis(200);
 /// Against a deployed stack, how long a client listens to be sure nothing
 /// (more) arrives; nothing reports what the stack is doing there.
 pub const QUIET_WAIT: Duration = Duration::from_millis(400);
+
 /// One step of a transcript: a title and what was observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
@@ -45,52 +44,63 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diverged;
 
+/// Where a scenario runs: against the local emulator, which reports what it
+/// does and lets faults be arranged, or against a stack known only by its URL.
+enum Mode {
+    Local(Box<LocalRun>),
+    Remote,
+}
+
 pub struct Session {
     url: String,
-    events: Option<UnboundedReceiver<Event>>,
     expected: Option<Vec<Step>>,
     steps: Vec<Step>,
     /// Connection id -> client name, learned from the emulator's events or from frames.
     names: BTreeMap<String, String>,
-    /// Everything the emulator reported, kept for the failure report.
-    seen: Vec<Event>,
-    /// How much of `seen` `record_invocations` has already written down.
-    invocations_recorded: usize,
-    /// Frames the clients sent, to tell locally whether the emulator has them all.
-    frames_sent: usize,
-    /// Locally, since when the emulator has been idle, and the activity marks
-    /// (events seen, frames sent) it had then: any change means it was not.
-    idle_since: Option<(tokio::time::Instant, (usize, usize))>,
     /// Set when the scenario stops (at its end or its first wrong step): what
     /// the emulator reports afterwards, such as the `$disconnect`s of the
     /// clients the scenario drops, is not part of the run.
     ended: bool,
-    /// Locally, each table's name and items when the scenario stopped.
-    final_tables: Vec<(String, Vec<serde_json::Value>)>,
-    local: Option<std::sync::Arc<dyn Local>>,
+    mode: Mode,
+}
+
+/// What a session observed, once it ended.
+#[derive(Debug, Default)]
+pub struct Transcript {
+    pub steps: Vec<Step>,
+    /// Locally, everything the emulator reported until the scenario stopped.
+    pub events: Vec<Event>,
+    /// Connection id -> client name.
+    pub names: BTreeMap<String, String>,
+    /// Locally, each table and its items when the scenario stopped.
+    pub tables: Vec<TableDump>,
 }
 
 impl Session {
-    /// `events` is the emulator's event stream for a local run (None against
-    /// a deployed stack); `expected` is the snapshot to stop early against.
-    pub fn new(
-        url: String,
-        events: Option<UnboundedReceiver<Event>>,
-        expected: Option<Vec<Step>>,
-    ) -> Self {
+    /// A session against the local `emulator`, seeing its events from now on.
+    /// `expected` is the snapshot to stop early against.
+    pub fn local(emulator: &Emulator, expected: Option<Vec<Step>>) -> Self {
+        let run = LocalRun::new(emulator.events().subscribe(), emulator.local_hooks());
+        Self::with_mode(
+            emulator.websocket_url(),
+            expected,
+            Mode::Local(Box::new(run)),
+        )
+    }
+
+    /// A session against a stack running at `url` (a deployment, any emulator).
+    pub fn remote(url: String, expected: Option<Vec<Step>>) -> Self {
+        Self::with_mode(url, expected, Mode::Remote)
+    }
+
+    fn with_mode(url: String, expected: Option<Vec<Step>>, mode: Mode) -> Self {
         Self {
             url,
-            events,
             expected,
             steps: Vec::new(),
             names: BTreeMap::new(),
-            seen: Vec::new(),
-            invocations_recorded: 0,
-            frames_sent: 0,
-            idle_since: None,
             ended: false,
-            final_tables: Vec::new(),
-            local: None,
+            mode,
         }
     }
 
@@ -114,9 +124,19 @@ impl Session {
         }
     }
 
-    /// The transcript, the emulator's events, and each connection id's client name.
-    pub fn into_parts(self) -> (Vec<Step>, Vec<Event>, BTreeMap<String, String>) {
-        (self.steps, self.seen, self.names)
+    /// Ends the session (if the scenario did not) and hands over what it observed.
+    pub fn into_transcript(mut self) -> Transcript {
+        self.end();
+        let (events, tables) = match self.mode {
+            Mode::Local(run) => run.into_parts(),
+            Mode::Remote => Default::default(),
+        };
+        Transcript {
+            steps: self.steps,
+            events,
+            names: self.names,
+            tables,
+        }
     }
 
     fn checkpoint(&mut self) -> Result<(), Diverged> {
@@ -135,20 +155,14 @@ impl Session {
 
     /// Takes down what the emulator reported and, locally, the tables, as
     /// they are when the scenario stops; later calls change nothing.
-    pub fn end(&mut self) {
+    fn end(&mut self) {
         if self.ended {
             return;
         }
-        self.drain_events();
-        if let Some(local) = &self.local {
-            self.final_tables = local.dump();
+        if let Mode::Local(run) = &mut self.mode {
+            run.end();
         }
         self.ended = true;
-    }
-
-    /// Locally, each table's name and items when the scenario stopped.
-    pub fn take_final_tables(&mut self) -> Vec<(String, Vec<serde_json::Value>)> {
-        std::mem::take(&mut self.final_tables)
     }
 
     fn record(&mut self, line: String) {
@@ -169,7 +183,6 @@ impl Session {
             }
             Err(refusal) => {
                 self.record(format!("{name} connects: {refusal}"));
-                self.drain_events();
                 None
             }
         }
@@ -187,7 +200,9 @@ impl Session {
     pub async fn send(&mut self, client: &mut Client, text: &str) {
         match client.send(text).await {
             Ok(()) => {
-                self.frames_sent += 1;
+                if let Mode::Local(run) = &mut self.mode {
+                    run.frame_sent();
+                }
                 self.record(format!("{} sends: {text}", client.name()));
             }
             Err(error) => self.record(format!("{} cannot send: {error}", client.name())),
@@ -196,7 +211,7 @@ impl Session {
 
     /// Records the next frame `client` receives, or that none came.
     pub async fn receive(&mut self, client: &mut Client) {
-        let observed = self.next_frame(client).await;
+        let observed = self.listen(client, FRAME_WAIT).await;
         self.learn_from_frame(client.name(), &observed);
         let name = client.name().to_owned();
         self.record(format!("{name} {observed}"));
@@ -205,17 +220,12 @@ impl Session {
     /// Like `receive`, but a JSON frame is written down with sorted keys and
     /// no spaces, so any correct serialization reads the same.
     pub async fn receive_json(&mut self, client: &mut Client) {
-        let observed = match self.next_frame(client).await {
+        let observed = match self.listen(client, FRAME_WAIT).await {
             client::Observed::Text(text) => client::Observed::Text(canonical_json(&text)),
             other => other,
         };
         let name = client.name().to_owned();
         self.record(format!("{name} {observed}"));
-    }
-
-    /// The next frame for `client` within `FRAME_WAIT`.
-    async fn next_frame(&mut self, client: &mut Client) -> client::Observed {
-        self.listen(client, FRAME_WAIT).await
     }
 
     /// Records that nothing arrives for `client` (or what did).
@@ -229,18 +239,9 @@ impl Session {
     /// after `remote_wait`; locally as soon as the emulator has been idle for
     /// `IDLE_PROOF`, however long a Lambda runs before that (up to `FRAME_WAIT`).
     async fn listen(&mut self, client: &mut Client, remote_wait: Duration) -> client::Observed {
-        if self.events.is_none() {
-            return client.receive(remote_wait).await;
-        }
-        let deadline = tokio::time::Instant::now() + FRAME_WAIT;
-        loop {
-            let observed = client.receive(POLL).await;
-            if observed != client::Observed::Nothing
-                || self.idle_for() >= IDLE_PROOF
-                || tokio::time::Instant::now() >= deadline
-            {
-                return observed;
-            }
+        match &mut self.mode {
+            Mode::Remote => client.receive(remote_wait).await,
+            Mode::Local(run) => run.listen(client).await,
         }
     }
 
@@ -280,17 +281,6 @@ impl Session {
             self.names.insert(id, name.to_owned());
         }
     }
-
-    fn drain_events(&mut self) {
-        if self.ended {
-            return;
-        }
-        if let Some(events) = &mut self.events {
-            while let Ok(event) = events.try_recv() {
-                self.seen.push(event);
-            }
-        }
-    }
 }
 
 /// A Lambda's output line with connection ids named and thread ids dropped.
@@ -298,25 +288,24 @@ pub fn redact_log(line: &str, names: &BTreeMap<String, String>) -> String {
     redact::redact_log(line, names)
 }
 
-/// `text` with object keys sorted, if it is JSON; as it is otherwise.
+/// `text` with object keys sorted, if it is JSON; as it is otherwise
+/// (serde_json's maps are sorted by key).
 fn canonical_json(text: &str) -> String {
-    fn sorted(value: serde_json::Value) -> serde_json::Value {
-        match value {
-            serde_json::Value::Object(map) => {
-                let entries: BTreeMap<String, serde_json::Value> = map
-                    .into_iter()
-                    .map(|(key, value)| (key, sorted(value)))
-                    .collect();
-                serde_json::Value::Object(entries.into_iter().collect())
-            }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.into_iter().map(sorted).collect())
-            }
-            other => other,
-        }
-    }
     match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(value) => sorted(value).to_string(),
+        Ok(value) => value.to_string(),
         Err(_) => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn canonical_json_sorts_keys_and_drops_spaces() {
+        // Relies on serde_json's sorted maps (no `preserve_order` feature).
+        assert_eq!(
+            super::canonical_json(r#"{"b": 1, "a": {"d": [2], "c": null}}"#),
+            r#"{"a":{"c":null,"d":[2]},"b":1}"#
+        );
+        assert_eq!(super::canonical_json("not json"), "not json");
     }
 }

@@ -8,6 +8,7 @@ mod build;
 mod error;
 mod events;
 mod naming;
+mod tables;
 mod variables;
 mod yaml;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use self::error::{Location, StackError, StackErrorKind};
+pub use self::tables::{Index, KeyAttribute, KeySchema, Projection, ScalarKind, Table};
 
 #[derive(Clone, Debug)]
 pub struct Stack {
@@ -38,10 +40,8 @@ pub struct Stack {
     pub functions: Vec<Function>,
     /// In file order.
     pub routes: Vec<Route>,
-    /// The `resources` section with variables resolved (`Null` when absent), for the
-    /// DynamoDB tables of `resources.Resources`. CloudFormation short forms are in
-    /// long form: `!Ref X` is `{"Ref": "X"}`.
-    pub resources: serde_json::Value,
+    /// The DynamoDB tables of `resources.Resources`, in file order.
+    pub tables: Vec<Table>,
 }
 
 #[derive(Clone, Debug)]

@@ -4,39 +4,34 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../benches/emulator/load.rs"]
-mod load;
-#[allow(dead_code)]
-#[path = "conformance/support.rs"]
-mod support;
-
 use std::time::Duration;
 
-use load::{Load, Mode};
+use checker::cargo_build::Profile;
+use checker::emulator::Settings;
+use checker_testkit::load::{self, Load, Mode};
 
 /// 10 clients × 20 messages through a fresh emulator on the benchmark's stack.
 async fn echo_load(mode: Mode) -> load::Outcome {
-    let running = support::start_with(
-        "../../benches/echo-env.yml",
-        checker::emulator::Settings {
-            port: 0,
-            ..checker::emulator::Settings::default()
-        },
-    )
-    .await;
+    let settings = Settings {
+        port: 0,
+        ..Settings::default()
+    };
+    let local = checker_testkit::start("benches/echo-env.yml", settings, Profile::Dev)
+        .await
+        .expect("the benchmark's stack starts");
     let outcome = load::run(
-        &running.url(),
+        &local.url(),
         Load {
             clients: 10,
             messages: 20,
             duration: Duration::from_secs(30),
-            echo_timeout: support::WAIT,
+            echo_timeout: Duration::from_secs(20),
             grace: Duration::from_millis(200),
             mode,
         },
     )
     .await;
-    running.stop().await;
+    local.shutdown().await;
     outcome
 }
 

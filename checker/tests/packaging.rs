@@ -49,10 +49,14 @@ resources:
       Type: AWS::DynamoDB::Table
       Properties:
         TableName: ${{self:service}}-${{sls:stage}}-items
+        AttributeDefinitions:
+          - {{ AttributeName: Id, AttributeType: S }}
+          - {{ AttributeName: Owner, AttributeType: S }}
         KeySchema: [{{ AttributeName: Id, KeyType: HASH }}]
         GlobalSecondaryIndexes:
           - IndexName: ByOwner
             KeySchema: [{{ AttributeName: Owner, KeyType: HASH }}]
+            Projection: {{ ProjectionType: KEYS_ONLY }}
 "
     );
     std::fs::write(&file, yaml).unwrap();
@@ -75,8 +79,19 @@ resources:
         "tables": [{
             "logicalId": "Items",
             "tableName": "misread-dev-items",
+            "name": "misread-dev-items",
             "keySchema": [{"AttributeName": "Id", "KeyType": "HASH"}],
-            "globalSecondaryIndexes": ["ByOwner"],
+            "attributeDefinitions": [
+                {"AttributeName": "Id", "AttributeType": "S"},
+                {"AttributeName": "Owner", "AttributeType": "S"},
+            ],
+            "billingMode": "PROVISIONED",
+            "globalSecondaryIndexes": [{
+                "IndexName": "ByOwner",
+                "KeySchema": [{"AttributeName": "Owner", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }],
+            "localSecondaryIndexes": [],
         }],
     });
     assert_eq!(reading, expected);

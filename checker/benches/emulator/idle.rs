@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
 use tokio::process::Command;
 
-use crate::load;
+use checker_testkit::load;
 
 /// Resident memory of this process, in KiB (`VmRSS` of `/proc/self/status`).
 pub fn rss_kib() -> Option<u64> {

@@ -13,7 +13,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::load::{self, Outcome};
+use checker_testkit::load::{self, Outcome};
 
 /// The connection id of `ws`, asked of fixture-lambda (`event` replies the event).
 async fn connection_id(ws: &mut load::Ws) -> anyhow::Result<String> {

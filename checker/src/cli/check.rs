@@ -147,6 +147,10 @@ pub(crate) fn print_human(
     variant: Variant,
     walking: bool,
 ) -> anyhow::Result<()> {
+    // Found by walking up from the current folder: say which one was graded.
+    if std::env::current_dir().ok().as_deref() != Some(workshop.root.as_path()) {
+        println!("Workshop: {}", workshop.root.display());
+    }
     let done = results
         .iter()
         .filter(|graded| graded.verdict.passed())

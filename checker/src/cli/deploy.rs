@@ -139,7 +139,7 @@ fn learner_id(root: &Path, explicit: Option<&str>) -> anyhow::Result<(String, le
     } else {
         None
     };
-    learner::choose(explicit, stored, &stored_at, name).map_err(anyhow::Error::msg)
+    Ok(learner::choose(explicit, stored, &stored_at, name)?)
 }
 
 fn describe(id: &str, source: &learner::Source, root: &Path, saved: bool) -> String {
@@ -295,8 +295,8 @@ fn prepare(
     region: Option<&str>,
 ) -> anyhow::Result<Result<Prepared, ExitCode>> {
     let (exercise, solutions) = target;
-    let root = super::repository_root();
     let workshop = super::workshop()?;
+    let root = workshop.root.clone();
     let service = service(&workshop, &root, exercise, solutions)?;
     let (mut id, source) = learner_id(&root, learner)?;
     let stack = load_stack(&workshop, &service, &mut id, &source, region)?;
@@ -481,7 +481,7 @@ pub(crate) async fn remove(args: RemoveArgs) -> anyhow::Result<ExitCode> {
     }
     // CloudFormation says `Stack 'X' does not exist` (DescribeStackResource,
     // what Serverless v3 asks first) or `Stack with id X does not exist`.
-    let output = deploy::endpoint::strip_ansi(&outcome.output);
+    let output = anstream::adapter::strip_str(&outcome.output).to_string();
     if [
         format!("Stack '{stack_name}' does not exist"),
         format!("Stack with id {stack_name} does not exist"),

@@ -86,24 +86,17 @@ pub(crate) fn stubs_dir(workshop: &Workshop, exercise: &Exercise) -> PathBuf {
 
 /// Every file under `dir`, relative to it, sorted; `target/` is skipped.
 pub(crate) fn files_under(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let walk = walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| !(entry.file_type().is_dir() && entry.file_name() == "target"));
     let mut files = Vec::new();
-    let mut pending = vec![PathBuf::new()];
-    while let Some(relative) = pending.pop() {
-        let entries = std::fs::read_dir(dir.join(&relative))
-            .with_context(|| format!("cannot read the folder {}", dir.join(&relative).display()))?;
-        for entry in entries {
-            let entry = entry?;
-            let path = relative.join(entry.file_name());
-            if entry.file_type()?.is_dir() {
-                if entry.file_name() != "target" {
-                    pending.push(path);
-                }
-            } else {
-                files.push(path);
-            }
+    for entry in walk {
+        let entry = entry.with_context(|| format!("cannot read the folder {}", dir.display()))?;
+        if !entry.file_type().is_dir() {
+            files.push(entry.path().strip_prefix(dir)?.to_path_buf());
         }
     }
-    files.sort();
     Ok(files)
 }
 

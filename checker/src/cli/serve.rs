@@ -2,15 +2,14 @@
 //! the Lambdas' logs streamed to the terminal.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
-use checker::cargo_build::{self, Diagnostics};
+use anyhow::bail;
+use checker::cargo_build::{Diagnostics, Profile};
 use checker::emulator::events::Event;
-use checker::emulator::{Emulator, Settings};
-use checker::exercises::{Variant, Workshop};
-use checker::stack::{Stack, StackOptions};
+use checker::exercises::Variant;
+use checker::local_stack::{Binaries, Launch, Plan};
 
 const DEFAULT_PORT: u16 = 3001;
 
@@ -51,7 +50,6 @@ impl Default for ServeArgs {
 }
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let root = super::repository_root();
     let variant = if args.solutions {
         Variant::Solution
     } else {
@@ -59,33 +57,23 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let file = match &args.config {
         Some(file) => file.clone(),
-        None => stack_file(&root, args.exercise.as_deref(), variant)?,
+        None => stack_file(args.exercise.as_deref(), variant)?,
     };
-    let options = StackOptions {
-        stage: args.stage.clone(),
-        region: None,
+    let mut launch = Launch::new(&file);
+    launch.options.stage = args.stage.clone();
+    launch.variant = variant;
+    launch.settings.port = args.port;
+    launch.settings.dynamodb_endpoint = args.dynamodb_endpoint.clone();
+    launch.binaries = Binaries::Build {
+        diagnostics: Diagnostics::Inherit,
+        profile: Profile::Dev,
     };
-    let mut stack = Stack::load(&file, &options)?;
-    for function in &mut stack.functions {
-        function.binary = variant.binary(&function.binary);
-    }
-    let binaries: BTreeSet<String> = stack.functions.iter().map(|f| f.binary.clone()).collect();
-    eprintln!("Building {} for {}", join(&binaries), file.display());
-    let dir = stack.dir.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        cargo_build::build(&dir, &binaries, Diagnostics::Inherit)
-    })
-    .await
-    .context("the build task failed")??;
-
-    let settings = Settings {
-        port: args.port,
-        dynamodb_endpoint: args.dynamodb_endpoint.clone(),
-        ..Settings::default()
-    };
-    let emulator = Emulator::start(&stack, &built, settings).await?;
-    let mut events = emulator.events().subscribe();
-    let url = emulator.websocket_url();
+    let plan = Plan::new(&launch)?;
+    eprintln!("Building {} for {}", join(&plan.binaries), file.display());
+    let local = plan.start().await?;
+    let mut events = local.emulator.events().subscribe();
+    let url = local.url();
+    let stack = &local.stack;
     println!("Serving {} (stage {}) at {url}", stack.service, stack.stage);
     for route in &stack.routes {
         println!("  {:<14} -> {}", route.key, route.function);
@@ -104,19 +92,19 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
     }
     eprintln!("Stopping: ending the Lambda processes.");
-    emulator.shutdown().await;
+    local.shutdown().await;
     Ok(ExitCode::SUCCESS)
 }
 
 /// The `serverless.yml` to serve: the root one, or an exercise's or solution's.
-fn stack_file(root: &Path, exercise: Option<&str>, variant: Variant) -> anyhow::Result<PathBuf> {
+fn stack_file(exercise: Option<&str>, variant: Variant) -> anyhow::Result<PathBuf> {
+    let workshop = super::workshop()?;
     let Some(asked) = exercise else {
         if variant == Variant::Solution {
             bail!("`--solutions` needs an exercise: `checker serve 02 --solutions`");
         }
-        return Ok(root.join("serverless.yml"));
+        return Ok(workshop.root.join("serverless.yml"));
     };
-    let workshop = Workshop::load(root)?;
     let exercise = workshop.find(asked)?;
     Ok(workshop.dir(exercise, variant).join("serverless.yml"))
 }

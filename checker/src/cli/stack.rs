@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use checker::stack::{Stack, StackOptions};
+use checker::stack::{Index, Stack, StackOptions, Table};
 use serde_json::{Value, json};
 
 #[derive(Debug, clap::Args)]
@@ -63,35 +63,29 @@ fn reading(stack: &Stack) -> Value {
         "routeSelectionExpression": stack.route_selection_expression,
         "routes": routes,
         "functions": functions,
-        "tables": tables(&stack.resources),
+        "tables": stack.tables.iter().map(table).collect::<Vec<_>>(),
     })
 }
 
-/// The `AWS::DynamoDB::Table` resources of `resources.Resources`.
-fn tables(resources: &Value) -> Vec<Value> {
-    let Some(Value::Object(resources)) = resources.get("Resources") else {
-        return Vec::new();
+/// A table as the emulator creates it, its parts in CloudFormation's shape.
+fn table(table: &Table) -> Value {
+    let indexes = |local: bool| -> Vec<&Index> {
+        table
+            .indexes
+            .iter()
+            .filter(|index| index.local == local)
+            .collect()
     };
-    resources
-        .iter()
-        .filter(|(_, resource)| resource["Type"] == "AWS::DynamoDB::Table")
-        .map(|(logical_id, table)| {
-            let properties = &table["Properties"];
-            let indexes: Vec<Value> = match &properties["GlobalSecondaryIndexes"] {
-                Value::Array(indexes) => indexes
-                    .iter()
-                    .map(|index| index["IndexName"].clone())
-                    .collect(),
-                _ => Vec::new(),
-            };
-            json!({
-                "logicalId": logical_id,
-                "tableName": properties["TableName"],
-                "keySchema": properties["KeySchema"],
-                "globalSecondaryIndexes": indexes,
-            })
-        })
-        .collect()
+    json!({
+        "logicalId": table.logical_id,
+        "tableName": table.declared_name,
+        "name": table.name,
+        "keySchema": table.key,
+        "attributeDefinitions": table.attributes,
+        "billingMode": table.billing_mode,
+        "globalSecondaryIndexes": indexes(false),
+        "localSecondaryIndexes": indexes(true),
+    })
 }
 
 /// The same reading for a person.

@@ -8,7 +8,7 @@
 /// The first `wss://` URL among the `endpoint:`/`endpoints:` outputs of
 /// Serverless v3's `deploy` or `info` output, else the first one anywhere.
 pub fn parse(output: &str) -> Option<String> {
-    let text = strip_ansi(output);
+    let text = anstream::adapter::strip_str(output).to_string();
     let mut in_endpoints = false;
     for line in text.lines() {
         let trimmed = line.trim();
@@ -39,40 +39,6 @@ fn wss_url(text: &str) -> Option<String> {
         .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | ',' | ')'))
         .collect();
     (!url.ends_with("://")).then_some(url)
-}
-
-/// `text` without ANSI escape sequences (CSI `ESC [ … letter` and OSC `ESC ] … BEL`).
-pub fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c != '\u{1b}' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('[') => {
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-            Some(']') => {
-                while let Some(c) = chars.next() {
-                    if c == '\u{7}' {
-                        break;
-                    }
-                    if c == '\u{1b}' && chars.peek() == Some(&'\\') {
-                        chars.next();
-                        break;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -200,6 +166,8 @@ CREATE_FAILED: IamRoleLambdaExecution (AWS::IAM::Role)
 
     #[test]
     fn ansi_sequences_go() {
+        // Serverless colours its output and prints OSC 8 links.
+        let strip_ansi = |text| anstream::adapter::strip_str(text).to_string();
         assert_eq!(strip_ansi("\u{1b}[1;32m✔\u{1b}[0m done"), "✔ done");
         assert_eq!(
             strip_ansi("\u{1b}]8;;https://x\u{7}link\u{1b}]8;;\u{7}"),

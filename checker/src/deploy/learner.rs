@@ -96,31 +96,44 @@ pub fn choose(
     stored: Option<String>,
     stored_at: &Path,
     name: Option<String>,
-) -> Result<(String, Source), String> {
+) -> Result<(String, Source), LearnerIdError> {
     if let Some(id) = explicit {
         if is_valid(id) {
             return Ok((id.to_owned(), Source::Option));
         }
-        return Err(format!(
-            "`--learner {id}` cannot be a Serverless stage: use lower-case letters, digits and single dashes inside, e.g. `--learner {}`.",
-            sanitize(id).unwrap_or_else(|| "ada".to_owned())
-        ));
+        return Err(LearnerIdError::NotAStage {
+            id: id.to_owned(),
+            suggestion: sanitize(id).unwrap_or_else(|| "ada".to_owned()),
+        });
     }
     if let Some(id) = stored {
         return Ok((id, Source::File(stored_at.to_owned())));
     }
-    match name.as_deref().and_then(|name| sanitize(name).map(|id| (name, id))) {
+    match name
+        .as_deref()
+        .and_then(|name| sanitize(name).map(|id| (name, id)))
+    {
         Some((name, id)) => Ok((
             id,
             Source::Derived {
                 from: name.to_owned(),
             },
         )),
-        None => Err(
-            "cannot derive a learner id: git has no `user.name` and `$USER` is not set. Choose one (lower-case letters, digits, dashes), e.g. `cargo run -p checker -- deploy 02 --learner ada`."
-                .to_owned(),
-        ),
+        None => Err(LearnerIdError::NoName),
     }
+}
+
+/// Why no learner id can be used.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LearnerIdError {
+    #[error(
+        "`--learner {id}` cannot be a Serverless stage: use lower-case letters, digits and single dashes inside, e.g. `--learner {suggestion}`."
+    )]
+    NotAStage { id: String, suggestion: String },
+    #[error(
+        "cannot derive a learner id: git has no `user.name` and `$USER` is not set. Choose one (lower-case letters, digits, dashes), e.g. `cargo run -p checker -- deploy 02 --learner ada`."
+    )]
+    NoName,
 }
 
 /// Writes `id` to `root`'s `.checker/learner`, with a `.gitignore` that keeps
@@ -219,9 +232,10 @@ mod tests {
             ))
         );
         let error = choose(Some("Bob Smith"), None, at, None).unwrap_err();
-        assert!(error.contains("--learner bob-smith"), "{error}");
+        assert!(error.to_string().contains("--learner bob-smith"), "{error}");
         let error = choose(None, None, at, None).unwrap_err();
-        assert!(error.contains("--learner ada"), "{error}");
+        assert_eq!(error, LearnerIdError::NoName);
+        assert!(error.to_string().contains("--learner ada"), "{error}");
     }
 
     #[test]

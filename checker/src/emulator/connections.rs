@@ -1,11 +1,11 @@
 //! The open connections, by id, and the frames waiting to be written to each.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeZone, Utc};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 /// A frame the connection's task writes to the socket.
 #[derive(Debug)]
@@ -19,22 +19,26 @@ pub(crate) enum Outgoing {
     },
 }
 
+/// How many frames are queued and messages being routed, on every connection;
+/// watched, so a local run wakes when it changes.
+type InFlightCount = Arc<watch::Sender<usize>>;
+
 /// A queued frame, or a message being routed: work that may still write to a
 /// client. Counted while alive, so a local run can tell an idle emulator from
 /// one that is only slow to get to its queue.
 #[derive(Debug)]
-pub(crate) struct InFlight(Arc<AtomicUsize>);
+pub(crate) struct InFlight(InFlightCount);
 
 impl InFlight {
-    fn new(counter: &Arc<AtomicUsize>) -> Self {
-        counter.fetch_add(1, Ordering::SeqCst);
+    fn new(counter: &InFlightCount) -> Self {
+        counter.send_modify(|count| *count += 1);
         Self(counter.clone())
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.0.send_modify(|count| *count -= 1);
     }
 }
 
@@ -47,7 +51,7 @@ pub(crate) struct Connection {
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
     outbox: mpsc::UnboundedSender<(Outgoing, InFlight)>,
-    in_flight: Arc<AtomicUsize>,
+    in_flight: InFlightCount,
 }
 
 impl Connection {
@@ -100,14 +104,23 @@ impl Connection {
     }
 }
 
-#[derive(Default)]
 pub(crate) struct Connections {
     by_id: Mutex<HashMap<String, Arc<Connection>>>,
     /// While set, PostToConnection answers 429 LimitExceededException (a
     /// scenario's fault, to see that a Lambda does not swallow such errors).
     throttled: AtomicBool,
     /// Frames queued and messages being routed, on every connection.
-    in_flight: Arc<AtomicUsize>,
+    in_flight: InFlightCount,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self {
+            by_id: Mutex::default(),
+            throttled: AtomicBool::default(),
+            in_flight: Arc::new(watch::Sender::new(0)),
+        }
+    }
 }
 
 impl Connections {
@@ -116,9 +129,10 @@ impl Connections {
         InFlight::new(&self.in_flight)
     }
 
-    /// Frames queued but not written, and messages not yet routed to their end.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::SeqCst)
+    /// Frames queued but not written, and messages not yet routed to their
+    /// end; the receiver sees each change.
+    pub(crate) fn in_flight(&self) -> watch::Receiver<usize> {
+        self.in_flight.subscribe()
     }
 
     pub(crate) fn set_throttled(&self, throttled: bool) {

@@ -13,11 +13,8 @@ mod key;
 mod number;
 mod read;
 mod request;
-mod schema;
 mod tables;
 mod value;
-
-use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
@@ -27,10 +24,10 @@ use serde_json::{Value, json};
 
 use super::events::EventBus;
 use super::{Shared, ids, management};
-use error::{DynamoError, ErrorCode};
+pub use error::DynamoError;
+use error::ErrorCode;
 use request::parse;
 
-pub(crate) use schema::{TableProblem, tables as table_schemas};
 pub use tables::TableDump;
 pub(crate) use tables::Tables;
 
@@ -40,33 +37,6 @@ const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 const SUPPORTED_OPERATIONS: &str =
     "PutItem, GetItem, DeleteItem, Query, Scan, DescribeTable and ListTables";
-
-/// The local tables, for a scenario that reads or arranges their contents;
-/// it holds the emulator's state, so it outlives a borrow of the emulator.
-#[derive(Clone)]
-pub struct LocalTables {
-    shared: Arc<Shared>,
-}
-
-impl LocalTables {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
-    }
-
-    /// Every table and its items (DynamoDB JSON), sorted by name and key.
-    pub fn dump(&self) -> Vec<TableDump> {
-        self.shared.dynamodb.dump()
-    }
-
-    /// Stores `item` (DynamoDB JSON) in `table` as a PutItem would, with its
-    /// checks and its write event; the error is DynamoDB's code and message.
-    pub fn put(&self, table: &str, item: Value) -> Result<(), String> {
-        let body = json!({ "TableName": table, "Item": item });
-        run(&self.shared.dynamodb, &self.shared.events, "PutItem", body)
-            .map(drop)
-            .map_err(|error| error.to_string())
-    }
-}
 
 /// A DynamoDB call: a POST carrying `X-Amz-Target` (the caller checks the path is `/`).
 pub(crate) fn is_request(request: &Request<Incoming>) -> bool {
@@ -112,7 +82,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
 }
 
 /// One operation on the tables.
-fn run(
+pub(crate) fn run(
     tables: &Tables,
     events: &EventBus,
     operation: &str,
@@ -168,18 +138,29 @@ mod tests {
     use super::*;
 
     fn tables() -> Tables {
-        let resources = json!({ "Resources": { "Connections": {
-            "Type": "AWS::DynamoDB::Table",
-            "Properties": {
-                "TableName": "connections",
-                "AttributeDefinitions": [{ "AttributeName": "ConnectionId", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "ConnectionId", "KeyType": "HASH" }]
-            }
-        }}});
-        Tables::new(
-            table_schemas(&resources).expect("valid tables"),
-            "eu-west-1",
-        )
+        use crate::stack::{KeyAttribute, KeySchema, Location, ScalarKind, Table};
+        let key = KeyAttribute {
+            name: "ConnectionId".to_owned(),
+            kind: ScalarKind::S,
+        };
+        let table = Table {
+            logical_id: "Connections".to_owned(),
+            declared_name: Some("connections".to_owned()),
+            name: "connections".to_owned(),
+            key: KeySchema {
+                partition: key.clone(),
+                sort: None,
+            },
+            attributes: vec![key],
+            indexes: Vec::new(),
+            billing_mode: "PAY_PER_REQUEST".to_owned(),
+            at: Location {
+                file: "serverless.yml".into(),
+                line: 1,
+                column: 1,
+            },
+        };
+        Tables::new(&[table], "eu-west-1")
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The one stream of what happens in the emulator. The `serve` log, test
-//! assertions and (later) the checker's transcripts all read it.
+//! assertions and the checker's transcripts and reports all read it.
 
 use std::sync::Mutex;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::lambda::InvokeError;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -30,8 +32,8 @@ pub enum Event {
     InvocationFinished {
         function: String,
         request_id: String,
-        /// `Ok` with the Lambda's response, or the error as AWS would log it.
-        outcome: Result<String, String>,
+        /// `Ok` with the Lambda's response, or why there is none.
+        outcome: Result<String, InvokeError>,
     },
     /// One line a Lambda process wrote to stdout or stderr.
     Log { function: String, line: String },

@@ -274,10 +274,7 @@ async fn invoke(
     shared.events.emit(Event::InvocationFinished {
         function,
         request_id: request_id.to_owned(),
-        outcome: outcome
-            .as_ref()
-            .map(Value::to_string)
-            .map_err(ToString::to_string),
+        outcome: outcome.as_ref().map(Value::to_string).map_err(Clone::clone),
     });
     outcome
 }

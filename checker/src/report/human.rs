@@ -109,7 +109,7 @@ fn write_one(
         exercise.name, exercise.title
     )?;
     match &graded.verdict {
-        Verdict::Passed { .. } => {}
+        Verdict::Passed => {}
         Verdict::Failed(failure) => write_failure(out, failure)?,
         Verdict::BuildFailed { diagnostics } => {
             writeln!(

@@ -43,17 +43,27 @@ impl fmt::Display for Observed {
     }
 }
 
+/// Why a handshake did not open a connection, as a transcript says it.
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    #[error("no answer within {} s", HANDSHAKE_WAIT.as_secs())]
+    Silent,
+    /// `$connect` (or the gateway) answered with this HTTP status.
+    #[error("rejected with HTTP {0}")]
+    Status(u16),
+    #[error("fails: {0}")]
+    Failed(WsError),
+}
+
 impl Client {
-    /// Connects, or says why the handshake failed (`rejected with HTTP 502`).
-    pub async fn connect(url: &str, name: &str) -> Result<Self, String> {
+    /// Connects, or says why the handshake failed.
+    pub async fn connect(url: &str, name: &str) -> Result<Self, Refused> {
         let connected =
             tokio::time::timeout(HANDSHAKE_WAIT, tokio_tungstenite::connect_async(url)).await;
         match connected {
-            Err(_) => Err(format!("no answer within {} s", HANDSHAKE_WAIT.as_secs())),
-            Ok(Err(WsError::Http(response))) => {
-                Err(format!("rejected with HTTP {}", response.status().as_u16()))
-            }
-            Ok(Err(error)) => Err(format!("fails: {error}")),
+            Err(_) => Err(Refused::Silent),
+            Ok(Err(WsError::Http(response))) => Err(Refused::Status(response.status().as_u16())),
+            Ok(Err(error)) => Err(Refused::Failed(error)),
             Ok(Ok((socket, _))) => Ok(Self {
                 name: name.to_owned(),
                 socket,
@@ -71,7 +81,12 @@ impl Client {
 
     /// The next frame within `wait`, skipping pings and pongs.
     pub async fn receive(&mut self, wait: Duration) -> Observed {
-        let deadline = tokio::time::Instant::now() + wait;
+        self.receive_until(tokio::time::Instant::now() + wait).await
+    }
+
+    /// The next frame before `deadline`, skipping pings and pongs. A frame
+    /// already received is returned even when the deadline has passed.
+    pub async fn receive_until(&mut self, deadline: tokio::time::Instant) -> Observed {
         loop {
             let Ok(next) = tokio::time::timeout_at(deadline, self.socket.next()).await else {
                 return Observed::Nothing;

@@ -14,7 +14,7 @@ pub fn run(
         let Some(mut alice) = session.connect("alice").await else {
             return session.finish();
         };
-        session.record_invocations("$connect").await;
+        session.record_invocations("$connect");
 
         session.step("a message finds no route yet")?;
         session.send(&mut alice, "hello").await;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::error::{Location, StackError, StackErrorKind};
 use super::yaml::{Kind, Node, Pos};
-use super::{Stack, StackOptions, events};
+use super::{Stack, StackOptions, events, tables};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(6);
 const DEFAULT_MEMORY_MB: u32 = 1024;
@@ -143,10 +143,12 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         )?
         .filter(|expression| !expression.is_empty())
         .unwrap_or_else(|| "$request.body.action".to_owned());
-    let resources_node = root.get("resources");
+    let resources = root.get("resources");
+    let tables = tables::tables(&r, resources)?;
     let context = environment::Context {
         reader: &r,
-        resources: resources_node,
+        resources,
+        tables: &tables,
         service: &service,
         stage: &stage,
         region: &region,
@@ -193,7 +195,7 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         route_selection_expression,
         routes: events::routes(&r, entries)?,
         functions,
-        resources: resources_node.map_or(serde_json::Value::Null, Node::to_json),
+        tables,
     })
 }
 

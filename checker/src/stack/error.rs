@@ -307,6 +307,13 @@ pub enum StackErrorKind {
         problem: String,
     },
 
+    #[error("{at}: the DynamoDB table `{resource}` {problem}")]
+    Table {
+        at: Location,
+        resource: String,
+        problem: String,
+    },
+
     #[error("{at}: `{variable}` has no value: {reason}; {advice}")]
     VariableUnresolved {
         at: Location,

@@ -52,6 +52,16 @@ impl Fixture {
         Stack::load_with_env(&file, &self.options, &env)
     }
 
+    /// The `resources` section of `yml` with its variables resolved.
+    fn resources(&self, yml: &str) -> serde_json::Value {
+        let file = self.dir.path().join("serverless.yml");
+        let env = |name: &str| self.env.get(name).cloned();
+        let tree = yaml::parse(yml).unwrap();
+        let tree = variables::resolve(&file, &tree, &self.options, &env).unwrap();
+        tree.get("resources")
+            .map_or(serde_json::Value::Null, yaml::Node::to_json)
+    }
+
     /// The message of the error `yml` gives, checked to start at `at`
     /// (`serverless.yml:line:column`) and to contain every piece of `advice`.
     fn error(&self, yml: &str, at: &str, advice: &[&str]) -> String {
@@ -104,7 +114,7 @@ fn reads_a_minimal_stack_with_defaults() {
     assert_eq!(stack.runtime, "provided.al2023");
     assert_eq!(stack.architecture, "x86_64");
     assert_eq!(stack.route_selection_expression, "$request.body.action");
-    assert_eq!(stack.resources, serde_json::Value::Null);
+    assert!(stack.tables.is_empty());
     assert!(stack.file.ends_with("serverless.yml"));
     assert_eq!(stack.dir, stack.file.parent().unwrap());
     let function = stack.function("onConnect").unwrap();
@@ -433,24 +443,22 @@ fn sls_stage_falls_back_to_provider_stage_then_dev() {
     };
     let provider_stage = load(&yml("  stage: ${opt:stage, 'staging'}\n"));
     assert_eq!(provider_stage.stage, "staging");
-    let resources = load(&format!(
-        "{}resources:\n  Outputs:\n    S: ${{sls:stage}}\n",
-        yml("")
-    ));
-    assert_eq!(resources.stage, "dev");
+    let with_resources = format!("{}resources:\n  Outputs:\n    S: ${{sls:stage}}\n", yml(""));
+    assert_eq!(load(&with_resources).stage, "dev");
     assert_eq!(
-        resources.resources,
+        Fixture::new().resources(&with_resources),
         serde_json::json!({"Outputs": {"S": "dev"}})
     );
 }
 
 #[test]
 fn a_whole_value_variable_keeps_its_type() {
-    let stack = load(&format!(
+    let yml = format!(
         "{BASE}custom:\n  n: 5\n  flag: true\n  list: [1, 2]\nresources:\n  N: ${{self:custom.n}}\n  F: ${{self:custom.flag}}\n  L: ${{self:custom.list}}\n  T: n=${{self:custom.n}},${{self:custom.flag}}\n  D: ${{env:NOPE, 1.5}}\n"
-    ));
+    );
+    load(&yml);
     assert_eq!(
-        stack.resources,
+        Fixture::new().resources(&yml),
         serde_json::json!({"N": 5, "F": true, "L": [1, 2], "T": "n=5,true", "D": 1.5})
     );
 }
@@ -476,8 +484,14 @@ resources:
         KeySchema:
           - AttributeName: connectionId
             KeyType: HASH
+        AttributeDefinitions:
+          - AttributeName: connectionId
+            AttributeType: S
     Unnamed:
       Type: AWS::DynamoDB::Table
+      Properties:
+        KeySchema: [{{ AttributeName: Id, KeyType: HASH }}]
+        AttributeDefinitions: [{{ AttributeName: Id, AttributeType: N }}]
 "
     ));
     let env = &stack.function("f").unwrap().environment;
@@ -488,10 +502,16 @@ resources:
     );
     assert_eq!(env["UNNAMED"], "Unnamed");
     assert_eq!(env["REGION"], "us-east-1");
-    let table = &stack.resources["Resources"]["ConnectionsTable"];
-    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
-    assert_eq!(table["Properties"]["TableName"], "chat-connections");
-    assert_eq!(table["Properties"]["KeySchema"][0]["KeyType"], "HASH");
+    let [table, unnamed] = stack.tables.as_slice() else {
+        panic!("two tables: {:#?}", stack.tables);
+    };
+    assert_eq!(table.logical_id, "ConnectionsTable");
+    assert_eq!(table.declared_name.as_deref(), Some("chat-connections"));
+    assert_eq!(table.key.partition.name, "connectionId");
+    assert_eq!(table.at.line, 16);
+    assert_eq!(unnamed.name, "Unnamed", "no TableName: the logical id");
+    assert_eq!(unnamed.key.partition.kind, ScalarKind::N);
+    assert_eq!(unnamed.billing_mode, "PROVISIONED");
 }
 
 #[test]
@@ -510,16 +530,17 @@ fn loads_the_repository_stacks() {
 #[test]
 fn the_real_environment_is_read_by_load() {
     let yml = format!(
-        "{BASE}custom:\n  path: ${{env:PATH, 'none'}}\nresources:\n  P: ${{self:custom.path}}\n"
+        "{BASE}  environment:\n    P: ${{env:PATH, 'none'}}\nfunctions:\n  f:\n    handler: bootstrap\n    package: {{ artifact: f.zip }}\n"
     );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("serverless.yml");
     std::fs::write(&file, yml).unwrap();
     let stack = Stack::load(&file, &StackOptions::default()).unwrap();
     assert_eq!(
-        stack.resources["P"],
+        stack.function("f").unwrap().environment["P"],
         std::env::var("PATH").unwrap_or_else(|_| "none".to_owned())
     );
 }
 
 mod errors;
+mod tables;

@@ -148,6 +148,7 @@ impl Node {
         Node { pos, kind }
     }
 
+    #[cfg(test)]
     pub(crate) fn to_json(&self) -> serde_json::Value {
         use serde_json::Value;
         match &self.kind {

@@ -3,14 +3,14 @@
 //! is wired (the port, the Lambdas' environment, the stack's tables) and the
 //! helpers of `dynamodb_items.rs` and `dynamodb_reads.rs`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
-use checker::emulator::{Emulator, EmulatorError, Settings};
-use checker::stack::{Stack, StackOptions};
+use checker::emulator::Settings;
+use checker::local_stack::{Launch, LocalStack, StartError};
 
 use crate::support;
 
@@ -27,7 +27,7 @@ pub fn client(running: &support::Running) -> Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
         .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(format!("http://{}", running.emulator.address()))
+        .endpoint_url(format!("http://{}", running.emulator().address()))
         .build();
     Client::from_conf(config)
 }
@@ -70,7 +70,7 @@ pub fn column(items: &[Item], attribute: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread")]
 async fn unsigned_calls_are_refused_in_dynamodbs_shape() {
     let running = support::start(STACK).await;
-    let address = running.emulator.address();
+    let address = running.emulator().address();
     let headers = [
         ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
         ("Content-Type", "application/x-amz-json-1.0"),
@@ -107,7 +107,7 @@ async fn unsigned_calls_are_refused_in_dynamodbs_shape() {
 async fn lambdas_get_the_local_dynamodb_and_their_table_names() {
     let running = support::start(STACK).await;
     let mut ws = support::connect(&running.url()).await;
-    let address = running.emulator.address();
+    let address = running.emulator().address();
     for (name, value) in [
         ("AWS_ENDPOINT_URL_DYNAMODB", format!("http://{address}")),
         ("CHATS_TABLE", CHATS.to_owned()),
@@ -130,12 +130,12 @@ async fn an_external_dynamodb_endpoint_replaces_the_local_tables() {
     let mut ws = support::connect(&running.url()).await;
     support::send(&mut ws, "env:AWS_ENDPOINT_URL_DYNAMODB").await;
     assert_eq!(support::next_text(&mut ws).await, "http://127.0.0.1:8000");
-    assert!(running.emulator.tables().is_empty());
+    assert!(running.emulator().local_hooks().dump().is_empty());
     running.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_malformed_table_stops_the_start_and_says_what_to_fix() {
+async fn a_malformed_table_stops_the_start_and_says_where_and_what_to_fix() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let file = dir.path().join("serverless.yml");
     std::fs::write(
@@ -146,18 +146,13 @@ async fn a_malformed_table_stops_the_start_and_says_what_to_fix() {
          AttributeDefinitions:\n          - AttributeName: Id\n            AttributeType: S\n",
     )
     .expect("written");
-    let stack = Stack::load(&file, &StackOptions::default()).expect("a valid serverless.yml");
-    let settings = Settings {
-        port: 0,
-        ..Settings::default()
-    };
-    let Err(error) = Emulator::start(&stack, &BTreeMap::new(), settings).await else {
+    let Err(error) = LocalStack::start(&Launch::new(&file)).await else {
         panic!("the table is malformed");
     };
-    assert!(matches!(error, EmulatorError::Table { .. }), "{error:?}");
+    assert!(matches!(error, StartError::Stack(_)), "{error:?}");
     let message = error.to_string();
     assert!(
-        message.contains("serverless.yml: the DynamoDB table `Connections` in `resources.Resources` uses `ConnectionId` in `KeySchema`, but `AttributeDefinitions` does not define it"),
+        message.contains("serverless.yml:11:13: the DynamoDB table `Connections` uses `ConnectionId` in `KeySchema`, but `AttributeDefinitions` does not define it"),
         "{message}"
     );
 }

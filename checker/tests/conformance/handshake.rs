@@ -113,7 +113,7 @@ async fn connect_response_headers_reach_the_client() {
 #[tokio::test(flavor = "multi_thread")]
 async fn root_and_stage_paths_connect_other_paths_are_forbidden() {
     let running = support::start("fixtures.yml").await;
-    let address = running.emulator.address();
+    let address = running.emulator().address();
     support::connect(&format!("ws://{address}")).await;
     support::connect(&format!("ws://{address}/")).await;
     support::connect(&format!("ws://{address}/dev")).await;
@@ -125,7 +125,7 @@ async fn root_and_stage_paths_connect_other_paths_are_forbidden() {
 #[tokio::test(flavor = "multi_thread")]
 async fn plain_http_gets_426() {
     let running = support::start("fixtures.yml").await;
-    let address = running.emulator.address();
+    let address = running.emulator().address();
     for path in ["/", "/dev"] {
         let response = support::raw_http(address, "GET", path, &[], b"").await;
         assert_eq!(response.status, 426, "{path}: {response:?}");

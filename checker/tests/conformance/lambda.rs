@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use checker::emulator::events::Event;
+use checker::emulator::lambda::InvokeError;
 
 use crate::support;
 
@@ -11,7 +12,7 @@ use crate::support;
 async fn the_lambda_environment_is_set_as_on_aws() {
     let running = support::start("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
-    let address = running.emulator.address();
+    let address = running.emulator().address();
     let expected = [
         (
             "AWS_LAMBDA_FUNCTION_NAME",
@@ -29,7 +30,7 @@ async fn the_lambda_environment_is_set_as_on_aws() {
         ),
         (
             "SSL_CERT_FILE",
-            running.emulator.ca_file().display().to_string(),
+            running.emulator().ca_file().display().to_string(),
         ),
         (
             "AWS_LAMBDA_LOG_GROUP_NAME",
@@ -115,7 +116,8 @@ async fn a_process_past_its_deadline_is_killed_and_replaced() {
             _ => None,
         })
         .await;
-    assert_eq!(error, "Task timed out after 2.00 seconds");
+    assert_eq!(error, InvokeError::TimedOut(Duration::from_secs(2)));
+    assert_eq!(error.to_string(), "Task timed out after 2.00 seconds");
     assert!(!alive(hung), "the hung process {hung} was killed");
     assert_ne!(pid(&mut ws).await, hung);
     running.stop().await;

@@ -13,7 +13,7 @@ fn client(running: &support::Running) -> Client {
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
         .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(format!("http://{}/dev", running.emulator.address()))
+        .endpoint_url(format!("http://{}/dev", running.emulator().address()))
         .build();
     Client::from_conf(config)
 }
@@ -163,7 +163,7 @@ async fn unsigned_calls_are_forbidden_encoded_paths_accepted() {
     let running = support::start("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let id = connection_id(&mut ws).await;
-    let address = running.emulator.address();
+    let address = running.emulator().address();
     let encoded_id: String =
         percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC).to_string();
 

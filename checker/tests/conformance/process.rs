@@ -6,7 +6,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use checker::emulator::{Emulator, EmulatorError, Settings};
+use checker::cargo_build::Profile;
+use checker::emulator::{EmulatorError, Settings};
+use checker::local_stack::StartError;
 
 use crate::support;
 
@@ -197,18 +199,18 @@ fn a_bad_serverless_yml_is_reported_with_its_location() {
 async fn a_port_in_use_says_what_to_do() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = holder.local_addr().unwrap().port();
-    let stack = support::load("fixtures.yml");
-    let binaries = tokio::task::spawn_blocking(support::binaries)
-        .await
-        .unwrap();
     let settings = Settings {
         port,
         ..Settings::default()
     };
-    let Err(error) = Emulator::start(&stack, binaries, settings).await else {
+    let Err(error) =
+        checker_testkit::start("tests/stacks/fixtures.yml", settings, Profile::Dev).await
+    else {
         panic!("the port is taken");
     };
-    assert!(matches!(error, EmulatorError::PortInUse { .. }));
+    let Some(StartError::Emulator(EmulatorError::PortInUse { .. })) = error.downcast_ref() else {
+        panic!("not a port in use: {error:?}");
+    };
     let message = error.to_string();
     assert!(
         message.contains(&format!("port {port} is already in use")),

@@ -118,6 +118,6 @@ async fn the_message_event_has_what_aws_sends() {
         "MESSAGE events carry no headers"
     );
     let domain = context.domain_name.clone().unwrap();
-    assert_eq!(domain, running.emulator.address().to_string());
+    assert_eq!(domain, running.emulator().address().to_string());
     running.stop().await;
 }

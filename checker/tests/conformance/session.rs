@@ -9,8 +9,8 @@ use super::support;
 
 #[tokio::test]
 async fn a_quiet_check_waits_for_a_slow_lambda_and_sees_its_late_frame() {
-    let support::Running { emulator, events } = support::start("fixtures.yml").await;
-    let mut session = Session::new(emulator.websocket_url(), Some(events), None);
+    let running = support::start("fixtures.yml").await;
+    let mut session = Session::local(running.emulator(), None);
     session
         .step("a slow reply")
         .expect("no snapshot to diverge from");
@@ -21,7 +21,7 @@ async fn a_quiet_check_waits_for_a_slow_lambda_and_sees_its_late_frame() {
     session.expect_quiet(&mut alice).await;
     session.expect_quiet(&mut alice).await;
     session.close(alice).await;
-    let (steps, _, _) = session.into_parts();
+    let steps = session.into_transcript().steps;
     assert_eq!(
         steps[0].lines,
         [
@@ -32,13 +32,13 @@ async fn a_quiet_check_waits_for_a_slow_lambda_and_sees_its_late_frame() {
             "alice closes".to_owned(),
         ]
     );
-    emulator.shutdown().await;
+    running.stop().await;
 }
 
 #[tokio::test]
 async fn the_emulator_counts_a_message_in_flight_until_its_reply_is_written() {
     let mut running = support::start("fixtures.yml").await;
-    let hooks = running.emulator.local_hooks();
+    let hooks = running.emulator().local_hooks();
     let mut ws = support::connect(&running.url()).await;
     support::send(&mut ws, "sleep:300").await;
     running
@@ -47,15 +47,13 @@ async fn the_emulator_counts_a_message_in_flight_until_its_reply_is_written() {
             _ => None,
         })
         .await;
-    assert_eq!(hooks.in_flight(), 1, "the message being routed");
+    let mut in_flight = hooks.in_flight();
+    assert_eq!(*in_flight.borrow(), 1, "the message being routed");
     assert_eq!(support::next_text(&mut ws).await, "sleep:300");
     // The reply's guard is dropped just after the write the client has seen.
-    let settled = tokio::time::timeout(support::WAIT, async {
-        while hooks.in_flight() > 0 {
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-    })
-    .await;
-    assert!(settled.is_ok(), "still in flight: {}", hooks.in_flight());
+    let settled = tokio::time::timeout(support::WAIT, in_flight.wait_for(|count| *count == 0))
+        .await
+        .is_ok();
+    assert!(settled, "still in flight: {}", *in_flight.borrow());
     running.stop().await;
 }

@@ -1,14 +1,13 @@
 //! Starting the emulator on a test stack and talking to it with real clients.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use checker::cargo_build::{self, Diagnostics};
+use checker::cargo_build::Profile;
 use checker::emulator::events::Event;
 use checker::emulator::{Emulator, Settings};
-use checker::stack::{Stack, StackOptions};
+use checker::local_stack::LocalStack;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -22,44 +21,21 @@ pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 pub const WAIT: Duration = Duration::from_secs(20);
 
 pub fn stacks_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/stacks")
-}
-
-/// The fixture Lambdas, built once per test run.
-pub fn binaries() -> &'static BTreeMap<String, PathBuf> {
-    static BUILT: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let names = BTreeSet::from(["fixture-lambda".to_owned(), "fixture-echo".to_owned()]);
-        match cargo_build::build(
-            Path::new(env!("CARGO_MANIFEST_DIR")),
-            &names,
-            Diagnostics::Capture,
-        ) {
-            Ok(built) => built,
-            Err(cargo_build::BuildError::Failed { diagnostics }) => {
-                panic!("the fixture Lambdas do not build:\n{diagnostics}")
-            }
-            Err(error) => panic!("cannot build the fixture Lambdas: {error}"),
-        }
-    })
-}
-
-pub fn load(stack: &str) -> Stack {
-    let options = StackOptions {
-        stage: None,
-        region: None,
-    };
-    Stack::load(&stacks_dir().join(stack), &options).expect("the test stack is valid")
+    checker_testkit::checker_dir().join("tests/stacks")
 }
 
 pub struct Running {
-    pub emulator: Emulator,
+    pub local: LocalStack,
     pub events: UnboundedReceiver<Event>,
 }
 
 impl Running {
     pub fn url(&self) -> String {
-        self.emulator.websocket_url()
+        self.local.url()
+    }
+
+    pub fn emulator(&self) -> &Emulator {
+        &self.local.emulator
     }
 
     /// Waits for the first event that `matches` returns `Some` for, skipping others.
@@ -92,10 +68,11 @@ impl Running {
     }
 
     pub async fn stop(self) {
-        self.emulator.shutdown().await;
+        self.local.shutdown().await;
     }
 }
 
+/// Starts `stack` (a file of `tests/stacks/`) on a free port.
 pub async fn start(stack: &str) -> Running {
     start_with(
         stack,
@@ -107,16 +84,14 @@ pub async fn start(stack: &str) -> Running {
     .await
 }
 
+/// Starts `stack`, a path under `tests/stacks/`, with `settings`.
 pub async fn start_with(stack: &str, settings: Settings) -> Running {
-    let stack = load(stack);
-    let binaries = tokio::task::spawn_blocking(binaries)
+    let file = format!("tests/stacks/{stack}");
+    let local = checker_testkit::start(&file, settings, Profile::Dev)
         .await
-        .expect("the build task ran");
-    let emulator = Emulator::start(&stack, binaries, settings)
-        .await
-        .expect("the emulator starts");
-    let events = emulator.events().subscribe();
-    Running { emulator, events }
+        .expect("the test stack starts");
+    let events = local.emulator.events().subscribe();
+    Running { local, events }
 }
 
 pub async fn connect(url: &str) -> Ws {

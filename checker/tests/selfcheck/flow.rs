@@ -7,32 +7,26 @@ use std::process::Command;
 
 use crate::support;
 
-/// What a scratch copy needs: the workspace without `target/` or `.git`.
-const SKIP: &[&str] = &["target", ".git"];
-
+/// A scratch copy: the workspace without `target/` or `.git`.
 fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let name = entry.file_name();
-        if SKIP.iter().any(|skip| name == *skip) {
-            continue;
-        }
-        let (source, target) = (entry.path(), to.join(&name));
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&source, &target);
+    for entry in support::walk(from) {
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
         } else {
-            std::fs::copy(&source, &target).unwrap();
+            std::fs::copy(entry.path(), &target).unwrap();
         }
     }
 }
 
-/// Runs the checker against the scratch copy; its own target folder keeps
-/// the real repository's binaries out of reach.
-fn checker(root: &Path, target_dir: &Path, args: &[&str]) -> (bool, String) {
+/// Runs the checker from inside the scratch copy, as a learner does: this
+/// binary was built in another clone, and must grade the one it is run in.
+/// Its own target folder keeps the real repository's binaries out of reach.
+fn checker(dir: &Path, target_dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
-        .env("CHECKER_ROOT", root)
+        .current_dir(dir)
+        .env_remove("CHECKER_ROOT")
         .env("CARGO_TARGET_DIR", target_dir)
         .output()
         .expect("checker runs");
@@ -62,6 +56,22 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     assert!(text.contains("✗ fail  01-connect"), "{text}");
     assert!(text.contains("Hint"), "{text}");
     assert!(text.contains("Progress: 0/"), "{text}");
+    assert!(!text.contains("Workshop:"), "graded where it runs: {text}");
+
+    // From a folder inside the copy: the copy is found and named.
+    let inside = root.join("exercises/01-connect/src");
+    let (ok, text) = checker(&inside, &target_dir, &["check", "01"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("✗ fail  01-connect"), "{text}");
+    assert!(
+        text.contains(&format!("Workshop: {}", root.display())),
+        "{text}"
+    );
+    // Outside any workshop: no guessing, a message that says what to do.
+    let outside = tempfile::tempdir().unwrap();
+    let (ok, text) = checker(outside.path(), &target_dir, &["check", "01"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("is not inside the workshop"), "{text}");
 
     assert!(checker(&root, &target_dir, &["solution", "01", "--apply"]).0);
     let (ok, text) = checker(&root, &target_dir, &[]);
@@ -94,7 +104,8 @@ fn watch_checks_again_after_an_edit(root: &Path, target_dir: &Path) {
     use std::io::{BufRead, BufReader};
     let mut watch = Command::new(env!("CARGO_BIN_EXE_checker"))
         .arg("watch")
-        .env("CHECKER_ROOT", root)
+        .current_dir(root)
+        .env_remove("CHECKER_ROOT")
         .env("CARGO_TARGET_DIR", target_dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -105,7 +116,8 @@ fn watch_checks_again_after_an_edit(root: &Path, target_dir: &Path) {
     let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watchdog_finished = finished.clone();
     std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(180));
+        // Generous: on a loaded 2-core machine the first check rebuilds both stubs.
+        std::thread::sleep(std::time::Duration::from_secs(600));
         if !watchdog_finished.load(std::sync::atomic::Ordering::SeqCst) {
             let _ = Command::new("kill").arg(&pid).status();
         }

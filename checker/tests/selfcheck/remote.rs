@@ -37,14 +37,14 @@ async fn check_endpoint(exercise: &str, url: &str) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn check_endpoint_grades_a_running_stack_by_its_url() {
     let solved = support::serve(ECHO, Variant::Solution, any_port()).await;
-    let (ok, text) = check_endpoint("02", &solved.websocket_url()).await;
+    let (ok, text) = check_endpoint("02", &solved.url()).await;
     assert!(ok, "{text}");
     assert!(text.contains("✓ pass  02-there-and-back-again"), "{text}");
     solved.shutdown().await;
 
     // The 01 solution has no message route: against it, 02's check fails at its first message.
     let wrong = support::serve("01-connect", Variant::Solution, any_port()).await;
-    let (ok, text) = check_endpoint("02", &wrong.websocket_url()).await;
+    let (ok, text) = check_endpoint("02", &wrong.url()).await;
     assert!(!ok, "{text}");
     assert!(
         text.contains("✗ alice's message comes back to alice only"),
@@ -78,9 +78,7 @@ async fn compare_finds_no_difference_between_two_faithful_runs() {
     let other = support::serve(ECHO, Variant::Solution, any_port()).await;
     let workshop = support::workshop();
     let target = Target::of(&workshop, workshop.find(ECHO).unwrap(), Variant::Solution);
-    let differences = compare::compare(&target, &other.websocket_url())
-        .await
-        .unwrap();
+    let differences = compare::compare(&target, &other.url()).await.unwrap();
     assert_eq!(differences, []);
     other.shutdown().await;
 }
@@ -95,9 +93,7 @@ async fn compare_shows_where_an_altered_emulator_differs() {
     let other = support::serve(ECHO, Variant::Solution, altered).await;
     let workshop = support::workshop();
     let target = Target::of(&workshop, workshop.find(ECHO).unwrap(), Variant::Solution);
-    let differences = compare::compare(&target, &other.websocket_url())
-        .await
-        .unwrap();
+    let differences = compare::compare(&target, &other.url()).await.unwrap();
     assert!(!differences.is_empty());
     let remote_lines: Vec<&String> = differences.iter().flat_map(|d| &d.remote).collect();
     assert!(

@@ -10,7 +10,7 @@ const EXITS: &str = "04-clean-exits";
 const CHATS: &str = "05-chat-rooms";
 
 fn snapshot(name: &str, report: &str) {
-    support::snapshot_settings().bind(|| insta::assert_snapshot!(name.to_owned(), report));
+    support::report_snapshots().bind(|| insta::assert_snapshot!(name.to_owned(), report));
 }
 
 async fn failed_step(exercise: &str, file: &str) -> (String, Vec<String>, String) {

@@ -16,7 +16,7 @@ async fn solution_transcripts_are_the_snapshots() {
         let run = grade::transcript_local(&target, None)
             .await
             .unwrap_or_else(|verdict| panic!("{} cannot run: {verdict:?}", exercise.name));
-        support::snapshot_settings().bind(|| {
+        support::transcript_snapshots().bind(|| {
             insta::assert_snapshot!(exercise.name.clone(), scenario::render(&run.steps));
         });
     }

@@ -21,7 +21,7 @@ async fn stub_01_fails_because_connect_is_not_bound() {
             .iter()
             .any(|line| line.starts_with("lambda:"))
     );
-    support::snapshot_settings()
+    support::report_snapshots()
         .bind(|| insta::assert_snapshot!("report-stub-01", support::report(&graded)));
 }
 
@@ -38,7 +38,7 @@ async fn stub_02_fails_because_messages_have_no_route() {
         "{:?}",
         failure.received
     );
-    support::snapshot_settings()
+    support::report_snapshots()
         .bind(|| insta::assert_snapshot!("report-stub-02", support::report(&graded)));
 }
 

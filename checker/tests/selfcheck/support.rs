@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use checker::exercises::{Exercise, Variant, Workshop};
 use checker::grade::{self, Failure, Graded, Target, Verdict};
+use checker::local_stack::{Launch, LocalStack};
 use checker::report::{HumanReport, Next};
 
 pub fn root() -> PathBuf {
@@ -79,10 +80,19 @@ pub fn report(graded: &Graded) -> String {
     anstream::adapter::strip_str(&String::from_utf8(text).unwrap()).to_string()
 }
 
-/// Snapshots live beside the checker's own: `checker/snapshots/`.
-pub fn snapshot_settings() -> insta::Settings {
+/// The expected transcripts, which the checker compiles in: `checker/snapshots/`.
+pub fn transcript_snapshots() -> insta::Settings {
+    snapshots_in(root().join("checker/snapshots"))
+}
+
+/// The reports only these tests compare: `checker/tests/selfcheck/snapshots/`.
+pub fn report_snapshots() -> insta::Settings {
+    snapshots_in(root().join("checker/tests/selfcheck/snapshots"))
+}
+
+fn snapshots_in(dir: PathBuf) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(root().join("checker/snapshots"));
+    settings.set_snapshot_path(dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_omit_expression(true);
     settings
@@ -90,51 +100,39 @@ pub fn snapshot_settings() -> insta::Settings {
 
 /// Every file under `dir` (but `target/`) with its bytes, sorted by path.
 pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_owned()];
-    while let Some(next) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&next) else {
-            continue;
-        };
-        for entry in entries.map(Result::unwrap) {
-            if entry.file_type().unwrap().is_dir() {
-                if entry.file_name() != "target" {
-                    pending.push(entry.path());
-                }
-            } else {
-                let relative = entry.path().strip_prefix(dir).unwrap().to_owned();
-                files.push((relative, std::fs::read(entry.path()).unwrap()));
-            }
-        }
-    }
-    files.sort();
-    files
+    walk(dir)
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| {
+            let relative = entry.path().strip_prefix(dir).unwrap().to_owned();
+            (relative, std::fs::read(entry.path()).unwrap())
+        })
+        .collect()
 }
 
-/// Builds and starts the emulator on an exercise's stack, as `checker serve` would.
+/// `dir` and everything under it but `target/` and `.git/`, sorted by path.
+pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| {
+            !(entry.file_type().is_dir()
+                && ["target", ".git"]
+                    .map(std::ffi::OsStr::new)
+                    .contains(&entry.file_name()))
+        })
+        .map(Result::unwrap)
+}
+
+/// Builds and starts an exercise's stack, as `checker serve` would.
 pub async fn serve(
     name: &str,
     variant: Variant,
     settings: checker::emulator::Settings,
-) -> checker::emulator::Emulator {
-    use checker::stack::{Stack, StackOptions};
+) -> LocalStack {
     let workshop = workshop();
     let exercise = workshop.find(name).unwrap();
-    let file = workshop.dir(exercise, variant).join("serverless.yml");
-    let mut stack = Stack::load(&file, &StackOptions::default()).unwrap();
-    for function in &mut stack.functions {
-        function.binary = variant.binary(&function.binary);
-    }
-    let names: std::collections::BTreeSet<String> =
-        stack.functions.iter().map(|f| f.binary.clone()).collect();
-    let dir = stack.dir.clone();
-    let built = tokio::task::spawn_blocking(move || {
-        checker::cargo_build::build(&dir, &names, checker::cargo_build::Diagnostics::Capture)
-    })
-    .await
-    .unwrap()
-    .expect("the solution builds");
-    checker::emulator::Emulator::start(&stack, &built, settings)
-        .await
-        .unwrap()
+    let mut launch = Launch::new(workshop.dir(exercise, variant).join("serverless.yml"));
+    launch.variant = variant;
+    launch.settings = settings;
+    LocalStack::start(&launch).await.expect("the stack starts")
 }

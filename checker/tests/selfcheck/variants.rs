@@ -25,7 +25,7 @@ fn sent_internal_server_error(failure: &checker::grade::Failure) -> bool {
 }
 
 fn snapshot(name: &str, report: &str) {
-    support::snapshot_settings().bind(|| insta::assert_snapshot!(name.to_owned(), report));
+    support::report_snapshots().bind(|| insta::assert_snapshot!(name.to_owned(), report));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -165,8 +165,11 @@ async fn a_compile_error_is_reported_as_cargo_prints_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn typos_in_serverless_yml_are_named_with_their_place() {
-    // Inside the workspace (its target folder), so cargo finds the binaries.
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    // Inside the workspace, so cargo finds it; under the git-ignored target/
+    // wherever CARGO_TARGET_DIR points.
+    let scratch = support::root().join("target").join("selfcheck");
+    std::fs::create_dir_all(&scratch).unwrap();
+    let dir = tempfile::tempdir_in(scratch).unwrap();
     let solution = std::fs::read_to_string(
         support::root()
             .join("solutions")

@@ -4,9 +4,9 @@ use serde_json::{Value, json};
 
 use super::error::DynamoError;
 use super::request::{DescribeTable, ListTables};
-use super::schema::{Index, KeySchema, Projection};
 use super::tables::Tables;
 use super::value::Item;
+use crate::stack::{Index, KeySchema, Projection};
 
 /// The account in ARNs, the one `stack/build/environment.rs` puts in the
 /// `!GetAtt Table.Arn` it works out, so the two agree.

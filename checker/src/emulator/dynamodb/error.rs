@@ -49,7 +49,7 @@ impl fmt::Display for ErrorCode {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
-pub(crate) struct DynamoError {
+pub struct DynamoError {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
 }

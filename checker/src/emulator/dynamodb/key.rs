@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::error::DynamoError;
-use super::schema::{KeyAttribute, KeySchema, TableSchema};
 use super::value::{Item, Scalar, ScalarKind, tagged};
+use crate::stack::{KeyAttribute, KeySchema};
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Key {
@@ -77,7 +77,7 @@ impl KeySchema {
     }
 }
 
-impl TableSchema {
+impl crate::stack::Table {
     /// DynamoDB refuses an item whose index key attribute has another type
     /// than the index declares (an absent one only keeps it out of the index).
     pub(crate) fn check_index_keys(&self, item: &Item) -> Result<(), DynamoError> {

@@ -10,9 +10,9 @@ use super::error::DynamoError;
 use super::expression::{self, Condition, KeyCondition, Placeholders};
 use super::key::Key;
 use super::request::{Query, Read, Scan};
-use super::schema::{Index, KeySchema, Projection};
 use super::tables::{Table, Tables};
 use super::value::{self, Item};
+use crate::stack::{Index, KeySchema, Projection};
 
 pub(crate) fn query(tables: &Tables, Query(input): Query) -> Result<Value, DynamoError> {
     let target = Target::of(tables, &input)?;

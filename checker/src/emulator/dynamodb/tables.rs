@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::error::DynamoError;
 use super::key::Key;
-use super::schema::TableSchema;
 use super::value::Item;
+use crate::stack;
 
 /// The contents of one table, for reports: items as DynamoDB JSON, in key order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct TableDump {
 }
 
 pub(crate) struct Table {
-    pub(crate) schema: TableSchema,
+    pub(crate) schema: stack::Table,
     /// Epoch seconds, as `DescribeTable` gives `CreationDateTime`.
     pub(crate) created_at: f64,
     items: Mutex<BTreeMap<Key, Item>>,
@@ -43,13 +43,13 @@ pub(crate) struct Tables {
 }
 
 impl Tables {
-    pub(crate) fn new(schemas: Vec<TableSchema>, region: &str) -> Self {
+    pub(crate) fn new(schemas: &[stack::Table], region: &str) -> Self {
         let created_at = chrono::Utc::now().timestamp_millis() as f64 / 1000.0;
         let tables = schemas
-            .into_iter()
+            .iter()
             .map(|schema| {
                 let table = Table {
-                    schema,
+                    schema: schema.clone(),
                     created_at,
                     items: Mutex::default(),
                 };

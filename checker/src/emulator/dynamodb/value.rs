@@ -3,7 +3,6 @@
 //! and DynamoDB's equality.
 
 use std::collections::BTreeSet;
-use std::fmt;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -84,34 +83,7 @@ fn binary(text: &str) -> Result<Vec<u8>, DynamoError> {
         .map_err(|_| DynamoError::serialization(format!("Base64 decoding failed for `{text}`")))
 }
 
-/// The types a key attribute may have.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ScalarKind {
-    S,
-    N,
-    B,
-}
-
-impl ScalarKind {
-    pub(crate) fn parse(text: &str) -> Option<ScalarKind> {
-        match text {
-            "S" => Some(ScalarKind::S),
-            "N" => Some(ScalarKind::N),
-            "B" => Some(ScalarKind::B),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for ScalarKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            ScalarKind::S => "S",
-            ScalarKind::N => "N",
-            ScalarKind::B => "B",
-        })
-    }
-}
+pub(crate) use crate::stack::ScalarKind;
 
 /// A string, number or binary value, ordered as DynamoDB orders sort keys:
 /// strings and binaries bytewise, numbers by value.

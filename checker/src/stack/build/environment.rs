@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Reader;
+use crate::stack::Table;
 use crate::stack::error::{StackError, StackErrorKind};
 use crate::stack::yaml::{Kind, Node};
 
@@ -15,6 +16,8 @@ pub(super) struct Context<'a> {
     pub(super) reader: &'a Reader<'a>,
     /// The resolved `resources` section, if any.
     pub(super) resources: Option<&'a Node>,
+    /// Its DynamoDB tables.
+    pub(super) tables: &'a [Table],
     pub(super) service: &'a str,
     pub(super) stage: &'a str,
     pub(super) region: &'a str,
@@ -103,34 +106,29 @@ impl Context<'_> {
         }
     }
 
-    /// What `Ref` gives for a DynamoDB table: its `TableName`, else the logical id
-    /// (CloudFormation would make one up; the emulator creates it under this name).
+    /// What `Ref` gives for a DynamoDB table: its name (the `TableName`, else
+    /// the logical id under which the emulator creates it).
     fn table_name(&self, logical_id: &str) -> Result<String, String> {
-        let resource = self
+        if let Some(table) = self
+            .tables
+            .iter()
+            .find(|table| table.logical_id == logical_id)
+        {
+            return Ok(table.name.clone());
+        }
+        let declared = self
             .resources
             .and_then(|resources| resources.get("Resources")?.get(logical_id));
-        let Some(resource) = resource else {
-            return Err(format!(
+        Err(match declared {
+            None => format!(
                 "refers to `{logical_id}`, but `resources.Resources` has no `{logical_id}`; add \
                  the resource or fix the name"
-            ));
-        };
-        let kind = resource
-            .get("Type")
-            .and_then(Node::as_text)
-            .unwrap_or_default();
-        if kind != "AWS::DynamoDB::Table" {
-            return Err(format!(
+            ),
+            Some(_) => format!(
                 "refers to `{logical_id}`, which is not an `AWS::DynamoDB::Table`; the checker \
                  only works out names and ARNs of DynamoDB tables, so use a Serverless variable \
                  such as `${{self:custom.name}}` instead"
-            ));
-        }
-        let name = resource
-            .get("Properties")
-            .and_then(|properties| properties.get("TableName"));
-        Ok(name
-            .and_then(Node::as_text)
-            .unwrap_or_else(|| logical_id.to_owned()))
+            ),
+        })
     }
 }

@@ -7,8 +7,8 @@ use serde_json::Value;
 use super::{Comparator, Condition, Operand};
 use crate::emulator::dynamodb::error::DynamoError;
 use crate::emulator::dynamodb::key::Key;
-use crate::emulator::dynamodb::schema::{KeyAttribute, KeySchema};
 use crate::emulator::dynamodb::value::{Scalar, ScalarKind};
+use crate::stack::{KeyAttribute, KeySchema};
 
 const PARAMETER: &str = "KeyConditionExpression";
 

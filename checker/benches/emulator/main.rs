@@ -9,39 +9,22 @@
 //! connections held and the emulator's resident memory; the warm check time
 //! after a one-file edit. Then each target, met or missed.
 //!
-//! Options:
-//!   --peer URL             also load this WebSocket echo endpoint (e.g. ws://127.0.0.1:3001)
-//!   --only LIST            sections, comma-separated: echo,parts,tls,pipeline,idle,check
-//!   --quick                a tenth of the messages (and 1,000 idle connections)
-//!   --idle N               idle connections to hold (default 10000)
-//!   --max-concurrency N    the emulator's Lambda processes per function (default: the emulator's)
-//!   --check-runs N         warm checks to time (default 3)
-//!   --release-lambdas      build the fixture Lambdas with --release (the checker builds
-//!                          exercises' Lambdas in the dev profile, the default here too)
+//! Options: `cargo bench -p checker --bench emulator -- --help`.
 
-#[path = "emulator/check.rs"]
 mod check;
-#[path = "emulator/floor.rs"]
 mod floor;
-#[path = "emulator/idle.rs"]
 mod idle;
-#[path = "emulator/load.rs"]
-mod load;
-#[path = "emulator/parts.rs"]
 mod parts;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use checker::cargo_build::{self, Diagnostics};
-use checker::emulator::{Emulator, Settings};
-use checker::stack::{Stack, StackOptions};
-
-use load::{Load, Mode, Outcome};
+use checker::cargo_build::Profile;
+use checker::emulator::Settings;
+use checker::local_stack::LocalStack;
+use checker_testkit::load::{self, Load, Mode, Outcome};
+use clap::Parser;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-
-const SECTIONS: [&str; 6] = ["echo", "parts", "tls", "pipeline", "idle", "check"];
 
 /// `$default` echoes through `@connections` over plain HTTP (`ECHO_ENDPOINT: env`).
 const ECHO_ENV: &str = "benches/echo-env.yml";
@@ -50,84 +33,81 @@ const ECHO_EVENT: &str = "benches/echo-event.yml";
 /// The conformance tests' stack: `$default` is a two-way route to fixture-lambda.
 const TWO_WAY: &str = "tests/stacks/fixtures.yml";
 
-struct Options {
-    peer: Option<String>,
-    sections: BTreeSet<String>,
-    quick: bool,
-    idle: usize,
-    max_concurrency: Option<usize>,
-    check_runs: usize,
-    release_lambdas: bool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+enum Section {
+    Echo,
+    Parts,
+    Tls,
+    Pipeline,
+    Idle,
+    Check,
 }
 
-fn options(args: &[String]) -> anyhow::Result<Options> {
-    let mut options = Options {
-        peer: None,
-        sections: SECTIONS.iter().map(|s| (*s).to_owned()).collect(),
-        quick: false,
-        idle: 10_000,
-        max_concurrency: None,
-        check_runs: 3,
-        release_lambdas: false,
-    };
-    let mut idle_set = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        let mut value = || {
-            args.next()
-                .cloned()
-                .ok_or_else(|| anyhow::anyhow!("{arg} needs a value"))
-        };
-        match arg.as_str() {
-            // `cargo bench` passes `--bench` to every bench target.
-            "--bench" => {}
-            "--peer" => options.peer = Some(value()?),
-            "--only" => {
-                options.sections = value()?.split(',').map(str::to_owned).collect();
-                if let Some(unknown) = options
-                    .sections
-                    .iter()
-                    .find(|s| !SECTIONS.contains(&s.as_str()))
-                {
-                    anyhow::bail!("unknown section {unknown:?}; sections: {SECTIONS:?}");
-                }
-            }
-            "--quick" => options.quick = true,
-            "--idle" => {
-                options.idle = value()?.parse()?;
-                idle_set = true;
-            }
-            "--max-concurrency" => options.max_concurrency = Some(value()?.parse()?),
-            "--check-runs" => options.check_runs = value()?.parse()?,
-            "--release-lambdas" => options.release_lambdas = true,
-            other => anyhow::bail!("unknown option {other:?} (see benches/emulator.rs)"),
+#[derive(Debug, Parser)]
+#[command(about = "The emulator's benchmark: full path, floor, peer, idle memory, warm check.")]
+struct Options {
+    /// Also load this WebSocket echo endpoint (e.g. ws://127.0.0.1:3001).
+    #[arg(long, value_name = "URL")]
+    peer: Option<String>,
+    /// Sections to run, comma-separated (all by default).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
+    only: Vec<Section>,
+    /// A tenth of the messages (and 1,000 idle connections unless --idle says otherwise).
+    #[arg(long)]
+    quick: bool,
+    /// Idle connections to hold [default: 10000, 1000 with --quick].
+    #[arg(long, value_name = "N")]
+    idle: Option<usize>,
+    /// The emulator's Lambda processes per function (default: the emulator's).
+    #[arg(long, value_name = "N")]
+    max_concurrency: Option<usize>,
+    /// Warm checks to time.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    check_runs: usize,
+    /// Build the fixture Lambdas with --release (the checker builds exercises'
+    /// Lambdas in the dev profile, the default here too).
+    #[arg(long)]
+    release_lambdas: bool,
+    /// `cargo bench` passes `--bench` to every bench target.
+    #[arg(long, hide = true)]
+    bench: bool,
+    /// Child mode: hold COUNT idle connections to URL (the idle section's client).
+    #[arg(long, hide = true, num_args = 2, value_names = ["URL", "COUNT"])]
+    hold_idle: Option<Vec<String>>,
+    /// Child mode: a floor server holding COUNT idle connections, with
+    /// tungstenite's default read buffer or one of KIB KiB.
+    #[arg(long, hide = true, num_args = 2, value_names = ["default|KIB", "COUNT"])]
+    idle_floor: Option<Vec<String>>,
+}
+
+impl Options {
+    fn runs(&self, section: Section) -> bool {
+        self.only.is_empty() || self.only.contains(&section)
+    }
+
+    fn idle_connections(&self) -> usize {
+        self.idle.unwrap_or(if self.quick { 1_000 } else { 10_000 })
+    }
+
+    fn profile(&self) -> Profile {
+        if self.release_lambdas {
+            Profile::Release
+        } else {
+            Profile::Dev
         }
     }
-    if options.quick && !idle_set {
-        options.idle = 1_000;
-    }
-    Ok(options)
 }
 
 fn main() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let options = Options::parse();
     let runtime = tokio::runtime::Runtime::new()?;
-    // The child that holds idle connections.
-    if args.first().map(String::as_str) == Some("--hold-idle") {
-        let (Some(url), Some(count)) = (args.get(1), args.get(2)) else {
-            anyhow::bail!("--hold-idle URL COUNT");
-        };
+    if let Some([url, count]) = options.hold_idle.as_deref() {
         runtime.block_on(idle::hold(url, count.parse()?));
         return Ok(());
     }
-    // A floor server holding idle connections, in its own process.
-    if args.first().map(String::as_str) == Some("--idle-floor") {
-        let (Some(buffer), Some(count)) = (args.get(1), args.get(2)) else {
-            anyhow::bail!("--idle-floor default|KIB COUNT");
-        };
+    if let Some([buffer, count]) = options.idle_floor.as_deref() {
         return runtime.block_on(idle_floor(buffer, count.parse()?));
     }
-    let options = options(&args)?;
     runtime.block_on(bench(options))
 }
 
@@ -171,16 +151,7 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
-async fn start_emulator(stack_file: &str, options: &Options) -> anyhow::Result<Emulator> {
-    let stack = Stack::load(
-        &manifest_dir().join(stack_file),
-        &StackOptions {
-            stage: None,
-            region: None,
-        },
-    )?;
-    let release = options.release_lambdas;
-    let binaries = tokio::task::spawn_blocking(move || fixture_lambdas(release)).await??;
+async fn start_emulator(stack_file: &str, options: &Options) -> anyhow::Result<LocalStack> {
     let mut settings = Settings {
         port: 0,
         ..Settings::default()
@@ -188,7 +159,7 @@ async fn start_emulator(stack_file: &str, options: &Options) -> anyhow::Result<E
     if let Some(max) = options.max_concurrency {
         settings.max_concurrency = max;
     }
-    let emulator = Emulator::start(&stack, &binaries, settings).await?;
+    let emulator = checker_testkit::start(stack_file, settings, options.profile()).await?;
     // Warm: the first echo waits for the Lambda process to start.
     let warm = Load {
         clients: 1,
@@ -198,46 +169,13 @@ async fn start_emulator(stack_file: &str, options: &Options) -> anyhow::Result<E
         grace: Duration::ZERO,
         mode: Mode::StopAndWait,
     };
-    let warmed = load::run(&emulator.websocket_url(), warm).await;
+    let warmed = load::run(&emulator.url(), warm).await;
     anyhow::ensure!(
         warmed.tally.lossless(),
         "the emulator does not echo: {:?}",
         warmed.tally
     );
     Ok(emulator)
-}
-
-const FIXTURES: [&str; 2] = ["fixture-echo", "fixture-lambda"];
-
-/// The fixture Lambdas, built as the checker builds Lambdas (dev profile) or with `--release`.
-fn fixture_lambdas(release: bool) -> anyhow::Result<BTreeMap<String, PathBuf>> {
-    if !release {
-        let names = FIXTURES.iter().map(|name| (*name).to_owned()).collect();
-        return Ok(cargo_build::build(
-            manifest_dir(),
-            &names,
-            Diagnostics::Capture,
-        )?);
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = std::process::Command::new(cargo);
-    command
-        .current_dir(manifest_dir())
-        .args(["build", "--release", "--quiet", "--workspace"]);
-    for name in FIXTURES {
-        command.args(["--bin", name]);
-    }
-    anyhow::ensure!(
-        command.status()?.success(),
-        "the fixture Lambdas do not build with --release"
-    );
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../target"));
-    Ok(FIXTURES
-        .iter()
-        .map(|name| ((*name).to_owned(), target_dir.join("release").join(name)))
-        .collect())
 }
 
 fn stop_and_wait(clients: usize, quick: bool) -> Load {
@@ -321,25 +259,24 @@ async fn bench(options: Options) -> anyhow::Result<()> {
             .unwrap_or(Settings::default().max_concurrency)
     );
     let mut targets: Vec<Target> = Vec::new();
-    let sections = &options.sections;
 
     // Idle first, on a fresh emulator: the resident memory then is the
     // emulator's, not what the load runs left in the allocator.
-    if sections.contains("idle") {
+    if options.runs(Section::Idle) {
         println!("\nIdle connections");
         let emulator = start_emulator(ECHO_ENV, &options).await?;
         if let Some((soft, _)) = idle::open_files_limit()
             && soft
                 .parse::<usize>()
-                .is_ok_and(|soft| soft < options.idle + 200)
+                .is_ok_and(|soft| soft < options.idle_connections() + 200)
         {
             println!(
                 "  the open files limit ({soft}) is under {} connections plus spare: raise it with `ulimit -n {}` (up to the hard limit) before the run",
-                options.idle,
-                options.idle + 1024
+                options.idle_connections(),
+                options.idle_connections() + 1024
             );
         }
-        let idle = idle::measure(&emulator.websocket_url(), options.idle).await?;
+        let idle = idle::measure(&emulator.url(), options.idle_connections()).await?;
         let grown = idle.rss_after_kib.saturating_sub(idle.rss_before_kib);
         println!(
             "  held {} of {} connections (opened in {:.1} s); resident memory {:.1} MB before, {:.1} MB holding them (+{:.1} MB, {:.1} KB per connection)",
@@ -353,9 +290,12 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         );
         let resident = idle.rss_after_kib as f64 / 1024.0;
         targets.push(Target {
-            what: format!("{} idle connections, emulator under 150 MB", options.idle),
+            what: format!(
+                "{} idle connections, emulator under 150 MB",
+                options.idle_connections()
+            ),
             measured: format!("{} held, {resident:.1} MB resident", idle.held),
-            met: Some(idle.held == options.idle && resident < 150.0),
+            met: Some(idle.held == options.idle_connections() && resident < 150.0),
         });
         emulator.shutdown().await;
         // The same count on the floor server, each in a fresh process (an
@@ -363,7 +303,11 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         // emulator's configuration), then a 4 KiB read buffer.
         for buffer in ["default", "4"] {
             let output = tokio::process::Command::new(std::env::current_exe()?)
-                .args(["--idle-floor", buffer, &options.idle.to_string()])
+                .args([
+                    "--idle-floor",
+                    buffer,
+                    &options.idle_connections().to_string(),
+                ])
                 .stdin(std::process::Stdio::null())
                 .output()
                 .await?;
@@ -371,7 +315,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         }
     }
 
-    if sections.contains("echo") {
+    if options.runs(Section::Echo) {
         println!("\nEcho, stop-and-wait (each client sends, waits for its echo, repeats)");
         let emulator = start_emulator(ECHO_ENV, &options).await?;
         let floor = floor::Floor::start().await?;
@@ -380,7 +324,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
             let load = stop_and_wait(clients, options.quick);
             let floor_outcome = load::run(&floor.url(), load).await;
             row("floor (tokio-tungstenite echo)", clients, &floor_outcome);
-            let full = load::run(&emulator.websocket_url(), load).await;
+            let full = load::run(&emulator.url(), load).await;
             row("emulator, full path", clients, &full);
             let peer = match &options.peer {
                 Some(url) => {
@@ -467,24 +411,24 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         emulator.shutdown().await;
     }
 
-    if sections.contains("parts") {
+    if options.runs(Section::Parts) {
         println!(
             "\nThe legs of the full path, 1 client: the Lambda leg alone (two-way route: fixture-lambda's return value is the reply, no @connections) and the @connections leg alone (the harness posts over kept-alive HTTP, the client receives)"
         );
         let emulator = start_emulator(TWO_WAY, &options).await?;
         header();
         let load = stop_and_wait(1, options.quick);
-        let two_way = load::run(&emulator.websocket_url(), load).await;
+        let two_way = load::run(&emulator.url(), load).await;
         row("gateway + Lambda, two-way route", 1, &two_way);
         let stage = emulator
-            .websocket_url()
+            .url()
             .rsplit('/')
             .next()
             .unwrap_or_default()
             .to_owned();
         match parts::connections_leg(
-            &emulator.websocket_url(),
-            emulator.address(),
+            &emulator.url(),
+            emulator.emulator.address(),
             &stage,
             load.messages,
         )
@@ -496,24 +440,20 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         emulator.shutdown().await;
     }
 
-    if sections.contains("tls") {
+    if options.runs(Section::Tls) {
         println!(
             "\nEcho over the TLS @connections path (ECHO_ENDPOINT=event: https://{{domainName}}/{{stage}} from the event)"
         );
         let emulator = start_emulator(ECHO_EVENT, &options).await?;
         header();
         for clients in [1, 10] {
-            let outcome = load::run(
-                &emulator.websocket_url(),
-                stop_and_wait(clients, options.quick),
-            )
-            .await;
+            let outcome = load::run(&emulator.url(), stop_and_wait(clients, options.quick)).await;
             row("emulator, full path, TLS", clients, &outcome);
         }
         emulator.shutdown().await;
     }
 
-    if sections.contains("pipeline") {
+    if options.runs(Section::Pipeline) {
         let k = 10;
         println!(
             "\nPipelined: each client sends {k} messages without waiting, then reads their {k} echoes; ooo = first echoes that arrived after a later message's echo"
@@ -533,7 +473,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
             };
             let floor_outcome = load::run(&floor.url(), load).await;
             row("floor", clients, &floor_outcome);
-            let outcome = load::run(&emulator.websocket_url(), load).await;
+            let outcome = load::run(&emulator.url(), load).await;
             row("emulator, full path", clients, &outcome);
             println!(
                 "    emulator reorder rate: {:.1}% of echoes",
@@ -552,7 +492,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         emulator.shutdown().await;
     }
 
-    if sections.contains("check") {
+    if options.runs(Section::Check) {
         println!(
             "\nWarm check: one-file edit in a scratch copy, then `checker check 02` to its verdict"
         );

@@ -1,10 +1,8 @@
 //! Echo load: WebSocket clients that send unique bodies (`c<client>-<seq>`)
 //! and account for every echo: received once, to the right client, in order.
 //!
-//! Shared by the benchmark (`benches/emulator.rs`) and the load test
+//! Shared by the benchmark (`benches/emulator`) and the load test
 //! (`tests/load.rs`).
-
-#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -5,20 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "selfcheck/support.rs"]
 mod support;
 
-#[path = "selfcheck/flow.rs"]
 mod flow;
-#[path = "selfcheck/formats.rs"]
 mod formats;
-#[path = "selfcheck/remote.rs"]
 mod remote;
-#[path = "selfcheck/rooms.rs"]
 mod rooms;
-#[path = "selfcheck/solutions.rs"]
 mod solutions;
-#[path = "selfcheck/stubs.rs"]
 mod stubs;
-#[path = "selfcheck/variants.rs"]
 mod variants;

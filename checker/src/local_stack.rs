@@ -1,0 +1,138 @@
+//! The one way to get a running local stack from a `serverless.yml`: load
+//! it, name and build its Lambdas, start the emulator. Grading, `serve`, the
+//! tests and the benchmarks all start stacks here.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use crate::cargo_build::{self, BuildError, Diagnostics, Profile};
+use crate::emulator::{Emulator, EmulatorError, Settings};
+use crate::exercises::Variant;
+use crate::stack::{Stack, StackError, StackOptions};
+
+/// What to start: a stack file, which copy of the code, how to get the binaries.
+#[derive(Debug, Clone)]
+pub struct Launch {
+    pub file: PathBuf,
+    pub options: StackOptions,
+    /// Solutions' binaries carry a suffix ([`Variant::binary`]).
+    pub variant: Variant,
+    pub settings: Settings,
+    pub binaries: Binaries,
+}
+
+/// Where the Lambdas' executables come from.
+#[derive(Debug, Clone)]
+pub enum Binaries {
+    /// `cargo build` them now (nothing to do when they are up to date).
+    Build {
+        diagnostics: Diagnostics,
+        profile: Profile,
+    },
+    /// Already built: cargo binary name -> executable (tests build their
+    /// fixtures once for many stacks).
+    Built(BTreeMap<String, PathBuf>),
+}
+
+impl Launch {
+    /// `file` as the learner's code, built in the dev profile with the
+    /// compiler's messages kept for a report, on a free port.
+    pub fn new(file: impl Into<PathBuf>) -> Self {
+        Self {
+            file: file.into(),
+            options: StackOptions::default(),
+            variant: Variant::Learner,
+            settings: Settings {
+                port: 0,
+                ..Settings::default()
+            },
+            binaries: Binaries::Build {
+                diagnostics: Diagnostics::Capture,
+                profile: Profile::Dev,
+            },
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Stack(#[from] StackError),
+    #[error(transparent)]
+    Build(#[from] BuildError),
+    #[error(transparent)]
+    Emulator(#[from] EmulatorError),
+    #[error("the build stopped unexpectedly: {0}")]
+    BuildTask(#[from] tokio::task::JoinError),
+}
+
+/// A stack read and its binaries named, before anything is built or started.
+#[derive(Debug)]
+pub struct Plan {
+    pub stack: Stack,
+    /// The cargo binaries its functions run.
+    pub binaries: BTreeSet<String>,
+    launch: Launch,
+}
+
+impl Plan {
+    /// Reads `launch.file` and names the binaries of its functions.
+    pub fn new(launch: &Launch) -> Result<Self, StartError> {
+        let mut stack = Stack::load(&launch.file, &launch.options)?;
+        for function in &mut stack.functions {
+            function.binary = launch.variant.binary(&function.binary);
+        }
+        let binaries = stack.functions.iter().map(|f| f.binary.clone()).collect();
+        Ok(Self {
+            stack,
+            binaries,
+            launch: launch.clone(),
+        })
+    }
+
+    /// Builds what is needed and starts the emulator.
+    pub async fn start(self) -> Result<LocalStack, StartError> {
+        let built = match self.launch.binaries {
+            Binaries::Built(built) => built,
+            Binaries::Build {
+                diagnostics,
+                profile,
+            } => {
+                let dir = self.stack.dir.clone();
+                let names = self.binaries;
+                tokio::task::spawn_blocking(move || {
+                    cargo_build::build(&dir, &names, diagnostics, profile)
+                })
+                .await??
+            }
+        };
+        let emulator = Emulator::start(&self.stack, &built, self.launch.settings).await?;
+        Ok(LocalStack {
+            stack: self.stack,
+            emulator,
+        })
+    }
+}
+
+/// A stack served by the emulator, its Lambdas running.
+pub struct LocalStack {
+    pub stack: Stack,
+    pub emulator: Emulator,
+}
+
+impl LocalStack {
+    /// Loads, builds and starts `launch`.
+    pub async fn start(launch: &Launch) -> Result<Self, StartError> {
+        Plan::new(launch)?.start().await
+    }
+
+    /// Where clients connect: `ws://127.0.0.1:{port}/{stage}`.
+    pub fn url(&self) -> String {
+        self.emulator.websocket_url()
+    }
+
+    /// Stops serving and ends every Lambda process.
+    pub async fn shutdown(self) {
+        self.emulator.shutdown().await;
+    }
+}
