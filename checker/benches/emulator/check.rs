@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::Context;
 
 /// The exercise file the benchmark edits.
-const EDITED: &str = "exercises/02-there-and-back-again/src/bin/on-message.rs";
+const EDITED: &str = "exercises/02-there-and-back-again/src/on-message.rs";
 /// Names never copied into the scratch workshop.
 const SKIPPED: [&str; 4] = ["target", ".git", ".tools", ".serverless"];
 

@@ -133,7 +133,7 @@ fn watch_checks_again_after_an_edit(root: &Path, target_dir: &Path) {
     assert!(next_line_containing("01-connect (Connect)").contains("✗ fail"));
     next_line_containing("Watching");
     let solution = support::root().join("solutions/01-connect");
-    for file in ["serverless.yml", "src/bin/on-connect.rs"] {
+    for file in ["serverless.yml", "src/on-connect.rs"] {
         std::fs::copy(
             solution.join(file),
             root.join("exercises/01-connect").join(file),

@@ -9,13 +9,13 @@ async fn on_message(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
-    let Some(connection_id) = workshop::connection_id(&request) else {
+    let Some(connection_id) = variants::connection_id(&request) else {
         return Err("the event has no connection id".into());
     };
-    let client = workshop::management_client(&request).await;
+    let client = variants::management_client(&request).await;
     let body = request.body.clone().unwrap_or_default();
     for _ in 0..2 {
-        workshop::post_to_connection(&client, connection_id, body.clone()).await?;
+        variants::post_to_connection(&client, connection_id, body.clone()).await?;
     }
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = 200;

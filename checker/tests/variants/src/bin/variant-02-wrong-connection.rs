@@ -17,14 +17,14 @@ async fn on_message(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
-    let Some(sender) = workshop::connection_id(&request) else {
+    let Some(sender) = variants::connection_id(&request) else {
         return Err("the event has no connection id".into());
     };
     let target = FIRST_CONNECTION.get_or_init(|| sender.to_owned());
     println!("variant-02-wrong-connection: message from {sender}, echoing to {target}");
-    let client = workshop::management_client(&request).await;
+    let client = variants::management_client(&request).await;
     let body = request.body.clone().unwrap_or_default();
-    workshop::post_to_connection(&client, target, body).await?;
+    variants::post_to_connection(&client, target, body).await?;
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = 200;
     Ok(response)

@@ -8,7 +8,7 @@
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use futures_util::future::join_all;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
-use workshop::dynamodb::Client;
+use variants::dynamodb::Client;
 
 async fn on_message(
     dynamodb: &Client,
@@ -17,11 +17,11 @@ async fn on_message(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
     let body = request.body.clone().unwrap_or_default();
-    let connection_ids = workshop::connections::all(dynamodb, table).await?;
-    let client = workshop::management_client(&request).await;
+    let connection_ids = variants::connections::all(dynamodb, table).await?;
+    let client = variants::management_client(&request).await;
     let posts = connection_ids
         .iter()
-        .map(|connection_id| workshop::post_to_connection(&client, connection_id, body.as_str()));
+        .map(|connection_id| variants::post_to_connection(&client, connection_id, body.as_str()));
     for result in join_all(posts).await {
         result?;
     }
@@ -32,7 +32,7 @@ async fn on_message(
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    let dynamodb = workshop::dynamodb_client().await;
-    let table = workshop::table_name("CONNECTIONS_TABLE")?;
+    let dynamodb = variants::dynamodb_client().await;
+    let table = variants::table_name("CONNECTIONS_TABLE")?;
     run(service_fn(|event| on_message(&dynamodb, &table, event))).await
 }

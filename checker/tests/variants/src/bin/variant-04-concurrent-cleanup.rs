@@ -16,10 +16,10 @@ async fn on_message(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
     let body = request.body.as_deref().unwrap_or_default();
-    let dynamodb = workshop::dynamodb_client().await;
+    let dynamodb = variants::dynamodb_client().await;
     let table = std::env::var("CONNECTIONS_TABLE")?;
-    let connection_ids = workshop::connections::all(&dynamodb, &table).await?;
-    let client = workshop::management_client(&request).await;
+    let connection_ids = variants::connections::all(&dynamodb, &table).await?;
+    let client = variants::management_client(&request).await;
     let posts = connection_ids.iter().map(|connection_id| {
         let sent = client
             .post_to_connection()
@@ -36,7 +36,7 @@ async fn on_message(
             .is_some_and(PostToConnectionError::is_gone_exception)
         {
             println!("variant-04-concurrent-cleanup: {connection_id} is gone");
-            workshop::connections::delete(&dynamodb, &table, connection_id).await?;
+            variants::connections::delete(&dynamodb, &table, connection_id).await?;
         } else {
             failure.get_or_insert(error);
         }

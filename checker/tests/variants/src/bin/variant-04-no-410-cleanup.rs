@@ -14,14 +14,14 @@ async fn on_message(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
     let body = request.body.clone().unwrap_or_default();
-    let dynamodb = workshop::dynamodb_client().await;
-    let table = workshop::table_name("CONNECTIONS_TABLE")?;
-    let connection_ids = workshop::connections::all(&dynamodb, &table).await?;
-    let client = workshop::management_client(&request).await;
+    let dynamodb = variants::dynamodb_client().await;
+    let table = variants::table_name("CONNECTIONS_TABLE")?;
+    let connection_ids = variants::connections::all(&dynamodb, &table).await?;
+    let client = variants::management_client(&request).await;
     for connection_id in &connection_ids {
-        match workshop::post_to_connection(&client, connection_id, body.as_str()).await {
+        match variants::post_to_connection(&client, connection_id, body.as_str()).await {
             Ok(()) => {}
-            Err(error) if workshop::is_gone(&error) => {
+            Err(error) if variants::is_gone(&error) => {
                 println!("variant-04-no-410-cleanup: {connection_id} is gone, keeping it");
             }
             Err(error) => return Err(error.into()),

@@ -16,24 +16,24 @@ async fn on_message(
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
     let body = request.body.clone().unwrap_or_default();
-    let dynamodb = workshop::dynamodb_client().await;
-    let table = workshop::table_name("CONNECTIONS_TABLE").unwrap_or_default();
-    let connection_ids = workshop::connections::all(&dynamodb, &table)
+    let dynamodb = variants::dynamodb_client().await;
+    let table = variants::table_name("CONNECTIONS_TABLE").unwrap_or_default();
+    let connection_ids = variants::connections::all(&dynamodb, &table)
         .await
         .unwrap_or_else(|error| {
             println!("variant-04-swallows-errors: ignoring the Scan's error: {error}");
             Vec::new()
         });
-    let client = workshop::management_client(&request).await;
+    let client = variants::management_client(&request).await;
     for connection_id in &connection_ids {
-        let Err(error) = workshop::post_to_connection(&client, connection_id, body.as_str()).await
+        let Err(error) = variants::post_to_connection(&client, connection_id, body.as_str()).await
         else {
             continue;
         };
-        if !workshop::is_gone(&error) {
+        if !variants::is_gone(&error) {
             println!("variant-04-swallows-errors: ignoring {connection_id}'s error: {error}");
         } else if let Err(error) =
-            workshop::connections::delete(&dynamodb, &table, connection_id).await
+            variants::connections::delete(&dynamodb, &table, connection_id).await
         {
             println!("variant-04-swallows-errors: ignoring the DeleteItem's error: {error}");
         }

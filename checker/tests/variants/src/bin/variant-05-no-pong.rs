@@ -11,7 +11,7 @@ use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 async fn ping(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
-    let connection_id = workshop::connection_id(&event.payload).unwrap_or_default();
+    let connection_id = variants::connection_id(&event.payload).unwrap_or_default();
     println!("variant-05-no-pong: ping from {connection_id}, answering in the response");
     let mut response = ApiGatewayProxyResponse::default();
     response.status_code = 200;

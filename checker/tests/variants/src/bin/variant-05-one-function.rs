@@ -9,7 +9,7 @@ use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxy
 use aws_lambda_events::encodings::Body;
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use serde::{Deserialize, Serialize};
-use workshop::chats;
+use variants::chats;
 
 /// Every frame the app sends: `event` first, then the variant's fields in order.
 #[derive(Serialize)]
@@ -57,11 +57,11 @@ async fn handler(
         return Ok(response);
     }
 
-    let me = workshop::connection_id(&request).ok_or("the event has no connection id")?;
+    let me = variants::connection_id(&request).ok_or("the event has no connection id")?;
     let body = request.body.as_deref().unwrap_or_default();
-    let dynamodb = workshop::dynamodb_client().await;
+    let dynamodb = variants::dynamodb_client().await;
     let table = std::env::var("CHATS_TABLE")?;
-    let client = workshop::management_client(&request).await;
+    let client = variants::management_client(&request).await;
     match route {
         "$disconnect" => {
             for membership in chats::membership_of(&dynamodb, &table, me).await? {
@@ -75,7 +75,7 @@ async fn handler(
                 chat_id: &join.chat_id,
                 participant_id: &join.participant_id,
             };
-            workshop::post_to_connection(&client, me, serde_json::to_string(&joined)?).await?;
+            variants::post_to_connection(&client, me, serde_json::to_string(&joined)?).await?;
         }
         _ => {
             let memberships = chats::membership_of(&dynamodb, &table, me).await?;
@@ -83,7 +83,7 @@ async fn handler(
                 let error = Frame::Error {
                     message: "join a chat first",
                 };
-                workshop::post_to_connection(&client, me, serde_json::to_string(&error)?).await?;
+                variants::post_to_connection(&client, me, serde_json::to_string(&error)?).await?;
             }
             for membership in &memberships {
                 let frame = serde_json::to_string(&Frame::ParticipantSentMessage {
@@ -93,11 +93,11 @@ async fn handler(
                 for member in chats::members(&dynamodb, &table, &membership.chat_id).await? {
                     let to = &member.connection_id;
                     let Err(error) =
-                        workshop::post_to_connection(&client, to, frame.as_str()).await
+                        variants::post_to_connection(&client, to, frame.as_str()).await
                     else {
                         continue;
                     };
-                    if !workshop::is_gone(&error) {
+                    if !variants::is_gone(&error) {
                         return Err(error.into());
                     }
                     chats::leave(&dynamodb, &table, &member.chat_id, to).await?;

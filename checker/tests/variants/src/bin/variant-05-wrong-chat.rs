@@ -22,15 +22,15 @@ async fn send_message(
     event: LambdaEvent<ApiGatewayWebsocketProxyRequest>,
 ) -> Result<ApiGatewayProxyResponse, Error> {
     let request = event.payload;
-    let sender = workshop::connection_id(&request).ok_or("the event has no connection id")?;
+    let sender = variants::connection_id(&request).ok_or("the event has no connection id")?;
     let body = request.body.clone().unwrap_or_default();
-    let dynamodb = workshop::dynamodb_client().await;
-    let table = workshop::table_name("CHATS_TABLE")?;
-    let client = workshop::management_client(&request).await;
-    let memberships = workshop::chats::membership_of(&dynamodb, &table, sender).await?;
+    let dynamodb = variants::dynamodb_client().await;
+    let table = variants::table_name("CHATS_TABLE")?;
+    let client = variants::management_client(&request).await;
+    let memberships = variants::chats::membership_of(&dynamodb, &table, sender).await?;
     let Some(membership) = memberships.first() else {
         let error = r#"{"event":"error","message":"join a chat first"}"#;
-        workshop::post_to_connection(&client, sender, error).await?;
+        variants::post_to_connection(&client, sender, error).await?;
         let mut response = ApiGatewayProxyResponse::default();
         response.status_code = 200;
         return Ok(response);
@@ -58,9 +58,9 @@ async fn send_message(
         everyone.len()
     );
     for connection_id in &everyone {
-        match workshop::post_to_connection(&client, connection_id, frame.as_str()).await {
+        match variants::post_to_connection(&client, connection_id, frame.as_str()).await {
             Ok(()) => {}
-            Err(error) if workshop::is_gone(&error) => {}
+            Err(error) if variants::is_gone(&error) => {}
             Err(error) => return Err(error.into()),
         }
     }
