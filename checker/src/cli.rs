@@ -3,6 +3,7 @@
 mod check;
 mod deploy;
 mod files;
+mod progress;
 mod serve;
 mod stack;
 mod watch;
@@ -30,11 +31,16 @@ pub(crate) struct Args {
 enum Command {
     /// Check exercises: the ones named, or all in order up to the first that fails.
     Check(check::CheckArgs),
-    /// Show the hint of an exercise.
-    Hint { exercise: String },
-    /// Restore an exercise's stub files as the workshop ships them.
+    /// Show the next stage of an exercise's hint (a nudge, then the API, then the code).
+    Hint {
+        exercise: String,
+        /// Show every stage.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Restore an exercise's stub files as the workshop ships them (yours are kept in .checker/).
     Reset { exercise: String },
-    /// Show an exercise's reference solution, or with --apply copy it over your files.
+    /// Show an exercise's reference solution, or with --apply copy it over your files (kept in .checker/).
     Solution {
         exercise: String,
         #[arg(long)]
@@ -58,7 +64,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         None => check::run(check::CheckArgs::default()).await,
         Some(Command::Check(check)) => check::run(check).await,
-        Some(Command::Hint { exercise }) => files::hint(&exercise),
+        Some(Command::Hint { exercise, all }) => files::hint(&exercise, all),
         Some(Command::Reset { exercise }) => files::reset(&exercise),
         Some(Command::Solution { exercise, apply }) => files::solution(&exercise, apply),
         Some(Command::Watch) => watch::run().await,

@@ -1,5 +1,8 @@
 //! The workshop's exercises: their order, titles and hints from
 //! `exercises/info.toml`, and where each one's files are.
+//!
+//! Each exercise's hints come in stages, as the learner needs them: a nudge
+//! first, then the API to use, the code last.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +14,8 @@ pub struct Exercise {
     pub name: String,
     pub title: String,
     pub goal: String,
-    pub hint: String,
+    /// The hint's stages, in the order they are shown.
+    pub hints: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +87,12 @@ impl Workshop {
             path: path.clone(),
             message: error.to_string(),
         })?;
+        if let Some(bare) = info.exercises.iter().find(|e| e.hints.is_empty()) {
+            return Err(WorkshopError::Invalid {
+                path,
+                message: format!("{} has no hints: give it `hints = [\"…\"]`", bare.name),
+            });
+        }
         Ok(Self {
             root: root.to_owned(),
             exercises: info.exercises,
@@ -126,6 +136,11 @@ impl Workshop {
 }
 
 impl Exercise {
+    /// What the learner types: `02` for `02-there-and-back-again`.
+    pub fn short_name(&self) -> &str {
+        self.name.split('-').next().unwrap_or(&self.name)
+    }
+
     /// The leading number of the name: `2` for `02-there-and-back-again`.
     pub fn number(&self) -> Option<u32> {
         self.name.split('-').next()?.parse().ok()

@@ -4,7 +4,7 @@ mod human;
 mod json;
 mod junit;
 
-pub use human::{HumanReport, Next};
+pub use human::{HintShown, HumanReport, Next};
 pub use json::exercism_results;
 pub use junit::junit_xml;
 

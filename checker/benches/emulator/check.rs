@@ -10,7 +10,7 @@ use anyhow::Context;
 /// The exercise file the benchmark edits.
 const EDITED: &str = "exercises/02-there-and-back-again/src/on-message.rs";
 /// Names never copied into the scratch workshop.
-const SKIPPED: [&str; 4] = ["target", ".git", ".tools", ".serverless"];
+const SKIPPED: [&str; 5] = ["target", ".git", ".tools", ".serverless", ".checker"];
 
 pub struct Scratch {
     pub root: PathBuf,

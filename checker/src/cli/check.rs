@@ -6,7 +6,9 @@ use anyhow::bail;
 
 use checker::exercises::{Exercise, Variant, Workshop};
 use checker::grade::{self, Graded, Target};
-use checker::report::{self, HumanReport, Next};
+use checker::report::{self, HintShown, HumanReport, Next};
+
+use super::progress::{self, Progress};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
@@ -59,16 +61,31 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         Variant::Learner
     };
+    // Like rustlings: walking the workshop stops at the learner's current exercise.
+    let walking = args.exercises.is_empty() && !args.solutions;
+    // A learner's checks at a terminal count towards their progress; graders'
+    // (JSON, JUnit) leave no trace and always get every verdict afresh.
+    let mut progress =
+        (variant == Variant::Learner && args.endpoint.is_none() && args.format == Format::Human)
+            .then(|| Progress::load(&workshop));
+    let mut unchanged = Vec::new();
     let chosen: Vec<Exercise> = if args.exercises.is_empty() {
-        workshop.exercises.clone()
+        let mut exercises = workshop.exercises.clone();
+        // A walk starts at the first exercise not done.
+        if let (true, Some(progress)) = (walking, &progress) {
+            let done = exercises
+                .iter()
+                .take_while(|exercise| progress.is_done(&workshop, exercise))
+                .count();
+            unchanged = exercises.drain(..done).collect();
+        }
+        exercises
     } else {
         args.exercises
             .iter()
             .map(|asked| workshop.find(asked).cloned())
             .collect::<Result<_, _>>()?
     };
-    // Like rustlings: walking the workshop stops at the learner's current exercise.
-    let stop_at_failure = args.exercises.is_empty() && !args.solutions;
     let results = match &args.endpoint {
         Some(url) => {
             let [exercise] = chosen.as_slice() else {
@@ -81,16 +98,22 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         None => {
             let options = CheckOptions {
                 variant,
-                stop_at_failure,
+                stop_at_failure: walking,
                 format: args.format,
                 dynamodb_endpoint: args.dynamodb_endpoint.clone(),
             };
-            check_all(&workshop, &chosen, &options).await
+            check_all(&workshop, &chosen, &options, progress.as_mut()).await
         }
     };
     let all_passed = results.iter().all(|graded| graded.verdict.passed());
     match args.format {
-        Format::Human => print_human(&workshop, &results, variant, stop_at_failure)?,
+        Format::Human => {
+            let walk = Walk {
+                unchanged: &unchanged,
+                walking,
+            };
+            print_human(&workshop, &results, variant, &walk, progress.as_mut())?;
+        }
         Format::Json => {
             let position = |name: &str| {
                 workshop
@@ -103,6 +126,9 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&results)?);
         }
         Format::Junit => println!("{}", report::junit_xml(&results)?),
+    }
+    if let Some(progress) = &progress {
+        progress.save();
     }
     Ok(if all_passed {
         ExitCode::SUCCESS
@@ -119,20 +145,27 @@ pub(crate) struct CheckOptions {
     pub(crate) dynamodb_endpoint: Option<String>,
 }
 
+/// Checks `chosen` in order; with `progress`, records each verdict there.
 pub(crate) async fn check_all(
     workshop: &Workshop,
     chosen: &[Exercise],
     options: &CheckOptions,
+    mut progress: Option<&mut Progress>,
 ) -> Vec<Graded> {
     let mut results = Vec::new();
     for exercise in chosen {
         if options.format == Format::Human {
             eprintln!("Checking {} ...", exercise.name);
         }
+        // Hashed before the check: an edit made while it runs is not taken as checked.
+        let files = progress::files_hash(&workshop.dir(exercise, options.variant));
         let mut target = Target::of(workshop, exercise, options.variant);
         target.dynamodb_endpoint = options.dynamodb_endpoint.clone();
         let graded = grade::check_local(&target).await;
         let passed = graded.verdict.passed();
+        if let Some(progress) = progress.as_deref_mut() {
+            progress.record(exercise, passed, files);
+        }
         results.push(graded);
         if options.stop_at_failure && !passed {
             break;
@@ -141,43 +174,67 @@ pub(crate) async fn check_all(
     results
 }
 
+/// Where a walk through the workshop stands.
+pub(crate) struct Walk<'a> {
+    /// Exercises skipped because they are done.
+    pub(crate) unchanged: &'a [Exercise],
+    /// All exercises in order (no list named): suggest the next one.
+    pub(crate) walking: bool,
+}
+
+/// Prints the report; with `progress`, failing exercises show their next
+/// hint stage (counted as seen) and the progress is the saved one.
 pub(crate) fn print_human(
     workshop: &Workshop,
     results: &[Graded],
     variant: Variant,
-    walking: bool,
+    walk: &Walk<'_>,
+    mut progress: Option<&mut Progress>,
 ) -> anyhow::Result<()> {
     // Found by walking up from the current folder: say which one was graded.
     if std::env::current_dir().ok().as_deref() != Some(workshop.root.as_path()) {
         println!("Workshop: {}", workshop.root.display());
     }
-    let done = results
-        .iter()
-        .filter(|graded| graded.verdict.passed())
-        .count();
+    let done = match progress.as_deref() {
+        Some(progress) => progress.done_count(workshop),
+        None => results
+            .iter()
+            .filter(|graded| graded.verdict.passed())
+            .count(),
+    };
     let failed = results.iter().find(|graded| !graded.verdict.passed());
     let folder = variant.folder();
-    let next = match (failed, walking) {
+    let next = match (failed, walk.walking) {
         (Some(graded), _) => Next::Fix {
-            exercise: short_name(&graded.exercise),
+            exercise: graded.exercise.short_name().to_owned(),
             dir: format!("{folder}/{}", graded.exercise.name),
         },
-        (None, true) => match workshop.exercises.get(results.len()) {
-            Some(exercise) => Next::Start {
-                exercise: short_name(exercise),
-                dir: format!("{folder}/{}", exercise.name),
-            },
-            None => Next::Done,
-        },
+        (None, true) => {
+            let checked = walk.unchanged.len() + results.len();
+            match workshop.exercises.get(checked) {
+                Some(exercise) => Next::Start {
+                    exercise: exercise.short_name().to_owned(),
+                    dir: format!("{folder}/{}", exercise.name),
+                },
+                None => Next::Done,
+            }
+        }
         (None, false) => Next::Nothing,
     };
-    let hint_of = |name: &str| {
-        workshop
-            .find(name)
-            .ok()
-            .map(|exercise| exercise.hint.clone())
-    };
+    let mut hints = std::collections::BTreeMap::new();
+    for graded in results.iter().filter(|graded| !graded.verdict.passed()) {
+        let exercise = &graded.exercise;
+        let hint = match progress.as_deref_mut() {
+            Some(progress) => Some(progress.next_hint(exercise)),
+            None => progress::first_hint(exercise),
+        };
+        if let Some(hint) = hint {
+            hints.insert(exercise.name.clone(), hint);
+        }
+    }
+    let hint_of = |exercise: &Exercise| -> Option<HintShown> { hints.get(&exercise.name).cloned() };
     HumanReport {
+        unchanged: walk.unchanged,
         results,
         total: workshop.exercises.len(),
         done,
@@ -187,16 +244,6 @@ pub(crate) fn print_human(
     }
     .print()?;
     Ok(())
-}
-
-/// `02` for `02-there-and-back-again`: what the learner types.
-fn short_name(exercise: &Exercise) -> String {
-    exercise
-        .name
-        .split('-')
-        .next()
-        .unwrap_or(&exercise.name)
-        .to_owned()
 }
 
 pub(crate) async fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {

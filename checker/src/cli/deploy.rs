@@ -433,7 +433,11 @@ pub(crate) async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     }
     let graded = grade::check_remote(&service.exercise, &url).await;
     let passed = graded.verdict.passed();
-    super::check::print_human(&workshop, &[graded], service.variant, false)?;
+    let walk = super::check::Walk {
+        unchanged: &[],
+        walking: false,
+    };
+    super::check::print_human(&workshop, &[graded], service.variant, &walk, None)?;
     println!("\nDeployed at {url}");
     println!("  check it again:      {}", check_line("check"));
     println!("  compare with local:  {}", check_line("compare"));

@@ -5,30 +5,55 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use checker::exercises::{Exercise, Variant, Workshop};
+use checker::report::HintShown;
+
+use super::progress::Progress;
 
 /// Files a solution brings that must not replace the learner's: its
 /// `Cargo.toml` names the package and binaries differently (`-solution`).
 const KEEP_ON_APPLY: &[&str] = &["Cargo.toml"];
 
-pub(crate) fn hint(asked: &str) -> anyhow::Result<ExitCode> {
+pub(crate) fn hint(asked: &str, all: bool) -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
     let exercise = workshop.find(asked)?;
-    println!(
-        "{} ({})\n\n{}",
-        exercise.name,
-        exercise.title,
-        exercise.hint.trim_end()
-    );
+    let mut progress = Progress::load(&workshop);
+    let short = exercise.short_name();
+    let of = exercise.hints.len();
+    println!("{} ({})", exercise.name, exercise.title);
+    if all {
+        for (index, text) in exercise.hints.iter().enumerate() {
+            println!("\nHint {} of {of}\n\n{}", index + 1, text.trim());
+        }
+        progress.saw_all_hints(exercise);
+    } else {
+        match progress.next_hint(exercise) {
+            HintShown::Stage { number, of, text } => {
+                println!("\nHint {number} of {of}\n\n{}", text.trim());
+                if number < of {
+                    println!("\nThe next one: `cargo run -p checker -- hint {short}` again.");
+                }
+            }
+            HintShown::AllSeen { of } => {
+                let last = exercise.hints.last().map_or("", |text| text.trim());
+                println!("\nHint {of} of {of} (the last)\n\n{last}");
+                println!("\nEvery stage: `cargo run -p checker -- hint {short} --all`.");
+            }
+        }
+    }
+    progress.save();
     Ok(ExitCode::SUCCESS)
 }
 
 /// Restores the stub as shipped: the copies in `checker/stubs/<exercise>`.
+/// Files it replaces are kept in a dated folder first; files the stub does
+/// not have are left as they are, and named.
 pub(crate) fn reset(asked: &str) -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
     let exercise = workshop.find(asked)?;
     let stubs = stubs_dir(&workshop, exercise);
     let target = workshop.dir(exercise, Variant::Learner);
     let files = files_under(&stubs)?;
+    let kept = keep_replaced(&workshop, exercise, "reset", &stubs, &target, &files)?;
     for relative in &files {
         copy(&stubs.join(relative), &target.join(relative))?;
     }
@@ -38,6 +63,17 @@ pub(crate) fn reset(asked: &str) -> anyhow::Result<ExitCode> {
         exercise.name,
         list(&files)
     );
+    print_kept(&workshop, kept.as_deref());
+    let added: Vec<PathBuf> = files_under(&target)?
+        .into_iter()
+        .filter(|file| !files.contains(file) && !hidden(file))
+        .collect();
+    if !added.is_empty() {
+        println!(
+            "Left as they are (the stub has no such files; delete them if they are not yours to keep): {}",
+            list(&added)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -60,11 +96,12 @@ pub(crate) fn solution(asked: &str, apply: bool) -> anyhow::Result<ExitCode> {
             );
         }
         println!(
-            "Copy it over your files with `cargo run -p checker -- solution {asked} --apply`; `reset {asked}` brings the stub back."
+            "Copy it over your files with `cargo run -p checker -- solution {asked} --apply` (yours are kept in .checker/); `reset {asked}` brings the stub back."
         );
         return Ok(ExitCode::SUCCESS);
     }
     let target = workshop.dir(exercise, Variant::Learner);
+    let kept = keep_replaced(&workshop, exercise, "solution", &solution, &target, &files)?;
     for relative in &files {
         copy(&solution.join(relative), &target.join(relative))?;
     }
@@ -73,7 +110,64 @@ pub(crate) fn solution(asked: &str, apply: bool) -> anyhow::Result<ExitCode> {
         exercise.name,
         list(&files)
     );
+    print_kept(&workshop, kept.as_deref());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Copies each of `files` that exists in `target` and differs from its
+/// replacement in `source` to `.checker/backups/<date>-<why>-<exercise>/`,
+/// before anything is overwritten. Returns that folder, if anything was kept.
+fn keep_replaced(
+    workshop: &Workshop,
+    exercise: &Exercise,
+    why: &str,
+    source: &Path,
+    target: &Path,
+    files: &[PathBuf],
+) -> anyhow::Result<Option<PathBuf>> {
+    let replaced: Vec<&PathBuf> = files
+        .iter()
+        .filter(|relative| {
+            let current = std::fs::read(target.join(relative)).ok();
+            current.is_some() && current != std::fs::read(source.join(relative)).ok()
+        })
+        .collect();
+    if replaced.is_empty() {
+        return Ok(None);
+    }
+    let stamp = chrono::Local::now().format("%Y-%m-%d_%H-%M-%S");
+    let backups = super::progress::checker_dir(workshop).join("backups");
+    let mut folder = backups.join(format!("{stamp}-{why}-{}", exercise.name));
+    for attempt in 2.. {
+        if !folder.exists() {
+            break;
+        }
+        folder = backups.join(format!("{stamp}-{why}-{}-{attempt}", exercise.name));
+    }
+    for relative in replaced {
+        copy(&target.join(relative), &folder.join(relative))?;
+    }
+    Ok(Some(folder))
+}
+
+fn print_kept(workshop: &Workshop, kept: Option<&Path>) {
+    match kept {
+        Some(folder) => println!(
+            "Your files as they were are kept in {}",
+            folder
+                .strip_prefix(&workshop.root)
+                .unwrap_or(folder)
+                .display()
+        ),
+        None => println!("No file of yours changed: they were the same already."),
+    }
+}
+
+/// Hidden files and folders (`.serverless/`): tools' output, not the learner's work.
+fn hidden(relative: &Path) -> bool {
+    relative
+        .components()
+        .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
 }
 
 pub(crate) fn stubs_dir(workshop: &Workshop, exercise: &Exercise) -> PathBuf {

@@ -12,6 +12,8 @@ use checker::exercises::Variant;
 use checker::local_stack::{Binaries, Launch, Plan};
 
 const DEFAULT_PORT: u16 = 3001;
+/// What the first character of each line of the log below means (`print_event`).
+const LEGEND: &str = "Log: + connected  - disconnected  x rejected by $connect  > from a client  < to a client  ! a Lambda failed  = table write  [function] its output";
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -79,6 +81,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         println!("  {:<14} -> {}", route.key, route.function);
     }
     println!("Connect with:\n  wscat -c {url}\nStop with Ctrl-C.");
+    println!("{LEGEND}");
 
     let stopped = shutdown_signal();
     tokio::pin!(stopped);

@@ -10,6 +10,7 @@ use notify_debouncer_mini::notify::RecursiveMode;
 use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
 
 use super::check::{self, Format};
+use super::progress::Progress;
 
 /// Editors write a file in several steps; wait for them to settle.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -41,8 +42,27 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
             format: Format::Human,
             dynamodb_endpoint: None,
         };
-        let results = check::check_all(&workshop, &workshop.exercises, &options).await;
-        check::print_human(&workshop, &results, Variant::Learner, true)?;
+        // Like `cargo run -p checker`: from the first exercise not done.
+        let mut progress = Progress::load(&workshop);
+        let done = workshop
+            .exercises
+            .iter()
+            .take_while(|exercise| progress.is_done(&workshop, exercise))
+            .count();
+        let (unchanged, chosen) = workshop.exercises.split_at(done);
+        let results = check::check_all(&workshop, chosen, &options, Some(&mut progress)).await;
+        let walk = check::Walk {
+            unchanged,
+            walking: true,
+        };
+        check::print_human(
+            &workshop,
+            &results,
+            Variant::Learner,
+            &walk,
+            Some(&mut progress),
+        )?;
+        progress.save();
         let Some(current) = results.iter().find(|graded| !graded.verdict.passed()) else {
             return Ok(ExitCode::SUCCESS);
         };

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::{DiffLine, diff_lines};
+use crate::exercises::Exercise;
 use crate::grade::{Failure, Graded, Verdict};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
@@ -28,13 +29,28 @@ pub enum Next {
     Nothing,
 }
 
+/// The hint a failing report shows: the next stage the learner has not seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HintShown {
+    /// Stage `number` (from 1) of `of`.
+    Stage {
+        number: usize,
+        of: usize,
+        text: String,
+    },
+    /// Every stage was shown before.
+    AllSeen { of: usize },
+}
+
 pub struct HumanReport<'a> {
+    /// Exercises not checked again: they passed before and their files are unchanged.
+    pub unchanged: &'a [Exercise],
     pub results: &'a [Graded],
     /// How many exercises the workshop has, for `2/5 done`.
     pub total: usize,
     /// How many of them pass, as far as this run knows.
     pub done: usize,
-    pub hint_of: &'a dyn Fn(&str) -> Option<String>,
+    pub hint_of: &'a dyn Fn(&Exercise) -> Option<HintShown>,
     pub next: Next,
     /// Off in tests, whose snapshots must not depend on timing.
     pub show_times: bool,
@@ -48,6 +64,13 @@ impl HumanReport<'_> {
     }
 
     pub fn write(&self, out: &mut dyn Write) -> io::Result<()> {
+        for exercise in self.unchanged {
+            writeln!(
+                out,
+                "{PASS}✓ done{PASS:#}  {} ({}) {DIM}passed before, unchanged since{DIM:#}",
+                exercise.name, exercise.title
+            )?;
+        }
         for graded in self.results {
             write_one(out, graded, self.hint_of, self.show_times)?;
         }
@@ -86,7 +109,7 @@ impl HumanReport<'_> {
 fn write_one(
     out: &mut dyn Write,
     graded: &Graded,
-    hint_of: &dyn Fn(&str) -> Option<String>,
+    hint_of: &dyn Fn(&Exercise) -> Option<HintShown>,
     show_times: bool,
 ) -> io::Result<()> {
     let exercise = &graded.exercise;
@@ -123,11 +146,34 @@ fn write_one(
             writeln!(out, "  {message}")?;
         }
     }
-    if let Some(hint) = hint_of(&exercise.name) {
-        writeln!(out, "\n  {HEADING}Hint{HEADING:#}")?;
-        for line in hint.trim_end().lines() {
-            writeln!(out, "  {line}")?;
+    if let Some(hint) = hint_of(exercise) {
+        write_hint(out, exercise, &hint)?;
+    }
+    Ok(())
+}
+
+fn write_hint(out: &mut dyn Write, exercise: &Exercise, hint: &HintShown) -> io::Result<()> {
+    let short = exercise.short_name();
+    match hint {
+        HintShown::Stage { number, of, text } => {
+            writeln!(
+                out,
+                "\n  {HEADING}Hint{HEADING:#} {DIM}({number} of {of}){DIM:#}"
+            )?;
+            for line in text.trim().lines() {
+                writeln!(out, "{}", format!("  {line}").trim_end())?;
+            }
+            if number < of {
+                writeln!(
+                    out,
+                    "  {DIM}More: `cargo run -p checker -- hint {short}` (each failing check shows the next one too){DIM:#}"
+                )?;
+            }
         }
+        HintShown::AllSeen { of } => writeln!(
+            out,
+            "\n  {HEADING}Hint{HEADING:#}: you have seen all {of}; `cargo run -p checker -- hint {short} --all` shows them again."
+        )?,
     }
     Ok(())
 }

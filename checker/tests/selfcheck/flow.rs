@@ -1,6 +1,8 @@
 //! The learner's path, on a scratch copy of the repository: the first run
-//! fails 01 with its hint; applying solutions moves on; `reset` brings the
-//! stubs back byte for byte.
+//! fails 01 with the first stage of its hint, the next runs with the next
+//! stages; applying solutions moves on, and progress is kept across runs;
+//! `reset` and `solution --apply` keep what they replace, and `reset` brings
+//! the stubs back byte for byte.
 
 use std::path::Path;
 use std::process::Command;
@@ -51,12 +53,25 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
         .map(|name| support::files(&root.join("exercises").join(name)))
         .collect();
 
+    // The first run fails 01 with the first stage of its hint; the next, the second.
     let (ok, text) = checker(&root, &target_dir, &[]);
     assert!(!ok, "{text}");
     assert!(text.contains("✗ fail  01-connect"), "{text}");
-    assert!(text.contains("Hint"), "{text}");
+    assert!(text.contains("Hint (1 of 3)"), "{text}");
     assert!(text.contains("Progress: 0/"), "{text}");
     assert!(!text.contains("Workshop:"), "graded where it runs: {text}");
+    readme_example_is_what_the_checker_prints(&text);
+    let (_, text) = checker(&root, &target_dir, &[]);
+    assert!(text.contains("Hint (2 of 3)"), "{text}");
+    let (ok, text) = checker(&root, &target_dir, &["hint", "01"]);
+    assert!(ok && text.contains("Hint 3 of 3"), "{text}");
+    let (_, text) = checker(&root, &target_dir, &["check", "01"]);
+    assert!(text.contains("you have seen all 3"), "{text}");
+    let (ok, text) = checker(&root, &target_dir, &["hint", "01", "--all"]);
+    assert!(
+        ok && text.contains("Hint 1 of 3") && text.contains("Hint 3 of 3"),
+        "{text}"
+    );
 
     // From a folder inside the copy: the copy is found and named.
     let inside = root.join("exercises/01-connect/src");
@@ -73,22 +88,49 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     assert!(!ok, "{text}");
     assert!(text.contains("is not inside the workshop"), "{text}");
 
-    assert!(checker(&root, &target_dir, &["solution", "01", "--apply"]).0);
+    // `solution --apply` keeps the stub it replaces.
+    let stub = std::fs::read(root.join("exercises/01-connect/src/on-connect.rs")).unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["solution", "01", "--apply"]);
+    assert!(ok, "{text}");
+    let kept = kept_folder(&root, &text);
+    assert!(
+        std::fs::read(kept.join("src/on-connect.rs")).unwrap() == stub,
+        "the stub is kept: {text}"
+    );
     let (ok, text) = checker(&root, &target_dir, &[]);
     assert!(!ok, "{text}");
     assert!(text.contains("✓ pass  01-connect"), "{text}");
     assert!(text.contains("✗ fail  02-there-and-back-again"), "{text}");
+    // Progress is kept: 01 is not checked again while its files are unchanged.
+    let (_, text) = checker(&root, &target_dir, &[]);
+    assert!(text.contains("✓ done  01-connect"), "{text}");
+    assert!(!text.contains("Checking 01-connect"), "{text}");
+    assert!(text.contains("Progress: 1/5 done"), "{text}");
 
+    let echo = root.join("exercises/02-there-and-back-again");
     assert!(checker(&root, &target_dir, &["solution", "02", "--apply"]).0);
-    let (ok, text) = checker(&root, &target_dir, &["check", "01", "02"]);
+    let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
     assert!(ok, "{text}");
     assert!(text.contains("✓ pass  02-there-and-back-again"), "{text}");
+    assert!(text.contains("Progress: 2/5 done"), "{text}");
 
+    // `reset` keeps what it replaces, and names the files it leaves.
+    std::fs::write(echo.join("src/extra.rs"), "// mine\n").unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["reset", "02"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("src/extra.rs"), "{text}");
+    let kept = kept_folder(&root, &text);
+    let solution = support::root().join("solutions/02-there-and-back-again/src/on-message.rs");
+    assert!(
+        std::fs::read(kept.join("src/on-message.rs")).unwrap() == std::fs::read(solution).unwrap(),
+        "the solution's file is kept: {text}"
+    );
+    std::fs::remove_file(echo.join("src/extra.rs")).unwrap();
+    assert!(checker(&root, &target_dir, &["reset", "01"]).0);
     for (name, files) in ["01-connect", "02-there-and-back-again"]
         .iter()
         .zip(&shipped)
     {
-        assert!(checker(&root, &target_dir, &["reset", name]).0);
         assert_eq!(
             &support::files(&root.join("exercises").join(name)),
             files,
@@ -97,6 +139,45 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     }
 
     watch_checks_again_after_an_edit(&root, &target_dir);
+}
+
+/// The README's example output, line for line (its time left out).
+fn readme_example_is_what_the_checker_prints(printed: &str) {
+    let readme = std::fs::read_to_string(support::root().join("README.md")).unwrap();
+    let example: Vec<&str> = readme
+        .lines()
+        .skip_while(|line| line.trim() != "Checking 01-connect ...")
+        .take_while(|line| line.trim() != "```")
+        .map(|line| line.strip_prefix("   ").unwrap_or(line))
+        .collect();
+    assert!(example.len() > 10, "the README shows a first run");
+    let printed: Vec<&str> = printed.lines().collect();
+    for line in example {
+        let timed = line.starts_with("✗ fail  01-connect (Connect) ");
+        assert!(
+            printed.iter().any(|printed| if timed {
+                printed.starts_with("✗ fail  01-connect (Connect) ")
+            } else {
+                *printed == line
+            }),
+            "the README's example shows {line:?}, which the checker does not print:\n{}",
+            printed.join("\n")
+        );
+    }
+}
+
+/// The folder a `reset` or `solution --apply` says it kept the learner's files in.
+fn kept_folder(root: &Path, output: &str) -> std::path::PathBuf {
+    let line = output
+        .lines()
+        .find_map(|line| line.strip_prefix("Your files as they were are kept in "))
+        .unwrap_or_else(|| panic!("no kept folder named: {output}"));
+    let folder = root.join(line.trim());
+    assert!(
+        folder.starts_with(root.join(".checker/backups")),
+        "{output}"
+    );
+    folder
 }
 
 /// `watch` reports 01 failing, then passing once the solution's files land.

@@ -49,6 +49,8 @@ async fn stubs_03_to_05_fail_for_their_reason() {
         !failure.tables.is_empty(),
         "a failing report shows the tables"
     );
+    let report = support::report(&graded);
+    assert!(report.contains("Hint (1 of 3)"), "{report}");
 
     let graded = support::check(CHATS, Variant::Learner).await;
     let failure = support::failure(&graded);
