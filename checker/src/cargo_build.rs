@@ -1,4 +1,5 @@
-//! Builds the Lambda binaries a stack needs, in one cargo invocation.
+//! Builds the Lambda binaries a stack needs, in one cargo invocation, and
+//! keeps the compiler's warnings about the stack's own crates.
 
 mod progress;
 
@@ -45,11 +46,15 @@ struct CargoMessage {
 #[derive(Deserialize)]
 struct Target {
     name: String,
+    #[serde(default)]
+    src_path: Option<PathBuf>,
 }
 
 #[derive(Deserialize)]
 struct RenderedMessage {
     rendered: Option<String>,
+    #[serde(default)]
+    level: String,
 }
 
 /// Cargo's profile to build with.
@@ -62,6 +67,18 @@ pub enum Profile {
     Release,
 }
 
+/// What a successful build made.
+#[derive(Debug, Clone, Default)]
+pub struct Built {
+    /// Each binary's executable.
+    pub executables: BTreeMap<String, PathBuf>,
+    /// The compiler's warnings about the crates under the build's folder, as
+    /// cargo renders them (in colour), each once: code that compiles but
+    /// likely does not do what was meant (a future never awaited, an unused
+    /// variable).
+    pub warnings: Vec<String>,
+}
+
 /// Builds `binaries` with cargo from `dir` (any folder of the workspace) and
 /// returns each binary's executable path. While cargo works, a terminal
 /// shows how far it is.
@@ -71,6 +88,17 @@ pub fn build(
     diagnostics: Diagnostics,
     profile: Profile,
 ) -> Result<BTreeMap<String, PathBuf>, BuildError> {
+    build_with_warnings(dir, binaries, diagnostics, profile).map(|built| built.executables)
+}
+
+/// Builds `binaries` like [`build`], and keeps the compiler's warnings about
+/// the crates under `dir`: the learner's, not the SDK's.
+pub fn build_with_warnings(
+    dir: &Path,
+    binaries: &BTreeSet<String>,
+    diagnostics: Diagnostics,
+    profile: Profile,
+) -> Result<Built, BuildError> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     // `--workspace` resolves features as a whole-workspace build does, so the
@@ -116,7 +144,9 @@ pub fn build(
         })
     });
 
+    let own_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
     let mut executables = BTreeMap::new();
+    let mut warnings: Vec<String> = Vec::new();
     let mut rendered = String::new();
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -130,9 +160,21 @@ pub fn build(
                     }
                 }
                 "compiler-message" => {
-                    if let Some(text) = message.message.and_then(|m| m.rendered) {
-                        rendered.push_str(&text);
+                    let Some(compiler) = message.message else {
+                        continue;
+                    };
+                    let Some(text) = compiler.rendered else {
+                        continue;
+                    };
+                    let own = message
+                        .target
+                        .and_then(|target| target.src_path)
+                        .is_some_and(|path| path.starts_with(&own_dir));
+                    // A module shared by several binaries warns once per binary.
+                    if own && compiler.level == "warning" && !warnings.contains(&text) {
+                        warnings.push(text.clone());
                     }
+                    rendered.push_str(&text);
                 }
                 _ => {}
             }
@@ -147,7 +189,7 @@ pub fn build(
             diagnostics: rendered + &stderr,
         });
     }
-    binaries
+    let executables = binaries
         .iter()
         .map(|name| {
             executables
@@ -155,5 +197,9 @@ pub fn build(
                 .map(|path| (name.clone(), path.clone()))
                 .ok_or_else(|| BuildError::MissingBinary(name.clone()))
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    Ok(Built {
+        executables,
+        warnings,
+    })
 }

@@ -52,6 +52,12 @@ pub struct Failure {
     pub logs: Vec<String>,
     /// The local tables' items at the end, one line per item (connection ids named).
     pub tables: Vec<String>,
+    /// The compiler's warnings about the learner's crate, as cargo renders
+    /// them: code that compiles but may not do what was meant.
+    pub warnings: Vec<String>,
+    /// Likely slips the emulator saw: a body returned on a one-way route, a
+    /// route that matches a message's action only in case.
+    pub notes: Vec<String>,
 }
 
 impl Verdict {
@@ -116,6 +122,8 @@ pub struct Run {
     pub tables: Vec<TableDump>,
     /// The scenario hit `SCENARIO_LIMIT`.
     pub stopped: bool,
+    /// The compiler's warnings about the stack's own crates (local runs).
+    pub warnings: Vec<String>,
 }
 
 /// Builds and serves `target`, then runs its scenario. With `expected`, the
@@ -139,7 +147,8 @@ pub async fn transcript_local(
                 message: other.to_string(),
             },
         })?;
-    let run = run_session(scenario, Session::local(&local.emulator, expected)).await;
+    let mut run = run_session(scenario, Session::local(&local.emulator, expected)).await;
+    run.warnings = local.warnings.clone();
     local.shutdown().await;
     Ok(run)
 }
@@ -185,6 +194,7 @@ async fn run_session(scenario: &scenarios::Scenario, mut session: Session) -> Ru
         names: transcript.names,
         tables: transcript.tables,
         stopped: finished.is_err(),
+        warnings: Vec::new(),
     }
 }
 
@@ -216,6 +226,8 @@ pub fn judge(expected: &[Step], run: &Run) -> Verdict {
         lambda_errors: lambda_errors(&run.events),
         logs: logs(&run.events, &run.names),
         tables: table_lines(&run.tables, &run.names),
+        warnings: run.warnings.clone(),
+        notes: notes(&run.events, &run.names),
     });
     if run.stopped {
         failure.received.push(format!(
@@ -224,6 +236,18 @@ pub fn judge(expected: &[Step], run: &Run) -> Verdict {
         ));
     }
     Verdict::Failed(failure)
+}
+
+/// Each likely slip the emulator explained, once, connection ids named.
+fn notes(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
+    let mut notes: Vec<String> = Vec::new();
+    for note in events.iter().filter_map(Event::explain) {
+        let note = scenario::redact_log(&note, names);
+        if !notes.contains(&note) {
+            notes.push(note);
+        }
+    }
+    notes
 }
 
 fn lambda_errors(events: &[Event]) -> Vec<String> {

@@ -93,7 +93,10 @@ impl Plan {
     /// Builds what is needed and starts the emulator.
     pub async fn start(self) -> Result<LocalStack, StartError> {
         let built = match self.launch.binaries {
-            Binaries::Built(built) => built,
+            Binaries::Built(executables) => cargo_build::Built {
+                executables,
+                warnings: Vec::new(),
+            },
             Binaries::Build {
                 diagnostics,
                 profile,
@@ -101,15 +104,17 @@ impl Plan {
                 let dir = self.stack.dir.clone();
                 let names = self.binaries;
                 tokio::task::spawn_blocking(move || {
-                    cargo_build::build(&dir, &names, diagnostics, profile)
+                    cargo_build::build_with_warnings(&dir, &names, diagnostics, profile)
                 })
                 .await??
             }
         };
-        let emulator = Emulator::start(&self.stack, &built, self.launch.settings).await?;
+        let emulator =
+            Emulator::start(&self.stack, &built.executables, self.launch.settings).await?;
         Ok(LocalStack {
             stack: self.stack,
             emulator,
+            warnings: built.warnings,
         })
     }
 }
@@ -118,6 +123,8 @@ impl Plan {
 pub struct LocalStack {
     pub stack: Stack,
     pub emulator: Emulator,
+    /// The compiler's warnings about the stack's own crates, when it built them.
+    pub warnings: Vec<String>,
 }
 
 impl LocalStack {

@@ -24,10 +24,17 @@ pub fn plain_reason(graded: &Graded) -> Option<String> {
 }
 
 fn plain_failure(failure: &Failure) -> String {
-    let mut text = format!("Step failed: {}\n", failure.step);
+    let mut text = String::new();
+    for warning in &failure.warnings {
+        text.push_str(&anstream::adapter::strip_str(warning).to_string());
+    }
+    text.push_str(&format!("Step failed: {}\n", failure.step));
     for line in diff_lines(&failure.expected, &failure.received) {
         text.push_str(&line.to_string());
         text.push('\n');
+    }
+    for note in &failure.notes {
+        text.push_str(&format!("Look here: {note}\n"));
     }
     for error in &failure.lambda_errors {
         text.push_str(&format!("Lambda error: {error}\n"));

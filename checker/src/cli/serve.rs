@@ -13,7 +13,7 @@ use checker::local_stack::{Binaries, Launch, Plan};
 
 const DEFAULT_PORT: u16 = 3001;
 /// What the first character of each line of the log below means (`print_event`).
-const LEGEND: &str = "Log: + connected  - disconnected  x rejected by $connect  > from a client  < to a client  ! a Lambda failed  = table write  [function] its output";
+const LEGEND: &str = "Log: + connected  - disconnected  x rejected by $connect  > from a client  < to a client  ! a Lambda failed, or a likely slip  = table write  [function] its output";
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct ServeArgs {
@@ -154,6 +154,11 @@ fn print_event(event: &Event) {
             operation,
             key,
         } => println!("= {table} {operation} {key}"),
+        Event::ReplyDropped { .. } | Event::RouteCaseMismatch { .. } => {
+            if let Some(explained) = event.explain() {
+                println!("! {explained}");
+            }
+        }
         Event::InvocationStarted { .. }
         | Event::InvocationFinished { .. }
         | Event::Management { .. } => {}

@@ -35,6 +35,21 @@ pub enum Event {
         /// `Ok` with the Lambda's response, or why there is none.
         outcome: Result<String, InvokeError>,
     },
+    /// A one-way route's Lambda returned a body, which API Gateway drops: the
+    /// client receives nothing from it.
+    ReplyDropped {
+        function: String,
+        route_key: String,
+        connection_id: String,
+    },
+    /// A message selected `selected`, which no route has, though `route`
+    /// differs from it only in case: route keys match exactly, so the message
+    /// went to `$default` (or was answered Forbidden without one).
+    RouteCaseMismatch {
+        selected: String,
+        route: String,
+        connection_id: String,
+    },
     /// One line a Lambda process wrote to stdout or stderr.
     Log { function: String, line: String },
     /// A call to the `@connections` management API and its HTTP status.
@@ -51,6 +66,32 @@ pub enum Event {
         /// The item's key as DynamoDB JSON, e.g. `{"ConnectionId":{"S":"R1kmxc2VNjMCFIA="}}`.
         key: String,
     },
+}
+
+impl Event {
+    /// For events that point at a likely mistake in the learner's code or
+    /// `serverless.yml`: what happened and what to do, in a sentence.
+    pub fn explain(&self) -> Option<String> {
+        match self {
+            Self::ReplyDropped {
+                function,
+                route_key,
+                ..
+            } => Some(format!(
+                "{function} ({route_key}) returned a body, but this route sends nothing back: \
+                 post it to the connection with PostToConnection instead (API Gateway drops the \
+                 body of a one-way route)"
+            )),
+            Self::RouteCaseMismatch {
+                selected, route, ..
+            } => Some(format!(
+                "a message's action \"{selected}\" matches the route `{route}` only in case; \
+                 route keys match exactly, case included, so that route did not get it: spell \
+                 both the same"
+            )),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Default)]

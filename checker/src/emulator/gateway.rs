@@ -194,6 +194,20 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
     let request_id = ids::request_id();
     let selected = shared.route_selection.evaluate(&body);
     let is_lifecycle = selected == "$connect" || selected == "$disconnect";
+    if !shared.routes.contains_key(&selected) {
+        // A custom route that differs only in case is a likely slip: say so.
+        let near = shared
+            .routes
+            .keys()
+            .find(|key| !key.starts_with('$') && key.eq_ignore_ascii_case(&selected));
+        if let Some(route) = near {
+            shared.events.emit(Event::RouteCaseMismatch {
+                selected: selected.clone(),
+                route: route.clone(),
+                connection_id: connection.id.clone(),
+            });
+        }
+    }
     let (route_key, route) = match shared.routes.get(&selected).filter(|_| !is_lifecycle) {
         Some(route) => (selected, route),
         None => match shared.routes.get("$default") {
@@ -221,7 +235,16 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
                 send_text(&connection, reply);
             }
         }
-        Ok(_) => {}
+        Ok(response) => {
+            // Dropped, as AWS drops it; the learner who meant it as an answer is told.
+            if two_way_reply(&response).is_some_and(|reply| !reply.is_empty()) {
+                shared.events.emit(Event::ReplyDropped {
+                    function: route.function.name().to_owned(),
+                    route_key,
+                    connection_id: connection.id.clone(),
+                });
+            }
+        }
     }
 }
 

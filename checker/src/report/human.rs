@@ -184,6 +184,15 @@ fn write_failure(out: &mut dyn Write, failure: &Failure) -> io::Result<()> {
         writeln!(out, "  {PASS}✓{PASS:#} {step}")?;
     }
     writeln!(out, "  {FAIL}✗ {}{FAIL:#}", failure.step)?;
+    if !failure.warnings.is_empty() {
+        writeln!(
+            out,
+            "\n  {HEADING}The compiler warns{HEADING:#} {DIM}(your code compiles, but may not do what you meant){DIM:#}\n"
+        )?;
+        for warning in &failure.warnings {
+            writeln!(out, "{}", warning.trim_end())?;
+        }
+    }
     writeln!(out, "\n  {HEADING}Expected (-) and received (+){HEADING:#}")?;
     for line in diff_lines(&failure.expected, &failure.received) {
         match &line {
@@ -192,6 +201,7 @@ fn write_failure(out: &mut dyn Write, failure: &Failure) -> io::Result<()> {
             DiffLine::Received(_) => writeln!(out, "    {RECEIVED}{line}{RECEIVED:#}")?,
         }
     }
+    write_section(out, "Look here", "", &failure.notes)?;
     write_section(out, "Lambda errors", "", &failure.lambda_errors)?;
     write_section(out, "Tables", "(at the end)", &failure.tables)?;
     write_section(out, "Lambda output", "(last lines)", &failure.logs)?;

@@ -177,6 +177,7 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         Some(functions) => functions.entries().unwrap_or_default(),
         None => &[],
     };
+    function::check_indentation(&r, entries)?;
     let functions = entries
         .iter()
         .map(|(key, body)| function::function(&context, &defaults, key, body))

@@ -138,6 +138,16 @@ pub enum StackErrorKind {
     },
 
     #[error(
+        "{at}: `{property}:` sits directly under `functions:`, where each key is a function's \
+         name, so it reads as a function called \"{property}\"; {fix}"
+    )]
+    MisindentedProperty {
+        at: Location,
+        property: String,
+        fix: String,
+    },
+
+    #[error(
         "{at}: the websocket event of function \"{function}\" names no route, so it points \
          nowhere; write the route key after `websocket:`, e.g. `- websocket: $default`"
     )]

@@ -1,8 +1,9 @@
 //! The learner's path, on a scratch copy of the repository: the first run
 //! fails 01 with the first stage of its hint, the next runs with the next
-//! stages; applying solutions moves on, and progress is kept across runs;
-//! `reset` and `solution --apply` keep what they replace, and `reset` brings
-//! the stubs back byte for byte.
+//! stages; applying solutions moves on, and progress is kept across runs; a
+//! forgotten `.await` and a mis-indented `events:` are reported with their
+//! cause; `reset` and `solution --apply` keep what they replace, and `reset`
+//! brings the stubs back byte for byte.
 
 use std::path::Path;
 use std::process::Command;
@@ -107,7 +108,48 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     assert!(!text.contains("Checking 01-connect"), "{text}");
     assert!(text.contains("Progress: 1/5 done"), "{text}");
 
+    // A post that is never awaited: rustc's warning heads the report.
     let echo = root.join("exercises/02-there-and-back-again");
+    std::fs::copy(
+        support::root().join("solutions/02-there-and-back-again/serverless.yml"),
+        echo.join("serverless.yml"),
+    )
+    .unwrap();
+    let solution = std::fs::read_to_string(
+        support::root().join("solutions/02-there-and-back-again/src/on-message.rs"),
+    )
+    .unwrap();
+    let no_await = solution.replacen(".send()\n        .await?;", ".send();", 1);
+    assert_ne!(no_await, solution, "the solution awaits its post");
+    std::fs::write(echo.join("src/on-message.rs"), no_await).unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
+    assert!(!ok, "{text}");
+    assert!(text.contains("The compiler warns"), "{text}");
+    assert!(
+        text.contains("futures do nothing unless you `.await`"),
+        "{text}"
+    );
+    assert!(
+        text.find("The compiler warns") < text.find("Expected (-) and received (+)"),
+        "the warning comes above the diff: {text}"
+    );
+
+    // `events:` one indentation too far out: the report says where it belongs.
+    let yaml = std::fs::read_to_string(echo.join("serverless.yml")).unwrap();
+    let misindented = yaml.replacen(
+        "    events:\n      - websocket: $default",
+        "  events:\n    - websocket: $default",
+        1,
+    );
+    assert_ne!(misindented, yaml);
+    std::fs::write(echo.join("serverless.yml"), misindented).unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("it probably belongs to function \"onMessage\""),
+        "{text}"
+    );
+
     assert!(checker(&root, &target_dir, &["solution", "02", "--apply"]).0);
     let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
     assert!(ok, "{text}");

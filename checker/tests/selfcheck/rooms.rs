@@ -140,10 +140,24 @@ async fn chat_mistakes_are_caught() {
     );
     snapshot("report-05-wrong-chat", &report);
 
-    let (step, received, _) = failed_step(CHATS, "05-no-pong.yml").await;
+    let (step, received, report) = failed_step(CHATS, "05-no-pong.yml").await;
     assert_eq!(step, "ping answers pong to the sender only");
     assert!(
         received.contains(&"carol receives nothing".to_owned()),
         "{received:?}"
+    );
+    assert!(
+        report.contains("ping (ping) returned a body, but this route sends nothing back: post it"),
+        "{report}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_route_that_matches_only_in_case_is_named() {
+    let (_, _, report) = failed_step(CHATS, "05-route-case.yml").await;
+    assert!(
+        report
+            .contains("a message's action \"joinChat\" matches the route `JoinChat` only in case"),
+        "{report}"
     );
 }

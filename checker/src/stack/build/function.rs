@@ -24,6 +24,63 @@ pub(super) struct Defaults {
     pub(super) artifact: Option<(String, Pos)>,
 }
 
+/// Keys a function has, which YAML indented one level too little makes
+/// function names of their own.
+const FUNCTION_PROPERTIES: &[&str] = &[
+    "events",
+    "handler",
+    "package",
+    "environment",
+    "timeout",
+    "memorySize",
+    "runtime",
+    "architecture",
+    "role",
+];
+
+/// A function's property written at the level of the function names (one
+/// indentation too little: `events:` under `functions:` instead of under
+/// `onMessage:`) is named, with the indentation that was probably meant.
+pub(super) fn check_indentation(r: &Reader<'_>, entries: &[(Key, Node)]) -> Result<(), StackError> {
+    let mut previous: Option<&(Key, Node)> = None;
+    for entry in entries {
+        let (key, body) = entry;
+        let looks_like_function =
+            matches!(&body.kind, Kind::Map(_)) && body.get("handler").is_some();
+        if FUNCTION_PROPERTIES.contains(&key.name.as_str()) && !looks_like_function {
+            let fix = match previous {
+                Some((function, function_body)) => {
+                    // The previous function's own keys show the column meant.
+                    let column = function_body
+                        .entries()
+                        .and_then(|entries| entries.first())
+                        .map_or(function.pos.column + 2, |(first, _)| first.pos.column);
+                    let more = column.saturating_sub(key.pos.column);
+                    format!(
+                        "it probably belongs to function \"{}\" above: indent `{}:` and the \
+                         lines under it by {more} more space(s), so that `{}:` starts in column \
+                         {column}, under that function's other keys",
+                        function.name, key.name, key.name
+                    )
+                }
+                None => format!(
+                    "indent it under the function it belongs to, e.g. `onConnect:` then \
+                     `  {}: …` two spaces further in",
+                    key.name
+                ),
+            };
+            return Err(StackErrorKind::MisindentedProperty {
+                at: r.at(key.pos),
+                property: key.name.clone(),
+                fix,
+            }
+            .into());
+        }
+        previous = Some(entry);
+    }
+    Ok(())
+}
+
 pub(super) fn function(
     context: &environment::Context<'_>,
     defaults: &Defaults,

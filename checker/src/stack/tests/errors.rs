@@ -673,3 +673,21 @@ fn unreadable_file() {
         "{message}"
     );
 }
+
+#[test]
+fn a_property_indented_as_a_function_name_gets_the_indentation_meant() {
+    // `events:` under `functions:` instead of under `onMessage:`.
+    let yaml = format!(
+        "{BASE}functions:\n  onMessage:\n    handler: bootstrap\n    package:\n      artifact: target/lambda/m.zip\n  events:\n    - websocket: $default\n"
+    );
+    let message = error(
+        &yaml,
+        "serverless.yml:10:3",
+        &[
+            "`events:` sits directly under `functions:`",
+            "function \"onMessage\" above",
+        ],
+    );
+    assert!(message.contains("by 2 more space(s)"), "{message}");
+    assert!(message.contains("column 5"), "{message}");
+}
