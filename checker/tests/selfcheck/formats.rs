@@ -95,7 +95,33 @@ fn an_unknown_exercise_lists_the_known_ones() {
     assert!(!ok);
     assert!(stderr.contains("there is no exercise \"99\""), "{stderr}");
     assert!(stderr.contains("01-connect"), "{stderr}");
-    let (ok, stdout, _) = checker(&["hint", "2"]);
-    assert!(ok);
-    assert!(stdout.contains("02-there-and-back-again"), "{stdout}");
+}
+
+/// `hint N` shows the next stage each time, remembered in the workshop's
+/// `.checker/` (here a scratch workshop: the hints file alone).
+#[test]
+fn hint_shows_the_next_stage_each_time() {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::create_dir(scratch.path().join("exercises")).unwrap();
+    std::fs::copy(
+        crate::support::root().join("exercises/info.toml"),
+        scratch.path().join("exercises/info.toml"),
+    )
+    .unwrap();
+    let hint = || {
+        let output = Command::new(env!("CARGO_BIN_EXE_checker"))
+            .args(["hint", "2"])
+            .current_dir(scratch.path())
+            .env_remove("CHECKER_ROOT")
+            .output()
+            .expect("checker runs");
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let first = hint();
+    assert!(first.contains("02-there-and-back-again"), "{first}");
+    assert!(first.contains("Hint 1 of 3"), "{first}");
+    let second = hint();
+    assert!(second.contains("Hint 2 of 3"), "{second}");
+    assert!(scratch.path().join(".checker/state.toml").is_file());
 }
