@@ -4,8 +4,11 @@
 //! process and hands it one invocation at a time. When every worker is busy
 //! the pool adds one, up to a limit, as Lambda scales out.
 
+mod group;
+mod output;
 mod process;
 mod runtime_api;
+mod watchdog;
 mod worker;
 
 use std::collections::BTreeMap;

@@ -13,6 +13,7 @@ mod dynamodb_items;
 mod dynamodb_reads;
 mod handshake;
 mod hostile_dynamodb;
+mod hostile_lambda;
 mod lambda;
 mod limits;
 mod management;
