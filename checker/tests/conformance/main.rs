@@ -14,6 +14,7 @@ mod dynamodb_reads;
 mod handshake;
 mod hostile_dynamodb;
 mod hostile_lambda;
+mod hostile_serve;
 mod lambda;
 mod limits;
 mod management;
