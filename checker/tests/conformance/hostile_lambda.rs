@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use checker::emulator::events::Event;
+use checker::emulator::lambda::InvokeError;
 use tokio::io::AsyncWriteExt;
 
 use crate::process::running as alive;
@@ -148,6 +149,66 @@ async fn another_process_cannot_use_a_lambdas_runtime_api() {
     // No event was taken: the Lambda still answers.
     support::send(&mut ws, "mine").await;
     assert_eq!(support::next_text(&mut ws).await, "mine");
+    still_serves(&running).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invocations_past_the_waiting_bound_are_throttled() {
+    let settings = checker::emulator::Settings {
+        port: 0,
+        max_concurrency: 1,
+        ..checker::emulator::Settings::default()
+    };
+    let mut running = support::start_with("fixtures.yml", settings).await;
+    let mut ws = support::connect(&running.url()).await;
+    // The only process hangs (2 s timeout) while 2,000 wait and 50 more come.
+    support::send(&mut ws, "hang").await;
+    running
+        .wait_for(|event| match event {
+            Event::InvocationStarted { route_key, .. } if route_key == "$default" => Some(()),
+            _ => None,
+        })
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for n in 0..2_050 {
+        support::send(&mut ws, &format!("m{n}")).await;
+    }
+    let throttled = running
+        .wait_for({
+            let mut throttled = 0;
+            move |event| match event {
+                Event::InvocationFinished {
+                    outcome: Err(error @ InvokeError::Throttled(_)),
+                    ..
+                } => {
+                    assert!(
+                        error
+                            .to_string()
+                            .starts_with("TooManyRequestsException: Rate Exceeded."),
+                        "{error}"
+                    );
+                    throttled += 1;
+                    (throttled == 50).then_some(throttled)
+                }
+                _ => None,
+            }
+        })
+        .await;
+    assert_eq!(throttled, 50);
+    let error_frame = support::error_frame_pattern("Internal server error");
+    let mut errors = 0;
+    let mut replies = 0;
+    while replies < 2_000 {
+        let frame = support::next_text(&mut ws).await;
+        if error_frame.is_match(&frame) {
+            errors += 1;
+        } else {
+            replies += 1;
+        }
+    }
+    // The hung invocation and the 50 throttled ones.
+    assert_eq!(errors, 51);
     still_serves(&running).await;
     running.stop().await;
 }

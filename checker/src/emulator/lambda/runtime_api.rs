@@ -100,6 +100,8 @@ impl Drop for RuntimeApi {
 async fn serve(listener: TcpListener, state: Arc<ApiState>) {
     let mut connections = tokio::task::JoinSet::new();
     while let Ok((stream, _)) = listener.accept().await {
+        // Finished connections are reaped as new ones arrive.
+        while connections.try_join_next().is_some() {}
         let state = state.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| handle(state.clone(), request));
