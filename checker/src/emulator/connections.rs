@@ -201,7 +201,16 @@ impl Connection {
         if !add_within(&self.queue.frames, 1, MAX_QUEUED_FRAMES) {
             return Err(full());
         }
-        if !add_within(&self.queue.bytes, bytes, MAX_QUEUED_BYTES) {
+        // A frame larger than the bound (a two-way reply can be) passes alone.
+        let admitted = self
+            .queue
+            .bytes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |queued| {
+                let sum = queued.checked_add(bytes)?;
+                (queued == 0 || sum <= MAX_QUEUED_BYTES).then_some(sum)
+            })
+            .is_ok();
+        if !admitted {
             self.queue.frames.fetch_sub(1, Ordering::SeqCst);
             return Err(full());
         }

@@ -212,3 +212,37 @@ async fn invocations_past_the_waiting_bound_are_throttled() {
     still_serves(&running).await;
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_response_over_6_mb_fails_as_on_lambda() {
+    let mut running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    support::send(&mut ws, "big:6291556").await;
+    let error = running
+        .wait_for(|event| match event {
+            Event::InvocationFinished {
+                outcome: Err(error),
+                ..
+            } => Some(error.to_string()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        error,
+        "Function.ResponseSizeTooLarge: Response payload size exceeded maximum allowed payload \
+         size (6291556 bytes)."
+    );
+    let frame = support::next_text(&mut ws).await;
+    assert!(
+        support::error_frame_pattern("Internal server error").is_match(&frame),
+        "{frame}"
+    );
+    // Just under the limit (the JSON around the body counts too) passes.
+    support::send(&mut ws, &format!("big:{}", 6 * 1024 * 1024 - 1024)).await;
+    assert_eq!(
+        support::next_text(&mut ws).await.len(),
+        6 * 1024 * 1024 - 1024
+    );
+    still_serves(&running).await;
+    running.stop().await;
+}

@@ -9,8 +9,10 @@ use checker::emulator::Settings;
 use checker::emulator::events::Event;
 use checker::exercises::Variant;
 use checker::local_stack::{Launch, LocalStack};
+use futures_util::SinkExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpSocket;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::{raw, support};
 
@@ -225,6 +227,55 @@ async fn a_client_that_reads_nothing_fills_its_queue_then_posts_get_429() {
         })
         .await;
     assert_eq!(code, 1006);
+    still_serves(&running).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_to_a_client_that_reads_nothing_are_dropped_and_reported() {
+    let mut running = support::start("fixtures.yml").await;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket
+        .connect(running.emulator().address())
+        .await
+        .expect("the emulator listens");
+    let (mut silent, _) = tokio_tungstenite::client_async(running.url(), stream)
+        .await
+        .expect("the handshake succeeds");
+    let id = running.logged_event("$connect").await["requestContext"]["connectionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Two-way replies of 30 KB: far more than its queue (1 MiB) and the
+    // kernel's buffers hold, while it reads none.
+    let message = "r".repeat(30 * 1024);
+    for _ in 0..400 {
+        silent
+            .send(Message::text(message.clone()))
+            .await
+            .expect("the frame is sent");
+    }
+    let reason = running
+        .wait_for(|event| match event {
+            Event::FrameDropped {
+                connection_id,
+                reason,
+            } if *connection_id == id => Some(reason.clone()),
+            _ => None,
+        })
+        .await;
+    assert!(reason.contains("is not reading"), "{reason}");
+    // DeleteConnection still passes: a close is never refused for a full queue.
+    let response = support::raw_http(
+        running.emulator().address(),
+        "DELETE",
+        &raw::connection_path(&id),
+        &[raw::SIGNED],
+        b"",
+    )
+    .await;
+    assert_eq!(response.status, 204, "{response:?}");
     still_serves(&running).await;
     running.stop().await;
 }

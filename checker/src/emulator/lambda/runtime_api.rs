@@ -25,8 +25,9 @@ use tokio::task::JoinHandle;
 use crate::emulator::ids;
 
 const PREFIX: &str = "/2018-06-01/runtime/";
-/// Lambda's limit on a synchronous invocation's response.
-const MAX_RESPONSE_BYTES: usize = 6 * 1024 * 1024;
+/// Lambda's limit on a synchronous invocation's response, as its error
+/// message gives it (6 MiB and 100 bytes).
+const MAX_RESPONSE_BYTES: usize = 6_291_556;
 /// Answers the worker has not taken yet; the worker takes them as they come,
 /// so only a process posting in a loop fills this.
 const MAX_PENDING_RESULTS: usize = 16;
