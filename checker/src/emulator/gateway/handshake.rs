@@ -211,6 +211,8 @@ impl Pending {
                 }
             }
         };
+        // Not kept for the connection's life: only `$connect` needed it.
+        drop(request);
         if answer
             .send(switching_protocols(&key, connect_headers))
             .is_err()
