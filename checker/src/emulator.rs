@@ -3,6 +3,7 @@
 //! and TLS) and the stack's DynamoDB tables and, per function, child
 //! processes behind the Lambda Runtime API.
 
+mod body;
 mod connections;
 mod dynamodb;
 pub mod events;
@@ -46,6 +47,18 @@ pub struct Settings {
     pub max_lifetime: Duration,
     /// Processes one function may run at once.
     pub max_concurrency: usize,
+    /// How long a new connection may take to send its first byte, to finish
+    /// TLS, and to send each request's head; also how long a keep-alive
+    /// connection may sit idle between requests.
+    pub header_timeout: Duration,
+    /// How long a request's body may take to arrive.
+    pub body_timeout: Duration,
+    /// How long a frame may wait to be written to a client that reads
+    /// nothing before the connection is dropped as vanished.
+    pub write_timeout: Duration,
+    /// Connections that may wait for their first request at once; past it
+    /// the one waiting longest is closed.
+    pub max_pending_connections: usize,
     /// An external DynamoDB-compatible endpoint for the Lambdas (DynamoDB
     /// Local, LocalStack…); then the emulator creates no tables of its own.
     pub dynamodb_endpoint: Option<String>,
@@ -58,6 +71,10 @@ impl Default for Settings {
             idle_timeout: Duration::from_secs(10 * 60),
             max_lifetime: Duration::from_secs(2 * 60 * 60),
             max_concurrency: lambda::DEFAULT_MAX_CONCURRENCY,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(30),
+            max_pending_connections: 256,
             dynamodb_endpoint: None,
         }
     }

@@ -1,18 +1,19 @@
 //! `checker serve [EXERCISE] [--solutions]`: the stack on a local port, with
 //! the Lambdas' logs streamed to the terminal.
 
+mod log;
+
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::bail;
 use checker::cargo_build::{Diagnostics, Profile};
-use checker::emulator::events::Event;
 use checker::exercises::Variant;
 use checker::local_stack::{Binaries, Launch, Plan};
 
 const DEFAULT_PORT: u16 = 3001;
-/// What the first character of each line of the log below means (`print_event`).
+/// What the first character of each line of the log means (`log::describe`).
 const LEGEND: &str = "Log: + connected  - disconnected  x rejected by $connect  > from a client  < to a client  ! a Lambda failed, or a likely slip  = table write  [function] its output";
 
 #[derive(Debug, clap::Args)]
@@ -76,12 +77,18 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut events = local.emulator.events().subscribe();
     let url = local.url();
     let stack = &local.stack;
-    println!("Serving {} (stage {}) at {url}", stack.service, stack.stage);
+    let log = log::ServeLog::start();
+    log.line(format!(
+        "Serving {} (stage {}) at {url}",
+        stack.service, stack.stage
+    ));
     for route in &stack.routes {
-        println!("  {:<14} -> {}", route.key, route.function);
+        log.line(format!("  {:<14} -> {}", route.key, route.function));
     }
-    println!("Connect with:\n  wscat -c {url}\nStop with Ctrl-C.");
-    println!("{LEGEND}");
+    log.line(format!(
+        "Connect with:\n  wscat -c {url}\nStop with Ctrl-C."
+    ));
+    log.line(LEGEND.to_owned());
 
     let stopped = shutdown_signal();
     tokio::pin!(stopped);
@@ -89,7 +96,7 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tokio::select! {
             () = &mut stopped => break,
             event = events.recv() => match event {
-                Some(event) => print_event(&event),
+                Some(event) => log.event(&event),
                 None => break,
             },
         }
@@ -110,59 +117,6 @@ fn stack_file(exercise: Option<&str>, variant: Variant) -> anyhow::Result<PathBu
     };
     let exercise = workshop.find(asked)?;
     Ok(workshop.dir(exercise, variant).join("serverless.yml"))
-}
-
-fn print_event(event: &Event) {
-    match event {
-        Event::Log { function, line } => println!("[{function}] {line}"),
-        Event::Connected { connection_id } => println!("+ {connection_id} connected"),
-        Event::ConnectRejected {
-            connection_id,
-            status,
-        } => {
-            println!("x {connection_id} rejected by $connect with {status}");
-        }
-        Event::Disconnected {
-            connection_id,
-            status_code,
-            reason,
-        } => {
-            let reason = if reason.is_empty() {
-                String::new()
-            } else {
-                format!(": {reason}")
-            };
-            println!("- {connection_id} disconnected (close code {status_code}{reason})");
-        }
-        Event::FrameIn {
-            connection_id,
-            text,
-        } => println!("> {connection_id} {text}"),
-        Event::FrameOut {
-            connection_id,
-            text,
-        } => println!("< {connection_id} {text}"),
-        Event::InvocationFinished {
-            function,
-            outcome: Err(error),
-            ..
-        } => {
-            println!("! {function} failed: {error}");
-        }
-        Event::TableWrite {
-            table,
-            operation,
-            key,
-        } => println!("= {table} {operation} {key}"),
-        Event::ReplyDropped { .. } | Event::RouteCaseMismatch { .. } => {
-            if let Some(explained) = event.explain() {
-                println!("! {explained}");
-            }
-        }
-        Event::InvocationStarted { .. }
-        | Event::InvocationFinished { .. }
-        | Event::Management { .. } => {}
-    }
 }
 
 fn join(names: &BTreeSet<String>) -> String {

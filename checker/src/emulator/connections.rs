@@ -1,11 +1,24 @@
 //! The open connections, by id, and the frames waiting to be written to each.
+//!
+//! A client that reads nothing makes its frames wait: each connection's queue
+//! is bounded in frames and bytes, and so is the sum over all connections.
+//! When full, `@connections` answers 429 `LimitExceededException`, as API
+//! Gateway documents for a full client-side buffer.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::sync::{mpsc, watch};
+
+/// Frames one connection may have waiting to be written.
+pub(crate) const MAX_QUEUED_FRAMES: usize = 1024;
+/// Bytes one connection may have waiting to be written: eight messages of
+/// the largest size.
+pub(crate) const MAX_QUEUED_BYTES: usize = 1024 * 1024;
+/// Bytes every connection together may have waiting.
+const MAX_QUEUED_BYTES_TOTAL: usize = 256 * 1024 * 1024;
 
 /// A frame the connection's task writes to the socket.
 #[derive(Debug)]
@@ -17,6 +30,28 @@ pub(crate) enum Outgoing {
         code: u16,
         reason: String,
     },
+}
+
+impl Outgoing {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Text(text) => text.len(),
+            Outgoing::Binary(data) => data.len(),
+            Outgoing::Close { reason, .. } => reason.len(),
+        }
+    }
+}
+
+/// Why a frame was not queued.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum SendError {
+    #[error("the connection has ended")]
+    Gone,
+    #[error(
+        "the connection's client is not reading: {frames} frames ({bytes} bytes) already wait to \
+         be written to it"
+    )]
+    Full { frames: usize, bytes: usize },
 }
 
 /// How many frames are queued and messages being routed, on every connection;
@@ -42,6 +77,37 @@ impl Drop for InFlight {
     }
 }
 
+/// What one connection has waiting.
+#[derive(Debug, Default)]
+struct Queue {
+    frames: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+/// A frame in a connection's queue: it holds its place in the bounds (and
+/// counts as in flight) until written or dropped.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    bytes: usize,
+    counted: bool,
+    queue: Arc<Queue>,
+    total_bytes: Arc<AtomicUsize>,
+    _in_flight: InFlight,
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        if self.counted {
+            self.queue.frames.fetch_sub(1, Ordering::SeqCst);
+            self.queue.bytes.fetch_sub(self.bytes, Ordering::SeqCst);
+            self.total_bytes.fetch_sub(self.bytes, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The frames a connection's task writes, in order.
+pub(crate) type Frames = mpsc::UnboundedReceiver<(Outgoing, Queued)>;
+
 pub(crate) struct Connection {
     pub(crate) id: String,
     pub(crate) connected_at: DateTime<Utc>,
@@ -50,8 +116,13 @@ pub(crate) struct Connection {
     pub(crate) user_agent: String,
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
-    outbox: mpsc::UnboundedSender<(Outgoing, InFlight)>,
+    /// Only the bounds below keep this queue finite: every frame goes through `send`.
+    outbox: mpsc::UnboundedSender<(Outgoing, Queued)>,
+    queue: Arc<Queue>,
+    /// A close is queued once; later ones add nothing.
+    closing: AtomicBool,
     in_flight: InFlightCount,
+    total_bytes: Arc<AtomicUsize>,
 }
 
 impl Connection {
@@ -60,7 +131,7 @@ impl Connection {
         source_ip: String,
         user_agent: String,
         connections: &Connections,
-    ) -> (Arc<Self>, mpsc::UnboundedReceiver<(Outgoing, InFlight)>) {
+    ) -> (Arc<Self>, Frames) {
         let (outbox, frames) = mpsc::unbounded_channel();
         let connected_at = Utc::now();
         let connection = Self {
@@ -71,7 +142,10 @@ impl Connection {
             user_agent,
             open: AtomicBool::new(false),
             outbox,
+            queue: Arc::default(),
+            closing: AtomicBool::new(false),
             in_flight: connections.in_flight.clone(),
+            total_bytes: connections.queued_bytes.clone(),
         };
         (Arc::new(connection), frames)
     }
@@ -96,29 +170,101 @@ impl Connection {
             .unwrap_or(self.connected_at)
     }
 
-    /// Queues a frame; false when the connection's task has already ended.
-    pub(crate) fn send(&self, frame: Outgoing) -> bool {
+    /// Queues a frame, within the bounds. A close is always taken (once):
+    /// it is what ends a connection whose queue is full.
+    pub(crate) fn send(&self, frame: Outgoing) -> Result<(), SendError> {
+        let is_close = matches!(frame, Outgoing::Close { .. });
+        if is_close && self.closing.swap(true, Ordering::SeqCst) {
+            return Ok(());
+        }
+        let bytes = frame.len();
+        if !is_close {
+            self.reserve(bytes)?;
+        }
+        let queued = Queued {
+            bytes,
+            counted: !is_close,
+            queue: self.queue.clone(),
+            total_bytes: self.total_bytes.clone(),
+            _in_flight: InFlight::new(&self.in_flight),
+        };
         self.outbox
-            .send((frame, InFlight::new(&self.in_flight)))
-            .is_ok()
+            .send((frame, queued))
+            .map_err(|_| SendError::Gone)
+    }
+
+    fn reserve(&self, bytes: usize) -> Result<(), SendError> {
+        let full = || SendError::Full {
+            frames: self.queue.frames.load(Ordering::SeqCst),
+            bytes: self.queue.bytes.load(Ordering::SeqCst),
+        };
+        if !add_within(&self.queue.frames, 1, MAX_QUEUED_FRAMES) {
+            return Err(full());
+        }
+        // A frame larger than the bound (a two-way reply can be) passes alone.
+        let admitted = self
+            .queue
+            .bytes
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |queued| {
+                let sum = queued.checked_add(bytes)?;
+                (queued == 0 || sum <= MAX_QUEUED_BYTES).then_some(sum)
+            })
+            .is_ok();
+        if !admitted {
+            self.queue.frames.fetch_sub(1, Ordering::SeqCst);
+            return Err(full());
+        }
+        if !add_within(&self.total_bytes, bytes, MAX_QUEUED_BYTES_TOTAL) {
+            self.queue.frames.fetch_sub(1, Ordering::SeqCst);
+            self.queue.bytes.fetch_sub(bytes, Ordering::SeqCst);
+            return Err(full());
+        }
+        Ok(())
+    }
+}
+
+/// Adds `amount` to `counter` unless that would pass `limit`.
+fn add_within(counter: &AtomicUsize, amount: usize, limit: usize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |current| {
+            current.checked_add(amount).filter(|sum| *sum <= limit)
+        })
+        .is_ok()
+}
+
+type Table = Arc<Mutex<HashMap<String, Arc<Connection>>>>;
+
+/// A connection's entry in the table, removed when this is dropped: a
+/// handshake abandoned half-way or a task that panics leaves no entry behind.
+pub(crate) struct Registration {
+    table: Table,
+    id: String,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        lock(&self.table).remove(&self.id);
     }
 }
 
 pub(crate) struct Connections {
-    by_id: Mutex<HashMap<String, Arc<Connection>>>,
+    by_id: Table,
     /// While set, PostToConnection answers 429 LimitExceededException (a
     /// scenario's fault, to see that a Lambda does not swallow such errors).
     throttled: AtomicBool,
     /// Frames queued and messages being routed, on every connection.
     in_flight: InFlightCount,
+    /// Bytes queued on every connection.
+    queued_bytes: Arc<AtomicUsize>,
 }
 
 impl Default for Connections {
     fn default() -> Self {
         Self {
-            by_id: Mutex::default(),
+            by_id: Table::default(),
             throttled: AtomicBool::default(),
             in_flight: Arc::new(watch::Sender::new(0)),
+            queued_bytes: Arc::default(),
         }
     }
 }
@@ -143,20 +289,22 @@ impl Connections {
         self.throttled.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn insert(&self, connection: Arc<Connection>) {
-        self.lock().insert(connection.id.clone(), connection);
-    }
-
-    pub(crate) fn remove(&self, id: &str) {
-        self.lock().remove(id);
+    /// Adds the connection; it stays until the registration is dropped.
+    pub(crate) fn register(&self, connection: Arc<Connection>) -> Registration {
+        let id = connection.id.clone();
+        lock(&self.by_id).insert(id.clone(), connection);
+        Registration {
+            table: self.by_id.clone(),
+            id,
+        }
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Arc<Connection>> {
-        self.lock().get(id).cloned()
+        lock(&self.by_id).get(id).cloned()
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Connection>>> {
-        // Each operation is a single map call: a panic cannot leave it half done.
-        self.by_id.lock().unwrap_or_else(PoisonError::into_inner)
-    }
+fn lock(table: &Table) -> MutexGuard<'_, HashMap<String, Arc<Connection>>> {
+    // Each operation is a single map call: a panic cannot leave it half done.
+    table.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -17,11 +17,12 @@ mod tables;
 mod value;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 use serde_json::{Value, json};
 
+use super::body::{self, BodyError};
 use super::events::EventBus;
 use super::{Shared, ids, management};
 pub use error::DynamoError;
@@ -49,7 +50,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         Err(error) => {
             tracing::debug!(%error, "DynamoDB call refused");
             let body = json!({ "__type": error.code.qualified(), "message": error.message });
-            respond(StatusCode::BAD_REQUEST, body, Some(error.code))
+            respond(error.code.status(), body, Some(error.code))
         }
     }
 }
@@ -71,11 +72,21 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
-    let body = Limited::new(request.into_body(), MAX_REQUEST_BYTES)
-        .collect()
-        .await
-        .map_err(|_| DynamoError::validation("Request size exceeded 16 MB"))?
-        .to_bytes();
+    let body = body::read(
+        request.into_body(),
+        MAX_REQUEST_BYTES,
+        shared.settings.body_timeout,
+    )
+    .await
+    .map_err(|error| match error {
+        BodyError::TimedOut => DynamoError::new(
+            ErrorCode::RequestTimeout,
+            "Request timed out: the body did not arrive in time",
+        ),
+        BodyError::TooLarge | BodyError::Broken => {
+            DynamoError::validation("Request size exceeded 16 MB")
+        }
+    })?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
     run(&shared.dynamodb, &shared.events, &operation, body)

@@ -23,6 +23,12 @@ pub enum Event {
     FrameIn { connection_id: String, text: String },
     /// A frame the emulator sent to a client (posts, two-way replies, error frames).
     FrameOut { connection_id: String, text: String },
+    /// A frame of the emulator's own (a two-way reply, an error frame) not
+    /// sent: the client's queue was full (it reads nothing).
+    FrameDropped {
+        connection_id: String,
+        reason: String,
+    },
     InvocationStarted {
         function: String,
         route_key: String,

@@ -2,33 +2,22 @@
 //! selection and invocation per message, error frames, `$disconnect`.
 
 mod event;
+mod handshake;
 mod socket;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderName, HeaderValue};
-use hyper::{Request, Response, StatusCode};
+use hyper::header;
 use serde_json::Value;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use super::connections::{Connection, Outgoing};
+use super::connections::{Connection, Outgoing, SendError};
 use super::events::Event;
 use super::lambda::InvokeError;
 use super::{Route, Shared, ids};
-pub(crate) use event::Handshake;
-
-/// Response headers API Gateway sets itself; a `$connect` Lambda's are ignored.
-const HANDSHAKE_RESPONSE_OWNED: &[&str] = &[
-    "connection",
-    "upgrade",
-    "sec-websocket-accept",
-    "content-length",
-    "transfer-encoding",
-];
+pub(crate) use handshake::{Origin, plain, upgrade};
 
 /// Whether a request asks for a WebSocket upgrade.
 pub(crate) fn is_upgrade(request: &Request<Incoming>) -> bool {
@@ -37,156 +26,6 @@ pub(crate) fn is_upgrade(request: &Request<Incoming>) -> bool {
         .get(header::UPGRADE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
-}
-
-/// Runs `$connect`, then answers the handshake with its status, as API Gateway does.
-pub(crate) async fn upgrade(
-    shared: Arc<Shared>,
-    mut request: Request<Incoming>,
-    peer: SocketAddr,
-    local_port: u16,
-    secure: bool,
-) -> Response<Full<Bytes>> {
-    let headers = request.headers();
-    let key = headers.get(header::SEC_WEBSOCKET_KEY).cloned();
-    let version_ok = headers
-        .get(header::SEC_WEBSOCKET_VERSION)
-        .is_some_and(|version| version == "13");
-    let Some(key) = key.filter(|_| version_ok) else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "a WebSocket handshake needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13",
-        );
-    };
-    let user_agent = headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let (connection, frames) = Connection::new(
-        ids::connection_id(),
-        peer.ip().to_string(),
-        user_agent,
-        &shared.connections,
-    );
-    shared.connections.insert(connection.clone());
-
-    let connect_headers = match shared.routes.get("$connect") {
-        None => Vec::new(),
-        Some(route) => {
-            let request_id = ids::request_id();
-            let handshake = Handshake {
-                headers: request.headers(),
-                query: request.uri().query(),
-                local_port,
-                secure,
-            };
-            let event = event::connect(&shared, &connection, &request_id, &handshake);
-            let outcome = invoke(
-                &shared,
-                route,
-                "$connect",
-                &connection.id,
-                &request_id,
-                event,
-            )
-            .await;
-            match connect_status(&outcome) {
-                Ok(()) => outcome
-                    .map(|response| response_headers(&response))
-                    .unwrap_or_default(),
-                Err(status) => {
-                    shared.connections.remove(&connection.id);
-                    shared.events.emit(Event::ConnectRejected {
-                        connection_id: connection.id.clone(),
-                        status: status.as_u16(),
-                    });
-                    return rejection(status);
-                }
-            }
-        }
-    };
-
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let response_headers = response.headers_mut();
-    for (name, value) in connect_headers {
-        response_headers.append(name, value);
-    }
-    response_headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    response_headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
-        response_headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-    let upgraded = hyper::upgrade::on(&mut request);
-    tokio::spawn(async move {
-        match upgraded.await {
-            Ok(upgraded) => socket::run(shared, connection, frames, upgraded).await,
-            Err(error) => {
-                tracing::debug!(%error, "the client left during the handshake");
-                shared.connections.remove(&connection.id);
-            }
-        }
-    });
-    response
-}
-
-/// 2xx accepts; any other status rejects with that status; a failed Lambda gives 502.
-fn connect_status(outcome: &Result<Value, InvokeError>) -> Result<(), StatusCode> {
-    let Ok(response) = outcome else {
-        return Err(StatusCode::BAD_GATEWAY);
-    };
-    let status = match response.get("statusCode") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::Number(number)) => number.as_u64(),
-        Some(Value::String(text)) => text.parse().ok(),
-        Some(_) => None,
-    };
-    let status = status
-        .and_then(|code| u16::try_from(code).ok())
-        .and_then(|code| StatusCode::from_u16(code).ok())
-        .ok_or(StatusCode::BAD_GATEWAY)?;
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(status)
-    }
-}
-
-/// The `headers` and `multiValueHeaders` of a `$connect` response, for the handshake.
-fn response_headers(response: &Value) -> Vec<(HeaderName, HeaderValue)> {
-    let single = response
-        .get("headers")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .map(|(name, value)| (name, value.clone()));
-    let multi = response
-        .get("multiValueHeaders")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .flat_map(|(name, values)| {
-            values
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(move |value| (name, value.clone()))
-        });
-    single
-        .chain(multi)
-        .filter(|(name, _)| !HANDSHAKE_RESPONSE_OWNED.contains(&name.to_ascii_lowercase().as_str()))
-        .filter_map(|(name, value)| {
-            let text = match value {
-                Value::String(text) => text,
-                other => other.to_string(),
-            };
-            Some((
-                HeaderName::from_bytes(name.as_bytes()).ok()?,
-                HeaderValue::from_str(&text).ok()?,
-            ))
-        })
-        .collect()
 }
 
 /// Routes one text message and sends what the route answers.
@@ -213,7 +52,7 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
         None => match shared.routes.get("$default") {
             Some(route) => ("$default".to_owned(), route),
             None => {
-                send_error_frame(&connection, "Forbidden", &request_id);
+                send_error_frame(&shared, &connection, "Forbidden", &request_id);
                 return;
             }
         },
@@ -229,10 +68,10 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
     )
     .await;
     match outcome {
-        Err(_) => send_error_frame(&connection, "Internal server error", &request_id),
+        Err(_) => send_error_frame(&shared, &connection, "Internal server error", &request_id),
         Ok(response) if route.two_way => {
             if let Some(reply) = two_way_reply(&response) {
-                send_text(&connection, reply);
+                send_text(&shared, &connection, reply);
             }
         }
         Ok(response) => {
@@ -272,7 +111,7 @@ pub(crate) async fn disconnect(
 }
 
 /// Invokes a route's function and reports it on the event stream.
-async fn invoke(
+pub(super) async fn invoke(
     shared: &Shared,
     route: &Route,
     route_key: &str,
@@ -322,27 +161,23 @@ fn two_way_reply(response: &Value) -> Option<String> {
 }
 
 /// API Gateway's error frames, byte for byte (note the space after the first colon only).
-fn send_error_frame(connection: &Connection, message: &str, request_id: &str) {
+fn send_error_frame(shared: &Shared, connection: &Connection, message: &str, request_id: &str) {
     let frame = format!(
         r#"{{"message": "{message}", "connectionId":"{}", "requestId":"{request_id}"}}"#,
         connection.id
     );
-    send_text(connection, frame);
+    send_text(shared, connection, frame);
 }
 
-fn send_text(connection: &Connection, text: String) {
-    // A connection that ended meanwhile has no one left to read the frame.
-    connection.send(Outgoing::Text(text));
-}
-
-fn rejection(status: StatusCode) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = status;
-    response
-}
-
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *response.status_mut() = status;
-    response
+/// Sends the emulator's own frame (an error frame, a two-way reply). One the
+/// client has no room for is dropped, and said so on the event stream.
+fn send_text(shared: &Shared, connection: &Connection, text: String) {
+    match connection.send(Outgoing::Text(text)) {
+        // A connection that ended meanwhile has no one left to read the frame.
+        Ok(()) | Err(SendError::Gone) => {}
+        Err(full @ SendError::Full { .. }) => shared.events.emit(Event::FrameDropped {
+            connection_id: connection.id.clone(),
+            reason: full.to_string(),
+        }),
+    }
 }

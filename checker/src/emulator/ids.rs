@@ -31,6 +31,12 @@ pub(crate) fn lambda_request_id() -> String {
     )
 }
 
+/// 128 random bits as 32 hex digits: a capability only its holder knows.
+pub(crate) fn secret() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// 10 lower-case alphanumerics, like `abcd123456`.
 pub(crate) fn api_id() -> String {
     Alphanumeric

@@ -4,8 +4,11 @@
 //! process and hands it one invocation at a time. When every worker is busy
 //! the pool adds one, up to a limit, as Lambda scales out.
 
+mod group;
+mod output;
 mod process;
 mod runtime_api;
+mod watchdog;
 mod worker;
 
 use std::collections::BTreeMap;
@@ -23,6 +26,12 @@ use super::ids;
 
 /// How many processes one function may run at once.
 pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 10;
+/// Invocations one function may have waiting for a process: past either
+/// bound, an invocation fails at once as Lambda throttles (clients sending
+/// faster than the processes answer cannot grow the queue without end).
+/// Ten processes answer thousands a second; the benchmark's burst is 1,000.
+const MAX_WAITING_INVOCATIONS: usize = 2_000;
+const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
 
 /// What a child process needs to start: its binary and its environment.
 #[derive(Debug, Clone)]
@@ -49,6 +58,11 @@ pub enum InvokeError {
     Exited(String),
     #[error("Task timed out after {:.2} seconds", .0.as_secs_f64())]
     TimedOut(Duration),
+    /// More invocations wait than the bounds above.
+    #[error(
+        "TooManyRequestsException: Rate Exceeded. ({0} invocations already wait for this function's processes)"
+    )]
+    Throttled(usize),
     #[error("Runtime.InvalidEntrypoint: cannot start {binary}: {reason}")]
     StartFailed { binary: String, reason: String },
     #[error("the emulator is shutting down")]
@@ -76,6 +90,8 @@ struct PoolShared {
     spec: FunctionSpec,
     events: Arc<EventBus>,
     invocations: async_channel::Receiver<Invocation>,
+    /// Payload bytes of the invocations in `invocations`.
+    waiting_bytes: AtomicUsize,
     idle_workers: AtomicUsize,
     workers: AtomicUsize,
     max_workers: usize,
@@ -90,11 +106,12 @@ pub(crate) struct FunctionPool {
 impl FunctionPool {
     /// Starts the pool with one warm process.
     pub(crate) fn start(spec: FunctionSpec, events: Arc<EventBus>, max_workers: usize) -> Self {
-        let (sender, invocations) = async_channel::unbounded();
+        let (sender, invocations) = async_channel::bounded(MAX_WAITING_INVOCATIONS);
         let shared = Arc::new(PoolShared {
             spec,
             events,
             invocations,
+            waiting_bytes: AtomicUsize::new(0),
             idle_workers: AtomicUsize::new(0),
             workers: AtomicUsize::new(0),
             max_workers: max_workers.max(1),
@@ -115,13 +132,31 @@ impl FunctionPool {
     /// Runs one invocation and waits for its response.
     pub(crate) async fn invoke(&self, payload: Bytes) -> Result<Bytes, InvokeError> {
         let (reply, response) = oneshot::channel();
+        let bytes = payload.len();
+        let throttled = || InvokeError::Throttled(self.sender.len());
+        let waiting_bytes = &self.shared.waiting_bytes;
+        let reserved = waiting_bytes.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |waiting| {
+            waiting
+                .checked_add(bytes)
+                .filter(|sum| *sum <= MAX_WAITING_BYTES)
+        });
+        if reserved.is_err() {
+            return Err(throttled());
+        }
         let invocation = Invocation {
             request_id: ids::lambda_request_id(),
             payload,
             reply,
         };
-        if self.sender.send(invocation).await.is_err() {
-            return Err(InvokeError::ShuttingDown);
+        match self.sender.try_send(invocation) {
+            Ok(()) => {}
+            Err(refused) => {
+                waiting_bytes.fetch_sub(bytes, Ordering::SeqCst);
+                return Err(match refused {
+                    async_channel::TrySendError::Full(_) => throttled(),
+                    async_channel::TrySendError::Closed(_) => InvokeError::ShuttingDown,
+                });
+            }
         }
         if self.sender.len() > self.shared.idle_workers.load(Ordering::SeqCst) {
             self.add_worker();

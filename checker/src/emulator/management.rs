@@ -3,12 +3,13 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, SecondsFormat, Utc};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode, header};
 use serde_json::json;
 
-use super::connections::Outgoing;
+use super::body::{self, BodyError};
+use super::connections::{Outgoing, SendError};
 use super::events::Event;
 use super::{MAX_MESSAGE_BYTES, Shared, ids};
 
@@ -66,16 +67,32 @@ async fn answer(
             "Rate exceeded",
         ),
         Method::POST => {
-            let body = match Limited::new(request.into_body(), MAX_MESSAGE_BYTES)
-                .collect()
-                .await
-            {
-                Ok(body) => body.to_bytes(),
-                Err(_) => {
+            let read = body::read(
+                request.into_body(),
+                MAX_MESSAGE_BYTES,
+                shared.settings.body_timeout,
+            );
+            let body = match read.await {
+                Ok(body) => body,
+                Err(BodyError::TooLarge) => {
                     return error(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "PayloadTooLargeException",
                         "Request Entity Too Large",
+                    );
+                }
+                Err(BodyError::TimedOut) => {
+                    return error(
+                        StatusCode::REQUEST_TIMEOUT,
+                        "RequestTimeoutException",
+                        "Request timed out: the body did not arrive in time",
+                    );
+                }
+                Err(BodyError::Broken) => {
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "BadRequestException",
+                        "The request body is incomplete",
                     );
                 }
             };
@@ -86,10 +103,16 @@ async fn answer(
                 Ok(text) => Outgoing::Text(text),
                 Err(not_text) => Outgoing::Binary(not_text.into_bytes()),
             };
-            if !connection.send(frame) {
-                return gone();
+            match connection.send(frame) {
+                Ok(()) => empty(StatusCode::OK),
+                Err(SendError::Gone) => gone(),
+                // API Gateway's answer when "the WebSocket client side buffer is full".
+                Err(full @ SendError::Full { .. }) => error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "LimitExceededException",
+                    &format!("Limit exceeded: {full}"),
+                ),
             }
-            empty(StatusCode::OK)
         }
         Method::GET => {
             let Some(connection) = connection else {
@@ -106,11 +129,14 @@ async fn answer(
             let Some(connection) = connection else {
                 return gone();
             };
-            connection.send(Outgoing::Close {
+            match connection.send(Outgoing::Close {
                 code: DELETED_CLOSE_CODE,
                 reason: String::new(),
-            });
-            empty(StatusCode::NO_CONTENT)
+            }) {
+                Err(SendError::Gone) => gone(),
+                // A close is never refused for a full queue.
+                Ok(()) | Err(SendError::Full { .. }) => empty(StatusCode::NO_CONTENT),
+            }
         }
         _ => error(
             StatusCode::FORBIDDEN,

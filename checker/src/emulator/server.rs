@@ -2,28 +2,35 @@
 //! apart by the first byte), dispatched to the WebSocket gateway, the
 //! management API or the local DynamoDB.
 
+mod waiting;
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
+use super::gateway::Origin;
 use super::{Shared, dynamodb, gateway, management};
+use waiting::{Ticket, Waiting};
 
 /// The first byte of a TLS ClientHello record.
 const TLS_HANDSHAKE: u8 = 0x16;
-/// A client that connects and says nothing is dropped after this long.
-const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Accepts connections until aborted. Each one, until its first request has
+/// arrived, holds a place among `max_pending_connections`, and must send its
+/// first byte, finish TLS and send its request's head within
+/// `header_timeout` each.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let waiting = Waiting::new(shared.settings.max_pending_connections);
     let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -37,29 +44,42 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         };
         // Finished connection tasks are reaped as new ones arrive.
         while connections.try_join_next().is_some() {}
-        connections.spawn(serve_stream(stream, peer, shared.clone()));
+        let (ticket, evicted) = waiting.admit();
+        let shared = shared.clone();
+        connections.spawn(async move {
+            tokio::select! {
+                () = serve_stream(stream, peer, shared, ticket) => {}
+                // Only an eviction resolves this with `Ok`; once the first
+                // request is in, the ticket is gone and this branch is off.
+                Ok(()) = evicted => {
+                    tracing::debug!(%peer, "closed: too many connections wait for their first request");
+                }
+            }
+        });
     }
 }
 
-async fn serve_stream(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+async fn serve_stream(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, ticket: Ticket) {
     // Small frames both ways: without this, Nagle and delayed ACKs add tens of ms.
     let _ = stream.set_nodelay(true);
     let local_port = stream
         .local_addr()
         .map(|address| address.port())
         .unwrap_or_default();
+    let timeout = shared.settings.header_timeout;
     let mut first = [0_u8; 1];
-    match tokio::time::timeout(FIRST_BYTE_TIMEOUT, stream.peek(&mut first)).await {
+    match tokio::time::timeout(timeout, stream.peek(&mut first)).await {
         Ok(Ok(1)) => {}
         _ => return,
     }
     if first[0] == TLS_HANDSHAKE {
-        match shared.tls.acceptor.accept(stream).await {
-            Ok(tls) => serve_http(tls, peer, local_port, true, shared).await,
-            Err(error) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+        match tokio::time::timeout(timeout, shared.tls.acceptor.accept(stream)).await {
+            Ok(Ok(tls)) => serve_http(tls, peer, local_port, true, shared, ticket).await,
+            Ok(Err(error)) => tracing::debug!(%error, %peer, "TLS handshake failed"),
+            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
         }
     } else {
-        serve_http(stream, peer, local_port, false, shared).await;
+        serve_http(stream, peer, local_port, false, shared, ticket).await;
     }
 }
 
@@ -69,14 +89,27 @@ async fn serve_http<S>(
     local_port: u16,
     secure: bool,
     shared: Arc<Shared>,
+    ticket: Ticket,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let header_timeout = shared.settings.header_timeout;
+    let ticket = Mutex::new(Some(ticket));
     let service = hyper::service::service_fn(move |request| {
+        // The first request is in: the connection no longer waits.
+        drop(ticket.lock().unwrap_or_else(PoisonError::into_inner).take());
         let shared = shared.clone();
-        async move { Ok::<_, Infallible>(dispatch(shared, request, peer, local_port, secure).await) }
+        let origin = Origin {
+            peer,
+            local_port,
+            secure,
+        };
+        async move { Ok::<_, Infallible>(dispatch(shared, request, origin).await) }
     });
+    // hyper's header timeout also closes a keep-alive connection left idle that long.
     let served = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
         .serve_connection(TokioIo::new(stream), service)
         .with_upgrades()
         .await;
@@ -88,9 +121,7 @@ async fn serve_http<S>(
 async fn dispatch(
     shared: Arc<Shared>,
     request: Request<Incoming>,
-    peer: SocketAddr,
-    local_port: u16,
-    secure: bool,
+    origin: Origin,
 ) -> Response<Full<Bytes>> {
     let segments: Vec<String> = request
         .uri()
@@ -105,10 +136,8 @@ async fn dispatch(
             management::handle(&shared, request, &stage, &id).await
         }
         [] if dynamodb::is_request(&request) => dynamodb::handle(&shared, request).await,
-        [] => websocket_endpoint(shared, request, peer, local_port, secure).await,
-        [stage] if *stage == shared.stage => {
-            websocket_endpoint(shared, request, peer, local_port, secure).await
-        }
+        [] => websocket_endpoint(shared, request, origin).await,
+        [stage] if *stage == shared.stage => websocket_endpoint(shared, request, origin).await,
         _ => forbidden(),
     }
 }
@@ -116,12 +145,10 @@ async fn dispatch(
 async fn websocket_endpoint(
     shared: Arc<Shared>,
     request: Request<Incoming>,
-    peer: SocketAddr,
-    local_port: u16,
-    secure: bool,
+    origin: Origin,
 ) -> Response<Full<Bytes>> {
     if gateway::is_upgrade(&request) {
-        gateway::upgrade(shared, request, peer, local_port, secure).await
+        gateway::upgrade(shared, request, origin).await
     } else {
         let mut response = gateway::plain(StatusCode::UPGRADE_REQUIRED, "Upgrade Required");
         response.headers_mut().insert(

@@ -13,7 +13,7 @@ use checker::local_stack::StartError;
 use crate::support;
 
 /// `checker serve …` with its stdout piped; returns the child and the WebSocket URL it printed.
-fn serve(args: &[&str]) -> (Child, String) {
+pub fn serve(args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
         .arg("serve")
         .args(args)
@@ -37,7 +37,7 @@ fn serve(args: &[&str]) -> (Child, String) {
     (child, url)
 }
 
-fn children_of(parent: u32) -> Vec<u32> {
+pub fn children_of(parent: u32) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .expect("/proc is readable")
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
@@ -52,7 +52,7 @@ fn children_of(parent: u32) -> Vec<u32> {
 }
 
 /// Alive and not a zombie.
-fn running(pid: u32) -> bool {
+pub fn running(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
         .and_then(|stat| {
@@ -62,7 +62,7 @@ fn running(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
-fn wait_until_gone(pids: &[u32]) {
+pub fn wait_until_gone(pids: &[u32]) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while pids.iter().any(|pid| running(*pid)) {
         assert!(
@@ -74,7 +74,7 @@ fn wait_until_gone(pids: &[u32]) {
 }
 
 /// Waits until the warm Lambda processes have started.
-fn lambda_children(parent: u32, at_least: usize) -> Vec<u32> {
+pub fn lambda_children(parent: u32, at_least: usize) -> Vec<u32> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let children = children_of(parent);
@@ -89,7 +89,7 @@ fn lambda_children(parent: u32, at_least: usize) -> Vec<u32> {
     }
 }
 
-fn signal(child: &Child, name: &str) {
+pub fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .args([format!("-{name}"), child.id().to_string()])
         .status()
@@ -97,7 +97,7 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+pub fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         if let Some(status) = child.try_wait().expect("the checker can be waited for") {

@@ -14,6 +14,8 @@ pub(crate) enum ErrorCode {
     /// The body is not the JSON the operation takes.
     Serialization,
     MissingAuthenticationToken,
+    /// The request's body did not arrive in time.
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -25,6 +27,15 @@ impl ErrorCode {
             ErrorCode::UnknownOperation => "UnknownOperationException",
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            ErrorCode::RequestTimeout => "RequestTimeoutException",
+        }
+    }
+
+    /// 400 for every error of the service; 408 for a body that never came.
+    pub(crate) fn status(self) -> hyper::StatusCode {
+        match self {
+            ErrorCode::RequestTimeout => hyper::StatusCode::REQUEST_TIMEOUT,
+            _ => hyper::StatusCode::BAD_REQUEST,
         }
     }
 
@@ -32,9 +43,9 @@ impl ErrorCode {
     /// namespace, those of the HTTP front end (Coral) carry Coral's.
     pub(crate) fn qualified(self) -> String {
         let namespace = match self {
-            ErrorCode::Serialization | ErrorCode::MissingAuthenticationToken => {
-                "com.amazon.coral.service"
-            }
+            ErrorCode::Serialization
+            | ErrorCode::MissingAuthenticationToken
+            | ErrorCode::RequestTimeout => "com.amazon.coral.service",
             _ => "com.amazonaws.dynamodb.v20120810",
         };
         format!("{namespace}#{}", self.name())

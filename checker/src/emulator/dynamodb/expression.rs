@@ -6,6 +6,7 @@
 mod eval;
 mod key_condition;
 mod lexer;
+mod limits;
 mod parser;
 
 use std::collections::{BTreeMap, BTreeSet};

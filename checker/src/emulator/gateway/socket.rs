@@ -7,13 +7,13 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use crate::emulator::connections::{Connection, InFlight, Outgoing};
+use crate::emulator::connections::{Connection, Frames, Outgoing, Registration};
 use crate::emulator::events::Event;
 use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared};
 
@@ -21,6 +21,9 @@ use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared};
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// How long a closing connection waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// What `$disconnect` reports for a client gone without a closing handshake.
+pub(super) const VANISHED_CODE: u16 = 1006;
+pub(super) const VANISHED_REASON: &str = "Connection closed abnormally";
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
@@ -33,7 +36,8 @@ struct Closing {
 pub(super) async fn run(
     shared: Arc<Shared>,
     connection: Arc<Connection>,
-    mut frames: UnboundedReceiver<(Outgoing, InFlight)>,
+    mut frames: Frames,
+    registration: Registration,
     upgraded: Upgraded,
 ) {
     // tungstenite's default 128 KiB read buffer per connection is what held
@@ -89,20 +93,27 @@ pub(super) async fn run(
                     tracing::debug!(%error, connection_id = %connection.id, "frame or message over the limit");
                     break close(&mut socket, CloseCode::Size, "Message too big").await;
                 }
-                Some(Err(_)) | None => break Closing { code: 1006, reason: "Connection closed abnormally".into() },
+                Some(Err(error)) => {
+                    tracing::debug!(%error, connection_id = %connection.id, "the client broke the protocol");
+                    break match violation(&error) {
+                        Some((code, reason)) => close(&mut socket, code, reason).await,
+                        None => vanished(),
+                    };
+                }
+                None => break vanished(),
             },
-            // The frame counts as in flight until this arm has written it.
-            Some((outgoing, _in_flight)) = frames.recv() => match outgoing {
+            // The frame holds its place in the queue until this arm has written it.
+            Some((outgoing, _queued)) = frames.recv() => match outgoing {
                 Outgoing::Text(text) => {
-                    if socket.send(Message::text(text.clone())).await.is_err() {
-                        break Closing { code: 1006, reason: "Connection closed abnormally".into() };
+                    if !write(&mut socket, Message::text(text.clone()), shared.settings.write_timeout).await {
+                        break vanished();
                     }
                     shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text });
                 }
                 Outgoing::Binary(data) => {
                     let text = String::from_utf8_lossy(&data).into_owned();
-                    if socket.send(Message::binary(data)).await.is_err() {
-                        break Closing { code: 1006, reason: "Connection closed abnormally".into() };
+                    if !write(&mut socket, Message::binary(data), shared.settings.write_timeout).await {
+                        break vanished();
                     }
                     shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text });
                 }
@@ -115,7 +126,7 @@ pub(super) async fn run(
         }
     };
 
-    shared.connections.remove(&connection.id);
+    drop(registration);
     shared.events.emit(Event::Disconnected {
         connection_id: connection.id.clone(),
         status_code: closing.code,
@@ -124,14 +135,46 @@ pub(super) async fn run(
     super::disconnect(shared, connection, closing.code, closing.reason).await;
 }
 
+fn vanished() -> Closing {
+    Closing {
+        code: VANISHED_CODE,
+        reason: VANISHED_REASON.to_owned(),
+    }
+}
+
+/// The close RFC 6455 asks for when a client breaks the protocol (§7.4.1):
+/// 1007 for text that is not UTF-8, 1002 for a malformed frame. `None` for a
+/// connection that simply ended.
+fn violation(error: &WsError) -> Option<(CloseCode, &'static str)> {
+    match error {
+        WsError::Utf8(_) => Some((CloseCode::Invalid, "Invalid frame payload data")),
+        WsError::Protocol(
+            ProtocolError::ResetWithoutClosingHandshake
+            | ProtocolError::SendAfterClosing
+            | ProtocolError::ReceivedAfterClosing,
+        ) => None,
+        WsError::Protocol(_) => Some((CloseCode::Protocol, "Protocol error")),
+        _ => None,
+    }
+}
+
+/// Writes one frame; false when the client is gone or has read nothing for
+/// `timeout` (its buffers full): the connection then ends as vanished.
+async fn write(socket: &mut Socket, message: Message, timeout: Duration) -> bool {
+    matches!(
+        tokio::time::timeout(timeout, socket.send(message)).await,
+        Ok(Ok(()))
+    )
+}
+
 /// Sends a close frame, waits briefly for the client's, and reports the code.
 async fn close(socket: &mut Socket, code: CloseCode, reason: &str) -> Closing {
     let frame = CloseFrame {
         code,
         reason: reason.to_owned().into(),
     };
-    // The client may already be gone; the connection ends either way.
-    let _ = socket.send(Message::Close(Some(frame))).await;
+    // The client may already be gone, or read nothing; the connection ends either way.
+    let _ = tokio::time::timeout(CLOSE_GRACE, socket.send(Message::Close(Some(frame)))).await;
     drain(socket).await;
     Closing {
         code: code.into(),

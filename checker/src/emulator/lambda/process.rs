@@ -1,20 +1,24 @@
 //! One Lambda child process: its environment, its Runtime API endpoint, its
-//! logs, and the rules that end it (crash, deadline).
+//! logs, and the rules that end it (crash, deadline). The process leads a
+//! process group of its own, killed whole when the `Process` is dropped.
 
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
+use super::group::{ProcessGroup, lead_own_group};
+use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::{FunctionSpec, InvokeError};
-use crate::emulator::events::{Event, EventBus};
+use crate::emulator::events::EventBus;
 use crate::emulator::ids;
 
 pub(super) struct Process {
+    // Dropped first: the group is killed before the child handle goes.
+    group: ProcessGroup,
     child: Child,
     api: RuntimeApi,
     function_arn: String,
@@ -45,8 +49,10 @@ impl Process {
         if let Some(task_root) = spec.binary.parent() {
             command.current_dir(task_root);
         }
+        lead_own_group(&mut command);
         die_with_parent(&mut command);
         let mut child = command.spawn().map_err(|e| start_failed(e.to_string()))?;
+        let group = ProcessGroup::of(child.id());
         if let Some(stdout) = child.stdout.take() {
             stream_lines(stdout, spec.name.clone(), events.clone());
         }
@@ -54,6 +60,7 @@ impl Process {
             stream_lines(stderr, spec.name.clone(), events);
         }
         Ok(Self {
+            group,
             child,
             api,
             function_arn: format!(
@@ -103,7 +110,9 @@ impl Process {
                 },
                 exit = wait_for_exit(&mut self.child) => return Err(InvokeError::Exited(exit)),
                 () = tokio::time::sleep_until(deadline) => {
-                    // Already dead or not: either way the process is discarded.
+                    // Already dead or not: either way the process (and all
+                    // it started) is discarded.
+                    self.group.kill();
                     let _ = self.child.kill().await;
                     return Err(InvokeError::TimedOut(timeout));
                 }
@@ -151,7 +160,7 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
         .map(|dir| dir.display().to_string())
         .unwrap_or_default();
     vec![
-        ("AWS_LAMBDA_RUNTIME_API".into(), api.address.to_string()),
+        ("AWS_LAMBDA_RUNTIME_API".into(), api.endpoint.clone()),
         (
             "AWS_LAMBDA_FUNCTION_NAME".into(),
             spec.deployed_name.clone(),
@@ -189,25 +198,9 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
     ]
 }
 
-/// Streams a child's output line by line into the event stream.
-fn stream_lines(
-    output: impl AsyncRead + Unpin + Send + 'static,
-    function: String,
-    events: Arc<EventBus>,
-) {
-    tokio::spawn(async move {
-        let mut lines = BufReader::new(output).lines();
-        while let Ok(Some(line)) = lines.next_line().await {
-            events.emit(Event::Log {
-                function: function.clone(),
-                line,
-            });
-        }
-    });
-}
-
 /// Asks Linux to kill the child when the checker dies, even by SIGKILL, where
-/// no destructor runs. Elsewhere `kill_on_drop` is the only guard.
+/// no destructor runs: at once, without waiting for the watchdog (which also
+/// ends what the child started, and is the only guard elsewhere).
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
 fn die_with_parent(command: &mut Command) {

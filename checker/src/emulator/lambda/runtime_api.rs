@@ -1,12 +1,19 @@
-//! The Lambda Runtime API for one child process, on a port of its own so
-//! every request is known to come from that process.
+//! The Lambda Runtime API for one child process, on a port of its own.
+//!
+//! Any local process can connect to a loopback port, so the API also sits
+//! under a random path only that child is told (`AWS_LAMBDA_RUNTIME_API` is
+//! `http://127.0.0.1:PORT/SECRET`, which `lambda_runtime` takes since 0.5):
+//! a request without it is refused, and no other process can take the
+//! child's events or answer for it. Other users cannot read a process's
+//! environment; the same user's processes could, but they can also trace
+//! the child itself.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
@@ -15,7 +22,15 @@ use tokio::net::TcpListener;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
+use crate::emulator::ids;
+
 const PREFIX: &str = "/2018-06-01/runtime/";
+/// Lambda's limit on a synchronous invocation's response, as its error
+/// message gives it (6 MiB and 100 bytes).
+const MAX_RESPONSE_BYTES: usize = 6_291_556;
+/// Answers the worker has not taken yet; the worker takes them as they come,
+/// so only a process posting in a loop fills this.
+const MAX_PENDING_RESULTS: usize = 16;
 
 /// An event waiting for the process to ask for it with `/invocation/next`.
 pub(super) struct NextEvent {
@@ -41,30 +56,35 @@ pub(super) enum RuntimeResult {
 }
 
 pub(super) struct RuntimeApi {
-    pub(super) address: SocketAddr,
+    /// `AWS_LAMBDA_RUNTIME_API` for the child: `http://127.0.0.1:PORT/SECRET`.
+    pub(super) endpoint: String,
     pub(super) next: mpsc::Sender<NextEvent>,
-    pub(super) results: mpsc::UnboundedReceiver<RuntimeResult>,
+    pub(super) results: mpsc::Receiver<RuntimeResult>,
     server: JoinHandle<()>,
 }
 
 struct ApiState {
+    /// `/SECRET/2018-06-01/runtime/`.
+    prefix: String,
     next: Mutex<mpsc::Receiver<NextEvent>>,
-    results: mpsc::UnboundedSender<RuntimeResult>,
+    results: mpsc::Sender<RuntimeResult>,
 }
 
 impl RuntimeApi {
     pub(super) async fn start() -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
-        let address = listener.local_addr()?;
+        let address: SocketAddr = listener.local_addr()?;
+        let secret = ids::secret();
         let (next, next_receiver) = mpsc::channel(1);
-        let (results_sender, results) = mpsc::unbounded_channel();
+        let (results_sender, results) = mpsc::channel(MAX_PENDING_RESULTS);
         let state = Arc::new(ApiState {
+            prefix: format!("/{secret}{PREFIX}"),
             next: Mutex::new(next_receiver),
             results: results_sender,
         });
         let server = tokio::spawn(serve(listener, state));
         Ok(Self {
-            address,
+            endpoint: format!("http://{address}/{secret}"),
             next,
             results,
             server,
@@ -81,6 +101,8 @@ impl Drop for RuntimeApi {
 async fn serve(listener: TcpListener, state: Arc<ApiState>) {
     let mut connections = tokio::task::JoinSet::new();
     while let Ok((stream, _)) = listener.accept().await {
+        // Finished connections are reaped as new ones arrive.
+        while connections.try_join_next().is_some() {}
         let state = state.clone();
         connections.spawn(async move {
             let service = hyper::service::service_fn(move |request| handle(state.clone(), request));
@@ -97,10 +119,11 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let path = request.uri().path().to_owned();
-    let Some(route) = path.strip_prefix(PREFIX) else {
+    let Some(route) = path.strip_prefix(&state.prefix) else {
+        // Another process than the child, or a path the API does not have.
         return Ok(reply(
-            StatusCode::NOT_FOUND,
-            r#"{"errorMessage":"unknown path"}"#,
+            StatusCode::FORBIDDEN,
+            r#"{"errorMessage":"this Runtime API serves only the process it was started for"}"#,
         ));
     };
     let method = request.method().clone();
@@ -109,30 +132,48 @@ async fn handle(
     let response = match (&method, segments.as_slice()) {
         (&Method::GET, ["invocation", "next"]) => next(&state).await,
         (&Method::POST, ["invocation", id, "response"]) => {
-            let body = read_body(request).await;
-            let _ = state.results.send(RuntimeResult::Response {
-                request_id: (*id).to_owned(),
-                body,
-            });
-            accepted()
+            let request_id = (*id).to_owned();
+            match read_body(request).await {
+                Ok(body) => post(&state, RuntimeResult::Response { request_id, body }),
+                Err(BodyTooLarge) => {
+                    // Lambda fails the invocation, in these words.
+                    let result = RuntimeResult::Error {
+                        request_id: Some(request_id),
+                        error_type: "Function.ResponseSizeTooLarge".into(),
+                        message: format!(
+                            "Response payload size exceeded maximum allowed payload size \
+                             ({MAX_RESPONSE_BYTES} bytes)."
+                        ),
+                    };
+                    post(&state, result);
+                    reply(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        r#"{"errorMessage":"Response payload size exceeded maximum allowed payload size","errorType":"RequestEntityTooLarge"}"#,
+                    )
+                }
+            }
         }
         (&Method::POST, ["invocation", id, "error"]) => {
             let error = parse_error(request).await;
-            let _ = state.results.send(RuntimeResult::Error {
-                request_id: Some((*id).to_owned()),
-                error_type: error.error_type,
-                message: error.error_message,
-            });
-            accepted()
+            post(
+                &state,
+                RuntimeResult::Error {
+                    request_id: Some((*id).to_owned()),
+                    error_type: error.error_type,
+                    message: error.error_message,
+                },
+            )
         }
         (&Method::POST, ["init", "error"]) => {
             let error = parse_error(request).await;
-            let _ = state.results.send(RuntimeResult::Error {
-                request_id: None,
-                error_type: error.error_type,
-                message: error.error_message,
-            });
-            accepted()
+            post(
+                &state,
+                RuntimeResult::Error {
+                    request_id: None,
+                    error_type: error.error_type,
+                    message: error.error_message,
+                },
+            )
         }
         _ => reply(StatusCode::NOT_FOUND, r#"{"errorMessage":"unknown path"}"#),
     };
@@ -173,7 +214,7 @@ async fn parse_error(request: Request<Incoming>) -> ErrorBody {
         .get("lambda-runtime-function-error-type")
         .and_then(|value| value.to_str().ok())
         .map(str::to_owned);
-    let body = read_body(request).await;
+    let body = read_body(request).await.unwrap_or_default();
     let mut error: ErrorBody = serde_json::from_slice(&body).unwrap_or_else(|_| ErrorBody {
         error_type: String::new(),
         error_message: String::from_utf8_lossy(&body).into_owned(),
@@ -184,13 +225,34 @@ async fn parse_error(request: Request<Incoming>) -> ErrorBody {
     error
 }
 
-async fn read_body(request: Request<Incoming>) -> Bytes {
-    request
-        .into_body()
+/// The body was over `MAX_RESPONSE_BYTES`.
+struct BodyTooLarge;
+
+/// The body, up to Lambda's response limit. A body cut short (the process
+/// died mid-request) reads as what arrived: the worker sees the death anyway.
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, BodyTooLarge> {
+    match Limited::new(request.into_body(), MAX_RESPONSE_BYTES)
         .collect()
         .await
-        .map(|collected| collected.to_bytes())
-        .unwrap_or_default()
+    {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(BodyTooLarge),
+        Err(_) => Ok(Bytes::new()),
+    }
+}
+
+/// Hands a result to the worker; 429 when the process posts faster than one
+/// invocation at a time could explain.
+fn post(state: &ApiState, result: RuntimeResult) -> Response<Full<Bytes>> {
+    match state.results.try_send(result) {
+        Ok(()) => accepted(),
+        // The worker is gone: the process is being discarded.
+        Err(mpsc::error::TrySendError::Closed(_)) => accepted(),
+        Err(mpsc::error::TrySendError::Full(_)) => reply(
+            StatusCode::TOO_MANY_REQUESTS,
+            r#"{"errorMessage":"too many answers waiting","errorType":"TooManyRequestsException"}"#,
+        ),
+    }
 }
 
 fn accepted() -> Response<Full<Bytes>> {

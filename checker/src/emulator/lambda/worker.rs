@@ -38,7 +38,12 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
         let invocation = match next {
             None => continue,
             Some(Err(_closed)) => break,
-            Some(Ok(invocation)) => invocation,
+            Some(Ok(invocation)) => {
+                shared
+                    .waiting_bytes
+                    .fetch_sub(invocation.payload.len(), Ordering::SeqCst);
+                invocation
+            }
         };
         if process.is_none() {
             match start(&shared).await {

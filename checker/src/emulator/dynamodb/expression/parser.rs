@@ -12,6 +12,7 @@
 //! ```
 
 use super::lexer::{Spanned, Token, Unexpected, tokens};
+use super::limits::{check_size, check_tokens};
 use super::{Condition, Operand, Placeholders, SUPPORTED_CONDITIONS};
 use crate::emulator::dynamodb::error::DynamoError;
 
@@ -89,9 +90,12 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
                 "Invalid {parameter}: The expression can not be empty;"
             )));
         }
+        check_size(parameter, text)?;
         let tokens = tokens(text).map_err(|Unexpected { start, end }| {
             syntax(parameter, &text[start..end], &text[start..end])
         })?;
+        // Before any recursion: nothing deeper than the limits reaches it.
+        check_tokens(parameter, &tokens)?;
         Ok(Self {
             parameter,
             text,

@@ -1,0 +1,82 @@
+//! Ends the Lambdas' process groups when the checker dies without ending
+//! them itself (SIGKILL, a crash): no code of the checker runs then, and
+//! `PR_SET_PDEATHSIG` reaches only each Lambda, not the processes it
+//! started, which would live on.
+//!
+//! One small `sh` process per checker reads, on its stdin, the groups to
+//! watch (`+ID`) and those ended (`-ID`). Its stdin is a pipe only the
+//! checker holds (Rust opens pipes close-on-exec, so no Lambda inherits
+//! it): when it reads end-of-file, the checker is gone, however it went, and
+//! it kills the groups still listed. It leads a group of its own, so the
+//! terminal's Ctrl-C, meant for the checker, does not end it first.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::mpsc::{SyncSender, sync_channel};
+
+/// Group ids waiting to be told to the watchdog.
+const QUEUE: usize = 4096;
+
+const SCRIPT: &str = r#"
+groups=' '
+while read -r line; do
+  case $line in
+    +*) groups="$groups${line#+} " ;;
+    -*) id=${line#-}
+        case $groups in *" $id "*) groups="${groups%% $id *} ${groups#* $id }" ;; esac ;;
+  esac
+done
+for id in $groups; do kill -KILL "-$id" 2>/dev/null; done
+"#;
+
+pub(super) fn watch(group: u32) {
+    tell(format!("+{group}"));
+}
+
+pub(super) fn forget(group: u32) {
+    tell(format!("-{group}"));
+}
+
+/// Hands the line to the thread that writes to the watchdog: a watchdog that
+/// reads slowly never blocks the emulator (a line that does not fit is lost,
+/// and with it only this safety net for one group).
+fn tell(line: String) {
+    static WATCHDOG: OnceLock<Option<SyncSender<String>>> = OnceLock::new();
+    if let Some(lines) = WATCHDOG.get_or_init(start) {
+        let _ = lines.try_send(line);
+    }
+}
+
+fn start() -> Option<SyncSender<String>> {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(error) => {
+            tracing::warn!(%error, "cannot start the Lambda watchdog: if the checker is killed, processes its Lambdas started may outlive it");
+            return None;
+        }
+    };
+    let mut stdin = child.stdin.take()?;
+    let (lines, queued) = sync_channel::<String>(QUEUE);
+    let writer = std::thread::Builder::new()
+        .name("lambda-watchdog".into())
+        .spawn(move || {
+            for line in queued {
+                if writeln!(stdin, "{line}").is_err() {
+                    return;
+                }
+            }
+        });
+    // The watchdog is reaped by no one while the checker lives: it exits
+    // only once the checker is gone.
+    drop(child);
+    writer.ok().map(|_| lines)
+}
