@@ -297,7 +297,7 @@ fn logs(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
     let lines: Vec<String> = events
         .iter()
         .filter_map(|event| match event {
-            Event::Log { function, line } => Some(format!(
+            Event::Log { function, line, .. } => Some(format!(
                 "[{function}] {}",
                 scenario::redact_log(line, names)
             )),

@@ -1,5 +1,5 @@
 //! `checker serve [EXERCISE] [--solutions]`: the stack on a local port, with
-//! the Lambdas' logs streamed to the terminal.
+//! the Lambdas' logs streamed to the terminal and the live console's URL.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -80,7 +80,12 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for route in &stack.routes {
         println!("  {:<14} -> {}", route.key, route.function);
     }
-    println!("Connect with:\n  wscat -c {url}\nStop with Ctrl-C.");
+    println!("Connect with:\n  wscat -c {url}");
+    println!(
+        "Watch it live (and replay, open clients):\n  {}",
+        local.console_url()
+    );
+    println!("Stop with Ctrl-C.");
     println!("{LEGEND}");
 
     let stopped = shutdown_signal();
@@ -114,11 +119,12 @@ fn stack_file(exercise: Option<&str>, variant: Variant) -> anyhow::Result<PathBu
 
 fn print_event(event: &Event) {
     match event {
-        Event::Log { function, line } => println!("[{function}] {line}"),
-        Event::Connected { connection_id } => println!("+ {connection_id} connected"),
+        Event::Log { function, line, .. } => println!("[{function}] {line}"),
+        Event::Connected { connection_id, .. } => println!("+ {connection_id} connected"),
         Event::ConnectRejected {
             connection_id,
             status,
+            ..
         } => {
             println!("x {connection_id} rejected by $connect with {status}");
         }
@@ -137,10 +143,12 @@ fn print_event(event: &Event) {
         Event::FrameIn {
             connection_id,
             text,
+            ..
         } => println!("> {connection_id} {text}"),
         Event::FrameOut {
             connection_id,
             text,
+            ..
         } => println!("< {connection_id} {text}"),
         Event::InvocationFinished {
             function,
@@ -153,14 +161,19 @@ fn print_event(event: &Event) {
             table,
             operation,
             key,
+            ..
         } => println!("= {table} {operation} {key}"),
         Event::ReplyDropped { .. } | Event::RouteCaseMismatch { .. } => {
             if let Some(explained) = event.explain() {
                 println!("! {explained}");
             }
         }
+        Event::Skipped { count } => {
+            println!("… {count} events not shown: the terminal fell behind");
+        }
         Event::InvocationStarted { .. }
         | Event::InvocationFinished { .. }
+        | Event::Routed { .. }
         | Event::Management { .. } => {}
     }
 }

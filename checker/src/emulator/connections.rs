@@ -42,6 +42,10 @@ impl Drop for InFlight {
     }
 }
 
+/// A frame waiting in a connection's queue, with the request it answers or
+/// the invocation that posted it (when known), and its in-flight mark.
+pub(crate) type Queued = (Outgoing, Option<String>, InFlight);
+
 pub(crate) struct Connection {
     pub(crate) id: String,
     pub(crate) connected_at: DateTime<Utc>,
@@ -50,7 +54,7 @@ pub(crate) struct Connection {
     pub(crate) user_agent: String,
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
-    outbox: mpsc::UnboundedSender<(Outgoing, InFlight)>,
+    outbox: mpsc::UnboundedSender<Queued>,
     in_flight: InFlightCount,
 }
 
@@ -60,7 +64,7 @@ impl Connection {
         source_ip: String,
         user_agent: String,
         connections: &Connections,
-    ) -> (Arc<Self>, mpsc::UnboundedReceiver<(Outgoing, InFlight)>) {
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<Queued>) {
         let (outbox, frames) = mpsc::unbounded_channel();
         let connected_at = Utc::now();
         let connection = Self {
@@ -98,8 +102,13 @@ impl Connection {
 
     /// Queues a frame; false when the connection's task has already ended.
     pub(crate) fn send(&self, frame: Outgoing) -> bool {
+        self.send_for(frame, None)
+    }
+
+    /// Queues a frame that answers `request_id` (or that its invocation posted).
+    pub(crate) fn send_for(&self, frame: Outgoing, request_id: Option<String>) -> bool {
         self.outbox
-            .send((frame, InFlight::new(&self.in_flight)))
+            .send((frame, request_id, InFlight::new(&self.in_flight)))
             .is_ok()
     }
 }

@@ -17,8 +17,9 @@ use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::connections::{Connection, Outgoing};
 use super::events::Event;
+use super::lambda::FunctionPool;
 use super::lambda::InvokeError;
-use super::{Route, Shared, ids};
+use super::{Shared, ids};
 pub(crate) use event::Handshake;
 
 /// Response headers API Gateway sets itself; a `$connect` Lambda's are ignored.
@@ -70,6 +71,7 @@ pub(crate) async fn upgrade(
         &shared.connections,
     );
     shared.connections.insert(connection.clone());
+    let query = request.uri().query().unwrap_or_default().to_owned();
 
     let connect_headers = match shared.routes.get("$connect") {
         None => Vec::new(),
@@ -84,7 +86,7 @@ pub(crate) async fn upgrade(
             let event = event::connect(&shared, &connection, &request_id, &handshake);
             let outcome = invoke(
                 &shared,
-                route,
+                &route.function,
                 "$connect",
                 &connection.id,
                 &request_id,
@@ -100,6 +102,7 @@ pub(crate) async fn upgrade(
                     shared.events.emit(Event::ConnectRejected {
                         connection_id: connection.id.clone(),
                         status: status.as_u16(),
+                        query,
                     });
                     return rejection(status);
                 }
@@ -121,7 +124,7 @@ pub(crate) async fn upgrade(
     let upgraded = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
         match upgraded.await {
-            Ok(upgraded) => socket::run(shared, connection, frames, upgraded).await,
+            Ok(upgraded) => socket::run(shared, connection, frames, upgraded, query).await,
             Err(error) => {
                 tracing::debug!(%error, "the client left during the handshake");
                 shared.connections.remove(&connection.id);
@@ -189,9 +192,14 @@ fn response_headers(response: &Value) -> Vec<(HeaderName, HeaderValue)> {
         .collect()
 }
 
-/// Routes one text message and sends what the route answers.
-pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connection>, body: String) {
-    let request_id = ids::request_id();
+/// Routes one text message (API Gateway's `request_id` for it) and sends
+/// what the route answers.
+pub(crate) async fn route_message(
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    body: String,
+    request_id: String,
+) {
     let selected = shared.route_selection.evaluate(&body);
     let is_lifecycle = selected == "$connect" || selected == "$disconnect";
     if !shared.routes.contains_key(&selected) {
@@ -205,23 +213,31 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
                 selected: selected.clone(),
                 route: route.clone(),
                 connection_id: connection.id.clone(),
+                request_id: request_id.clone(),
             });
         }
     }
-    let (route_key, route) = match shared.routes.get(&selected).filter(|_| !is_lifecycle) {
-        Some(route) => (selected, route),
-        None => match shared.routes.get("$default") {
-            Some(route) => ("$default".to_owned(), route),
-            None => {
-                send_error_frame(&connection, "Forbidden", &request_id);
-                return;
-            }
-        },
+    let chosen = match shared.routes.get(&selected).filter(|_| !is_lifecycle) {
+        Some(route) => Some((selected.clone(), route)),
+        None => shared
+            .routes
+            .get("$default")
+            .map(|route| ("$default".to_owned(), route)),
+    };
+    shared.events.emit(Event::Routed {
+        request_id: request_id.clone(),
+        connection_id: connection.id.clone(),
+        selection: selected,
+        route_key: chosen.as_ref().map(|(key, _)| key.clone()),
+    });
+    let Some((route_key, route)) = chosen else {
+        send_error_frame(&connection, "Forbidden", &request_id);
+        return;
     };
     let event = event::message(&shared, &connection, &request_id, &route_key, &body);
     let outcome = invoke(
         &shared,
-        route,
+        &route.function,
         &route_key,
         &connection.id,
         &request_id,
@@ -232,7 +248,7 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
         Err(_) => send_error_frame(&connection, "Internal server error", &request_id),
         Ok(response) if route.two_way => {
             if let Some(reply) = two_way_reply(&response) {
-                send_text(&connection, reply);
+                send_text(&connection, reply, &request_id);
             }
         }
         Ok(response) => {
@@ -242,6 +258,7 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
                     function: route.function.name().to_owned(),
                     route_key,
                     connection_id: connection.id.clone(),
+                    request_id,
                 });
             }
         }
@@ -262,7 +279,7 @@ pub(crate) async fn disconnect(
     let event = event::disconnect(&shared, &connection, &request_id, code, &reason);
     let _ = invoke(
         &shared,
-        route,
+        &route.function,
         "$disconnect",
         &connection.id,
         &request_id,
@@ -274,30 +291,57 @@ pub(crate) async fn disconnect(
 /// Invokes a route's function and reports it on the event stream.
 async fn invoke(
     shared: &Shared,
-    route: &Route,
+    function: &FunctionPool,
     route_key: &str,
     connection_id: &str,
     request_id: &str,
     event: Value,
 ) -> Result<Value, InvokeError> {
-    let function = route.function.name().to_owned();
-    shared.events.emit(Event::InvocationStarted {
-        function: function.clone(),
-        route_key: route_key.to_owned(),
-        connection_id: connection_id.to_owned(),
-        request_id: request_id.to_owned(),
-    });
-    let payload = Bytes::from(event.to_string());
-    let outcome = route.function.invoke(payload).await.and_then(|body| {
-        serde_json::from_slice::<Value>(&body).map_err(|error| InvokeError::Function {
+    let payload = event.to_string();
+    let raw = invoke_payload(
+        shared,
+        function,
+        route_key,
+        connection_id,
+        request_id,
+        payload,
+    )
+    .await;
+    raw.and_then(|body| {
+        serde_json::from_str::<Value>(&body).map_err(|error| InvokeError::Function {
             error_type: "Runtime.InvalidResponse".into(),
             message: format!("the response is not JSON: {error}"),
         })
-    });
-    shared.events.emit(Event::InvocationFinished {
-        function,
+    })
+}
+
+/// Hands `payload` to `function` as one invocation, reported on the event
+/// stream with the response as the Lambda sent it (the console's replay
+/// comes here too).
+pub(crate) async fn invoke_payload(
+    shared: &Shared,
+    function: &FunctionPool,
+    route_key: &str,
+    connection_id: &str,
+    request_id: &str,
+    payload: String,
+) -> Result<String, InvokeError> {
+    let name = function.name().to_owned();
+    shared.events.emit(Event::InvocationStarted {
+        function: name.clone(),
+        route_key: route_key.to_owned(),
+        connection_id: connection_id.to_owned(),
         request_id: request_id.to_owned(),
-        outcome: outcome.as_ref().map(Value::to_string).map_err(Clone::clone),
+        payload: payload.clone(),
+    });
+    let outcome = function
+        .invoke(Bytes::from(payload), request_id)
+        .await
+        .map(|body| String::from_utf8_lossy(&body).into_owned());
+    shared.events.emit(Event::InvocationFinished {
+        function: name,
+        request_id: request_id.to_owned(),
+        outcome: outcome.clone(),
     });
     outcome
 }
@@ -327,12 +371,12 @@ fn send_error_frame(connection: &Connection, message: &str, request_id: &str) {
         r#"{{"message": "{message}", "connectionId":"{}", "requestId":"{request_id}"}}"#,
         connection.id
     );
-    send_text(connection, frame);
+    send_text(connection, frame, request_id);
 }
 
-fn send_text(connection: &Connection, text: String) {
+fn send_text(connection: &Connection, text: String, request_id: &str) {
     // A connection that ended meanwhile has no one left to read the frame.
-    connection.send(Outgoing::Text(text));
+    connection.send_for(Outgoing::Text(text), Some(request_id.to_owned()));
 }
 
 fn rejection(status: StatusCode) -> Response<Full<Bytes>> {

@@ -11,6 +11,7 @@ mod support;
 mod dynamodb;
 mod dynamodb_items;
 mod dynamodb_reads;
+mod events;
 mod handshake;
 mod lambda;
 mod limits;

@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use checker::cargo_build::Profile;
-use checker::emulator::events::Event;
+use checker::emulator::events::{Event, Subscription};
 use checker::emulator::{Emulator, Settings};
 use checker::local_stack::LocalStack;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -26,7 +25,7 @@ pub fn stacks_dir() -> PathBuf {
 
 pub struct Running {
     pub local: LocalStack,
-    pub events: UnboundedReceiver<Event>,
+    pub events: Subscription,
 }
 
 impl Running {

@@ -11,6 +11,7 @@ use tokio::process::{Child, Command};
 
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::{FunctionSpec, InvokeError};
+use crate::emulator::callers::{Caller, Callers, Registration};
 use crate::emulator::events::{Event, EventBus};
 use crate::emulator::ids;
 
@@ -18,12 +19,15 @@ pub(super) struct Process {
     child: Child,
     api: RuntimeApi,
     function_arn: String,
+    /// Its session token, by which its calls are attributed to its invocation.
+    registration: Registration,
 }
 
 impl Process {
     pub(super) async fn start(
         spec: &FunctionSpec,
         events: Arc<EventBus>,
+        callers: &Arc<Callers>,
     ) -> Result<Self, InvokeError> {
         let start_failed = |reason: String| InvokeError::StartFailed {
             binary: spec.binary.display().to_string(),
@@ -32,12 +36,13 @@ impl Process {
         let api = RuntimeApi::start()
             .await
             .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
+        let registration = callers.register();
         let mut command = Command::new(&spec.binary);
         command
             .env_clear()
             .envs(base_environment())
             .envs(&spec.environment)
-            .envs(reserved_environment(spec, &api))
+            .envs(reserved_environment(spec, &api, &registration.caller.token))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -47,11 +52,12 @@ impl Process {
         }
         die_with_parent(&mut command);
         let mut child = command.spawn().map_err(|e| start_failed(e.to_string()))?;
+        let caller = &registration.caller;
         if let Some(stdout) = child.stdout.take() {
-            stream_lines(stdout, spec.name.clone(), events.clone());
+            stream_lines(stdout, spec.name.clone(), events.clone(), caller.clone());
         }
         if let Some(stderr) = child.stderr.take() {
-            stream_lines(stderr, spec.name.clone(), events);
+            stream_lines(stderr, spec.name.clone(), events, caller.clone());
         }
         Ok(Self {
             child,
@@ -60,6 +66,7 @@ impl Process {
                 "arn:aws:lambda:{}:000000000000:function:{}",
                 spec.region, spec.deployed_name
             ),
+            registration,
         })
     }
 
@@ -67,9 +74,11 @@ impl Process {
     pub(super) async fn invoke(
         &mut self,
         request_id: &str,
+        gateway_request_id: &str,
         payload: Bytes,
         timeout: Duration,
     ) -> Result<Bytes, InvokeError> {
+        self.registration.caller.set_invocation(gateway_request_id);
         let deadline = tokio::time::Instant::now() + timeout;
         let deadline_ms = chrono::Utc::now().timestamp_millis()
             + i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
@@ -142,7 +151,11 @@ fn base_environment() -> Vec<(String, String)> {
 }
 
 /// The variables Lambda reserves: a function's own settings cannot override them.
-fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, String)> {
+fn reserved_environment(
+    spec: &FunctionSpec,
+    api: &RuntimeApi,
+    session_token: &str,
+) -> Vec<(String, String)> {
     let today = chrono::Utc::now().format("%Y/%m/%d");
     let stream = ids::request_id().replace(['+', '/', '='], "");
     let task_root = spec
@@ -178,10 +191,8 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
             "AWS_SECRET_ACCESS_KEY".into(),
             "checker-local-secret-access-key".into(),
         ),
-        (
-            "AWS_SESSION_TOKEN".into(),
-            "checker-local-session-token".into(),
-        ),
+        // One per process: it tells which invocation a call comes from.
+        ("AWS_SESSION_TOKEN".into(), session_token.to_owned()),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("LAMBDA_TASK_ROOT".into(), task_root),
         ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),
@@ -189,11 +200,14 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
     ]
 }
 
-/// Streams a child's output line by line into the event stream.
+/// Streams a child's output line by line into the event stream, each line
+/// with the invocation the process runs or ran last (a line printed just
+/// before the handler returned may be read after its response).
 fn stream_lines(
     output: impl AsyncRead + Unpin + Send + 'static,
     function: String,
     events: Arc<EventBus>,
+    caller: Arc<Caller>,
 ) {
     tokio::spawn(async move {
         let mut lines = BufReader::new(output).lines();
@@ -201,6 +215,7 @@ fn stream_lines(
             events.emit(Event::Log {
                 function: function.clone(),
                 line,
+                request_id: caller.invocation(),
             });
         }
     });
