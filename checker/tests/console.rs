@@ -284,3 +284,45 @@ async fn the_console_shows_the_chat_app_live_and_replays_an_invocation() {
     browser.close().await;
     local.shutdown().await;
 }
+
+/// The README's picture: `scripts/console-screenshot` runs this with
+/// `CONSOLE_SCREENSHOT=docs/console.png`. Three clients in the page chat in
+/// exercise 05's app; the newest invocation is opened.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "makes docs/console.png; run by scripts/console-screenshot"]
+async fn screenshot() {
+    let output = std::env::var("CONSOLE_SCREENSHOT").expect("CONSOLE_SCREENSHOT names the PNG");
+    let browser = browser::launch()
+        .await
+        .expect("Chromium starts")
+        .expect("Chromium is installed");
+    let local = chat_app().await;
+    browser.client.goto(&local.console_url()).await.unwrap();
+    for name in ["carol", "bob", "alice"] {
+        open_client(&browser, name).await;
+        send_from(&browser, name, &join(name)).await;
+    }
+    send_from(&browser, "bob", r#"{"action":"ping"}"#).await;
+    for (name, text) in [
+        ("alice", "hi all!"),
+        ("bob", "hello alice"),
+        ("carol", "ready when you are"),
+    ] {
+        send_from(&browser, name, text).await;
+        let frame = format!(
+            r#"{{"event":"participantSentMessage","participantId":"{name}","message":"{text}"}}"#
+        );
+        wait_for_received(&browser, "alice", &frame).await;
+    }
+    let newest = browser
+        .client
+        .find(Locator::Css(".invocation summary"))
+        .await
+        .unwrap();
+    newest.click().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let png = browser.client.screenshot().await.unwrap();
+    std::fs::write(&output, png).unwrap();
+    browser.close().await;
+    local.shutdown().await;
+}

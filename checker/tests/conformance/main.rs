@@ -8,6 +8,7 @@
 
 mod support;
 
+mod console;
 mod dynamodb;
 mod dynamodb_items;
 mod dynamodb_reads;

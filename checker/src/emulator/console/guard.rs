@@ -38,7 +38,8 @@ pub(super) fn check<B>(
         .map(|name| format!("{name}:{local_port}"))
         .collect();
     let host = header_text(request, header::HOST).unwrap_or_default();
-    if !allowed.iter().any(|name| *name == host) {
+    let single_host = request.headers().get_all(header::HOST).iter().count() == 1;
+    if !single_host || !allowed.iter().any(|name| *name == host) {
         return Err(refuse(&format!(
             "the console answers only to http://127.0.0.1:{local_port} or http://localhost:{local_port}, \
              not to the host name \"{host}\""
@@ -143,6 +144,11 @@ mod tests {
         assert!(!passes(Method::GET, &[("host", "evil.example:3001")], peer));
         assert!(!passes(Method::GET, &[("host", "127.0.0.1:9999")], peer));
         assert!(!passes(Method::GET, &[], peer));
+        assert!(!passes(
+            Method::GET,
+            &[("host", LOCAL), ("host", "evil.example:3001")],
+            peer
+        ));
         // A POST a form could send.
         assert!(!passes(
             Method::POST,

@@ -325,19 +325,25 @@ function renderSequence(entry) {
       legs.push(leg("→", el("span", {}, link, ` ${statusOf(invocation.outcome.response)}`), ms(invocation.finishedAt - invocation.startedAt)));
     }
   }
+  // What the invocation did, in the order it happened: writes, posts and
+  // the frames the clients received.
+  const after = [];
   for (const write of entry.writes) {
-    legs.push(leg("⛁", `${write.operation} ${write.table} ${write.key}`, since(write.at)));
+    after.push([write.at, leg("⛁", `${write.operation} ${write.table} ${write.key}`, since(write.at))]);
   }
   for (const call of entry.calls) {
     const kind = call.status >= 400 ? (call.status === 410 ? "warn" : "bad") : "";
     if (kind === "bad") failed = true;
-    legs.push(leg("⇢", `@connections ${call.method} ${nameOf(call.connection_id)}: ${call.status}${call.status === 410 ? " Gone" : call.status === 403 ? " Forbidden" : ""}`, since(call.at), kind));
+    const status = `${call.status}${call.status === 410 ? " Gone" : call.status === 403 ? " Forbidden" : ""}`;
+    after.push([call.at, leg("⇢", `@connections ${call.method} ${nameOf(call.connection_id)}: ${status}`, since(call.at), kind)]);
   }
   for (const frame of entry.framesOut) {
     const error = /^\{"message": "(Forbidden|Internal server error)"/.test(frame.text);
     if (error) failed = true;
-    legs.push(leg("⇒", el("span", {}, `${nameOf(frame.connection_id)} received `, el("code", {}, frame.text)), since(frame.at), error ? "bad" : ""));
+    after.push([frame.at, leg("⇒", el("span", {}, `${nameOf(frame.connection_id)} received `, el("code", {}, frame.text)), since(frame.at), error ? "bad" : "")]);
   }
+  after.sort((a, b) => a[0] - b[0]);
+  legs.push(...after.map(([, node]) => node));
   const card = el("div", { class: `sequence${failed ? " error" : ""}`, "data-request-id": entry.id }, legs);
   const old = $(`.sequence[data-request-id="${CSS.escape(entry.id)}"]`);
   if (old) old.replaceWith(card);
