@@ -212,6 +212,19 @@ impl Bound {
     };
 }
 
+/// What the bus holds at one moment: its history and every subscriber's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusStats {
+    pub emitted: u64,
+    pub history_events: usize,
+    pub history_bytes: usize,
+    pub evicted: u64,
+    pub subscribers: usize,
+    /// Events and bytes waiting in all subscribers' queues together.
+    pub queued_events: usize,
+    pub queued_bytes: usize,
+}
+
 /// The history a new console subscriber starts from.
 #[derive(Debug, Clone)]
 pub struct Backlog {
@@ -316,6 +329,25 @@ impl EventBus {
             .rev()
             .find(|stamped| matches(&stamped.event))
             .cloned()
+    }
+
+    /// What the bus holds now (the benchmark shows it stays bounded).
+    pub fn stats(&self) -> BusStats {
+        let state = self.lock();
+        let (queued_events, queued_bytes) = state
+            .subscribers
+            .iter()
+            .map(|queue| queue.len())
+            .fold((0, 0), |(events, bytes), (e, b)| (events + e, bytes + b));
+        BusStats {
+            emitted: state.next_seq - 1,
+            history_events: state.history.len(),
+            history_bytes: state.history_bytes,
+            evicted: state.evicted,
+            subscribers: state.subscribers.len(),
+            queued_events,
+            queued_bytes,
+        }
     }
 
     pub(crate) fn emit(&self, event: Event) {

@@ -79,6 +79,12 @@ impl Queue {
         }
     }
 
+    /// Events and bytes queued.
+    pub(super) fn len(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.items.len(), state.bytes)
+    }
+
     pub(super) fn close(&self) {
         self.lock().closed = true;
         self.ready.notify_one();
