@@ -243,6 +243,8 @@ impl Emulator {
         for pool in &self.pools {
             pool.shutdown().await;
         }
+        // The console's feeds hold subscriptions: they end here.
+        self.shared.events.close();
     }
 }
 

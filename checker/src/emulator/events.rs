@@ -331,6 +331,14 @@ impl EventBus {
             .cloned()
     }
 
+    /// Ends every subscription (each still reads what is queued, then `None`):
+    /// the emulator is shutting down, and the console's feeds end with it.
+    pub(crate) fn close(&self) {
+        for subscriber in std::mem::take(&mut self.lock().subscribers) {
+            subscriber.close();
+        }
+    }
+
     /// What the bus holds now (the benchmark shows it stays bounded).
     pub fn stats(&self) -> BusStats {
         let state = self.lock();
@@ -391,9 +399,7 @@ impl BusState {
 
 impl Drop for EventBus {
     fn drop(&mut self) {
-        for subscriber in &self.lock().subscribers {
-            subscriber.close();
-        }
+        self.close();
     }
 }
 

@@ -4,6 +4,7 @@
 //! stored event.
 
 use checker::emulator::events::Event;
+use futures_util::StreamExt;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderName;
@@ -69,24 +70,31 @@ async fn the_feed_answers_its_own_origin_with_the_stack_and_the_history() {
         "{seqs:?}"
     );
 
-    // Then live: the next message arrives on the feed.
+    // Then live, from the next event on: nothing missed, nothing repeated.
     support::send(&mut client, "after").await;
-    let live = loop {
+    let mut live = Vec::new();
+    while !live
+        .iter()
+        .any(|event: &Value| event["type"] == "frame_in" && event["text"] == "after")
+    {
         let frame = next_json(&mut feed).await;
-        let found = frame["events"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|event| event["type"] == "frame_in")
-            .cloned();
-        if let Some(event) = found {
-            break event;
-        }
-    };
-    assert_eq!(live["text"], "after");
-    assert_eq!(live["seq"].as_u64().unwrap(), seqs.last().unwrap() + 1);
-    drop(feed);
+        assert_eq!(frame["kind"], "events", "{frame}");
+        live.extend(frame["events"].as_array().unwrap().iter().cloned());
+    }
+    let live_seqs: Vec<u64> = live.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
+    assert_eq!(live_seqs[0], seqs.last().unwrap() + 1, "{live_seqs:?}");
+    assert!(
+        live_seqs.windows(2).all(|pair| pair[1] == pair[0] + 1),
+        "{live_seqs:?}"
+    );
+
+    // The feed ends with the emulator.
     running.stop().await;
+    let ended = tokio::time::timeout(support::WAIT, async {
+        while let Some(Ok(_)) = feed.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the feed outlived the emulator");
 }
 
 #[tokio::test(flavor = "multi_thread")]
