@@ -352,7 +352,7 @@ mod tests {
                 name: "02-there-and-back-again".into(),
                 title: String::new(),
                 goal: String::new(),
-                hint: String::new(),
+                hints: Vec::new(),
             },
             variant,
             stack_file: PathBuf::from(file),

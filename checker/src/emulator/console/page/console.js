@@ -127,7 +127,7 @@ function wsUrl() {
 function request(id, fields) {
   let entry = state.requests.get(id);
   if (!entry) {
-    entry = { id, calls: [], framesOut: [], writes: [], ...fields };
+    entry = { id, calls: [], framesOut: [], writes: [], warnings: [], ...fields };
     state.requests.set(id, entry);
     if (state.requests.size > KEEP_REQUESTS) {
       const oldest = state.requests.keys().next().value;
@@ -233,6 +233,12 @@ function apply(event) {
         state.dirty.add(entry.id);
       }
       refreshTables();
+      break;
+    }
+    case "reply_dropped":
+    case "route_case_mismatch": {
+      const entry = request(event.request_id, { kind: "message", connectionId: event.connection_id, at: event.at });
+      entry.warnings.push(event);
       break;
     }
     case "skipped":
@@ -341,6 +347,12 @@ function renderSequence(entry) {
     const error = /^\{"message": "(Forbidden|Internal server error)"/.test(frame.text);
     if (error) failed = true;
     after.push([frame.at, leg("⇒", el("span", {}, `${nameOf(frame.connection_id)} received `, el("code", {}, frame.text)), since(frame.at), error ? "bad" : "")]);
+  }
+  for (const warning of entry.warnings) {
+    const text = warning.type === "reply_dropped"
+      ? `${warning.function} returned a body, but ${warning.route_key} is a one-way route: API Gateway drops it (post it with PostToConnection)`
+      : `"${warning.selected}" matches the route ${warning.route} only in case: route keys match exactly`;
+    after.push([warning.at, leg("!", text, since(warning.at), "warn")]);
   }
   after.sort((a, b) => a[0] - b[0]);
   legs.push(...after.map(([, node]) => node));
