@@ -290,7 +290,7 @@ impl EventBus {
                 subscribers: Vec::new(),
                 history: VecDeque::new(),
                 history_bytes: 0,
-                history_bound: history_bound,
+                history_bound,
                 evicted: 0,
             }),
         }

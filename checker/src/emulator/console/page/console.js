@@ -154,6 +154,15 @@ function apply(event) {
         detail: event.type === "connected" ? "" : `rejected by $connect: ${event.status}`,
       });
       state.connectionsDirty = true;
+      if (event.type === "connect_rejected") {
+        // The handshake's answer belongs to the $connect sequence.
+        const connect = [...state.requests.values()].reverse()
+          .find((entry) => entry.kind === "connect" && entry.connectionId === event.connection_id);
+        if (connect) {
+          connect.rejected = { status: event.status, at: event.at };
+          state.dirty.add(connect.id);
+        }
+      }
       break;
     }
     case "disconnected": {
@@ -353,6 +362,10 @@ function renderSequence(entry) {
       ? `${warning.function} returned a body, but ${warning.route_key} is a one-way route: API Gateway drops it (post it with PostToConnection)`
       : `"${warning.selected}" matches the route ${warning.route} only in case: route keys match exactly`;
     after.push([warning.at, leg("!", text, since(warning.at), "warn")]);
+  }
+  if (entry.rejected) {
+    failed = true;
+    after.push([entry.rejected.at, leg("✗", `handshake answered ${entry.rejected.status}: the client is not connected`, since(entry.rejected.at), "bad")]);
   }
   after.sort((a, b) => a[0] - b[0]);
   legs.push(...after.map(([, node]) => node));
