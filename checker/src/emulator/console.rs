@@ -45,7 +45,7 @@ pub(crate) async fn handle(
 ) -> Response<Full<Bytes>> {
     let allowed = match guard::check(&request, peer, local_port) {
         Ok(allowed) => allowed,
-        Err(refusal) => return refusal,
+        Err(guard::Refused(reason)) => return json_error(StatusCode::FORBIDDEN, &reason),
     };
     let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
     let method = request.method().clone();

@@ -159,10 +159,10 @@ impl Drop for Starting {
 /// process it started. (Not with the `kill` program: procps' `kill -KILL
 /// -PGID` was seen here to signal every process, as `kill -1` does.)
 fn kill_group(child: &mut Child) {
-    if child.try_wait().ok().flatten().is_none() {
-        if let Ok(group) = libc::pid_t::try_from(child.id()) {
-            kill_process_group(group);
-        }
+    if child.try_wait().ok().flatten().is_none()
+        && let Ok(group) = libc::pid_t::try_from(child.id())
+    {
+        kill_process_group(group);
     }
     let _ = child.kill();
     let _ = child.wait();

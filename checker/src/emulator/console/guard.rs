@@ -12,10 +12,8 @@
 
 use std::net::SocketAddr;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::header::{self, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::header;
+use hyper::{Method, Request};
 
 /// The names the console answers to, with the emulator's port.
 const HOSTS: [&str; 2] = ["127.0.0.1", "localhost"];
@@ -29,7 +27,7 @@ pub(super) fn check<B>(
     request: &Request<B>,
     peer: SocketAddr,
     local_port: u16,
-) -> Result<Allowed, Response<Full<Bytes>>> {
+) -> Result<Allowed, Refused> {
     if !peer.ip().is_loopback() {
         return Err(refuse("the console answers only this machine"));
     }
@@ -39,7 +37,7 @@ pub(super) fn check<B>(
         .collect();
     let host = header_text(request, header::HOST).unwrap_or_default();
     let single_host = request.headers().get_all(header::HOST).iter().count() == 1;
-    if !single_host || !allowed.iter().any(|name| *name == host) {
+    if !single_host || !allowed.contains(&host) {
         return Err(refuse(&format!(
             "the console answers only to http://127.0.0.1:{local_port} or http://localhost:{local_port}, \
              not to the host name \"{host}\""
@@ -75,15 +73,11 @@ fn header_text<B>(request: &Request<B>, name: header::HeaderName) -> Option<Stri
         .map(str::to_owned)
 }
 
-fn refuse(reason: &str) -> Response<Full<Bytes>> {
-    let body = serde_json::json!({ "message": format!("Forbidden: {reason}") }).to_string();
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = StatusCode::FORBIDDEN;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+/// Why a request was refused, for its 403 answer.
+pub(super) struct Refused(pub(super) String);
+
+fn refuse(reason: &str) -> Refused {
+    Refused(format!("Forbidden: {reason}"))
 }
 
 #[cfg(test)]
