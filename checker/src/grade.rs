@@ -304,6 +304,11 @@ fn lambda_errors(events: &[Event]) -> Vec<String> {
                 let route = routes.get(request_id).map(String::as_str).unwrap_or("?");
                 errors.push(format!("{function} ({route}): {error}"));
             }
+            // Never expected (the checker's queue holds far more than a
+            // scenario makes), but a report built on missing events says so.
+            Event::Skipped { count } => errors.push(format!(
+                "(the checker fell behind the emulator and missed {count} of its events: this report may be incomplete)"
+            )),
             _ => {}
         }
     }
@@ -358,6 +363,13 @@ mod tests {
             stack_file: PathBuf::from(file),
             dynamodb_endpoint: None,
         }
+    }
+
+    #[test]
+    fn a_report_built_on_missed_events_says_so() {
+        let errors = lambda_errors(&[Event::Skipped { count: 3 }]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("missed 3 of its events"), "{errors:?}");
     }
 
     #[test]
