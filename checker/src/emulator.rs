@@ -4,7 +4,9 @@
 //! processes behind the Lambda Runtime API.
 
 mod body;
+mod callers;
 mod connections;
+mod console;
 mod dynamodb;
 pub mod events;
 mod gateway;
@@ -26,6 +28,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::stack::Stack;
+use callers::Callers;
 use connections::Connections;
 use events::EventBus;
 use lambda::{FunctionPool, FunctionSpec};
@@ -109,6 +112,11 @@ pub(crate) struct Shared {
     pub(crate) domain_name: String,
     pub(crate) route_selection: RouteSelection,
     pub(crate) routes: HashMap<String, Route>,
+    /// Every function by its name in `serverless.yml` (the console replays through them).
+    pub(crate) functions: HashMap<String, Arc<FunctionPool>>,
+    /// The stack as `checker stack --json` prints it, for the console.
+    pub(crate) stack: serde_json::Value,
+    pub(crate) callers: Arc<Callers>,
     pub(crate) connections: Connections,
     pub(crate) dynamodb: dynamodb::Tables,
     pub(crate) events: Arc<EventBus>,
@@ -149,6 +157,7 @@ impl Emulator {
             .clone()
             .unwrap_or_else(|| format!("http://{domain_name}"));
         let events = Arc::new(EventBus::default());
+        let callers = Arc::new(Callers::default());
 
         let mut pools = HashMap::new();
         for function in &stack.functions {
@@ -171,7 +180,12 @@ impl Emulator {
                 region: stack.region.clone(),
                 environment,
             };
-            let pool = FunctionPool::start(spec, events.clone(), settings.max_concurrency);
+            let pool = FunctionPool::start(
+                spec,
+                events.clone(),
+                callers.clone(),
+                settings.max_concurrency,
+            );
             pools.insert(function.name.clone(), Arc::new(pool));
         }
         let routes = stack
@@ -193,6 +207,9 @@ impl Emulator {
             domain_name,
             route_selection: RouteSelection::parse(&stack.route_selection_expression),
             routes,
+            functions: pools.clone(),
+            stack: stack.reading(),
+            callers,
             connections: Connections::default(),
             dynamodb: tables,
             events,
@@ -217,6 +234,11 @@ impl Emulator {
         format!("ws://{}/{}", self.address, self.shared.stage)
     }
 
+    /// The live console's page: `http://127.0.0.1:{port}/@console/`.
+    pub fn console_url(&self) -> String {
+        format!("http://{}{}", self.address, console::PATH)
+    }
+
     pub fn events(&self) -> &EventBus {
         &self.shared.events
     }
@@ -238,6 +260,8 @@ impl Emulator {
         for pool in &self.pools {
             pool.shutdown().await;
         }
+        // The console's feeds hold subscriptions: they end here.
+        self.shared.events.close();
     }
 }
 

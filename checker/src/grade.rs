@@ -2,7 +2,7 @@
 //! emulator, drive its scenario, and compare the transcript with the snapshot.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::cargo_build::BuildError;
@@ -23,6 +23,9 @@ pub struct Graded {
     pub exercise: Exercise,
     pub verdict: Verdict,
     pub duration: Duration,
+    /// The `checker` arguments that serve the same stack live, with its
+    /// console (`serve 02`); none for a stack checked where it runs remotely.
+    pub serve: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,6 +89,35 @@ impl Target {
             dynamodb_endpoint: None,
         }
     }
+
+    /// The `checker` arguments that serve this stack: `serve 02`, `serve 02
+    /// --solutions`, or `serve --config FILE` for any other file (relative to
+    /// the current folder when under it).
+    pub fn serve_command(&self) -> String {
+        let short = self.exercise.name.split('-').next().unwrap_or_default();
+        let folder = self.stack_file.parent();
+        let standard = folder.and_then(|dir| dir.file_name()) == Some(self.exercise.name.as_ref())
+            && folder
+                .and_then(|dir| dir.parent())
+                .and_then(|dir| dir.file_name())
+                == Some(self.variant.folder().as_ref());
+        let mut command = if standard {
+            format!("serve {short}")
+        } else {
+            let file = std::env::current_dir()
+                .ok()
+                .and_then(|dir| self.stack_file.strip_prefix(dir).ok().map(Path::to_owned))
+                .unwrap_or_else(|| self.stack_file.clone());
+            format!("serve --config {}", file.display())
+        };
+        if standard && self.variant == Variant::Solution {
+            command.push_str(" --solutions");
+        }
+        if let Some(endpoint) = &self.dynamodb_endpoint {
+            command.push_str(&format!(" --dynamodb-endpoint {endpoint}"));
+        }
+        command
+    }
 }
 
 /// Checks `target` in the local emulator.
@@ -96,6 +128,7 @@ pub async fn check_local(target: &Target) -> Graded {
         exercise: target.exercise.clone(),
         verdict,
         duration: started.elapsed(),
+        serve: Some(target.serve_command()),
     }
 }
 
@@ -175,6 +208,7 @@ pub async fn check_remote(exercise: &Exercise, url: &str) -> Graded {
         exercise: exercise.clone(),
         verdict,
         duration: started.elapsed(),
+        serve: None,
     }
 }
 
@@ -270,6 +304,11 @@ fn lambda_errors(events: &[Event]) -> Vec<String> {
                 let route = routes.get(request_id).map(String::as_str).unwrap_or("?");
                 errors.push(format!("{function} ({route}): {error}"));
             }
+            // Never expected (the checker's queue holds far more than a
+            // scenario makes), but a report built on missing events says so.
+            Event::Skipped { count } => errors.push(format!(
+                "(the checker fell behind the emulator and missed {count} of its events: this report may be incomplete)"
+            )),
             _ => {}
         }
     }
@@ -297,7 +336,7 @@ fn logs(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
     let lines: Vec<String> = events
         .iter()
         .filter_map(|event| match event {
-            Event::Log { function, line } => Some(format!(
+            Event::Log { function, line, .. } => Some(format!(
                 "[{function}] {}",
                 scenario::redact_log(line, names)
             )),
@@ -306,4 +345,50 @@ fn logs(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
         .collect();
     let skip = lines.len().saturating_sub(LOG_TAIL);
     lines.into_iter().skip(skip).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(file: &str, variant: Variant) -> Target {
+        Target {
+            exercise: Exercise {
+                name: "02-there-and-back-again".into(),
+                title: String::new(),
+                goal: String::new(),
+                hints: Vec::new(),
+            },
+            variant,
+            stack_file: PathBuf::from(file),
+            dynamodb_endpoint: None,
+        }
+    }
+
+    #[test]
+    fn a_report_built_on_missed_events_says_so() {
+        let errors = lambda_errors(&[Event::Skipped { count: 3 }]);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("missed 3 of its events"), "{errors:?}");
+    }
+
+    #[test]
+    fn the_serve_command_shows_the_same_stack() {
+        let learner = target(
+            "/w/exercises/02-there-and-back-again/serverless.yml",
+            Variant::Learner,
+        );
+        assert_eq!(learner.serve_command(), "serve 02");
+        let solution = target(
+            "/w/solutions/02-there-and-back-again/serverless.yml",
+            Variant::Solution,
+        );
+        assert_eq!(solution.serve_command(), "serve 02 --solutions");
+        let mut other = target("/elsewhere/02-error.yml", Variant::Learner);
+        other.dynamodb_endpoint = Some("http://127.0.0.1:8000".into());
+        assert_eq!(
+            other.serve_command(),
+            "serve --config /elsewhere/02-error.yml --dynamodb-endpoint http://127.0.0.1:8000"
+        );
+    }
 }

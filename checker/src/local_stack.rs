@@ -138,6 +138,11 @@ impl LocalStack {
         self.emulator.websocket_url()
     }
 
+    /// The live console: `http://127.0.0.1:{port}/@console/`.
+    pub fn console_url(&self) -> String {
+        self.emulator.console_url()
+    }
+
     /// Stops serving and ends every Lambda process.
     pub async fn shutdown(self) {
         self.emulator.shutdown().await;

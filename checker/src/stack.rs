@@ -8,6 +8,7 @@ mod build;
 mod error;
 mod events;
 mod naming;
+mod reading;
 mod tables;
 mod variables;
 mod yaml;

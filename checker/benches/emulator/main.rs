@@ -12,6 +12,7 @@
 //! Options: `cargo bench -p checker --bench emulator -- --help`.
 
 mod check;
+mod console;
 mod floor;
 mod idle;
 mod parts;
@@ -43,6 +44,7 @@ enum Section {
     Pipeline,
     Idle,
     Check,
+    Console,
 }
 
 #[derive(Debug, Parser)]
@@ -591,6 +593,55 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         }
         floor.stop();
         emulator.shutdown().await;
+    }
+
+    if options.runs(Section::Console) {
+        println!(
+            "\nThe console under a classroom's load: exercise 05's chat app, the page's feed, a page in Chromium, a feed that stops reading"
+        );
+        // Long enough for the history to reach its bound (50,000 events, ~650 a second here).
+        let seconds = if options.quick { 15 } else { 120 };
+        match console::run(30, 10.0, Duration::from_secs(seconds)).await {
+            Ok(figures) => {
+                println!(
+                    "  feed: {} events, {} skipped; lag from event to feed client p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    figures.events,
+                    figures.skipped,
+                    figures.lag_p50_ms,
+                    figures.lag_p99_ms,
+                    figures.lag_max_ms
+                );
+                println!(
+                    "  chat: {} of {} broadcast frames delivered; resident memory {:.1} MB at the first sample, {:.1} MB at most; the bus held at most {} events",
+                    figures.delivered,
+                    figures.expected,
+                    figures.rss_first_mb,
+                    figures.rss_max_mb,
+                    figures.held_max_events
+                );
+                targets.push(Target {
+                    what: "the console's feed keeps up with 30 clients chatting at 10 msg/s (nothing skipped, p99 lag under 1 s)".to_owned(),
+                    measured: format!(
+                        "{} skipped, p99 {:.1} ms, page at most {} events behind",
+                        figures.skipped,
+                        figures.lag_p99_ms,
+                        figures
+                            .page_behind_max
+                            .map_or("?".to_owned(), |behind| behind.to_string())
+                    ),
+                    met: Some(figures.skipped == 0 && figures.lag_p99_ms < 1000.0),
+                });
+                targets.push(Target {
+                    what: "the console grows without bound nowhere (history 50,000 events, each feed queue 8,192)".to_owned(),
+                    measured: format!(
+                        "bus at most {} events held, RSS {:.1} -> {:.1} MB",
+                        figures.held_max_events, figures.rss_first_mb, figures.rss_max_mb
+                    ),
+                    met: Some(figures.held_max_events <= 50_000 + 2 * 8_192 + 65_536),
+                });
+            }
+            Err(error) => println!("  could not run the console load: {error:#}"),
+        }
     }
 
     if options.runs(Section::Check) {

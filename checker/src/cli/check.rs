@@ -262,6 +262,7 @@ pub(crate) async fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
                 exercise: exercise.clone(),
                 verdict,
                 duration: std::time::Duration::ZERO,
+                serve: None,
             };
             bail!(
                 "the local side cannot run: {}",

@@ -1,5 +1,5 @@
 //! `checker serve [EXERCISE] [--solutions]`: the stack on a local port, with
-//! the Lambdas' logs streamed to the terminal.
+//! the Lambdas' logs streamed to the terminal and the live console's URL.
 
 mod log;
 
@@ -86,7 +86,8 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         log.line(format!("  {:<14} -> {}", route.key, route.function));
     }
     log.line(format!(
-        "Connect with:\n  wscat -c {url}\nStop with Ctrl-C."
+        "Connect with:\n  wscat -c {url}\nWatch it live (and replay, open clients):\n  {}\nStop with Ctrl-C.",
+        local.console_url()
     ));
     log.line(LEGEND.to_owned());
 

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use checker::stack::{Index, Stack, StackOptions, Table};
-use serde_json::{Value, json};
+use checker::stack::{Stack, StackOptions};
+use serde_json::Value;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct StackArgs {
@@ -26,66 +26,13 @@ pub(crate) fn run(args: &StackArgs) -> anyhow::Result<ExitCode> {
         region: None,
     };
     let stack = Stack::load(&args.file, &options)?;
-    let reading = reading(&stack);
+    let reading = stack.reading();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&reading)?);
     } else {
         print!("{}", text(&reading));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The stack as the JSON `--json` prints.
-fn reading(stack: &Stack) -> Value {
-    let routes: Vec<Value> = stack
-        .routes
-        .iter()
-        .map(|route| json!({"key": route.key, "function": route.function, "twoWay": route.two_way}))
-        .collect();
-    let functions: Vec<Value> = stack
-        .functions
-        .iter()
-        .map(|f| {
-            json!({
-                "name": f.name,
-                "deployedName": f.deployed_name,
-                "artifact": f.artifact,
-                "binary": f.binary,
-                "timeout": f.timeout.as_secs_f64(),
-                "memorySize": f.memory_size,
-            })
-        })
-        .collect();
-    json!({
-        "service": stack.service,
-        "stage": stack.stage,
-        "region": stack.region,
-        "routeSelectionExpression": stack.route_selection_expression,
-        "routes": routes,
-        "functions": functions,
-        "tables": stack.tables.iter().map(table).collect::<Vec<_>>(),
-    })
-}
-
-/// A table as the emulator creates it, its parts in CloudFormation's shape.
-fn table(table: &Table) -> Value {
-    let indexes = |local: bool| -> Vec<&Index> {
-        table
-            .indexes
-            .iter()
-            .filter(|index| index.local == local)
-            .collect()
-    };
-    json!({
-        "logicalId": table.logical_id,
-        "tableName": table.declared_name,
-        "name": table.name,
-        "keySchema": table.key,
-        "attributeDefinitions": table.attributes,
-        "billingMode": table.billing_mode,
-        "globalSecondaryIndexes": indexes(false),
-        "localSecondaryIndexes": indexes(true),
-    })
 }
 
 /// The same reading for a person.

@@ -105,8 +105,12 @@ impl Drop for Queued {
     }
 }
 
+/// A frame, the request it answers or the invocation that posted it (when
+/// known), and its place in the queue.
+pub(crate) type Frame = (Outgoing, Option<String>, Queued);
+
 /// The frames a connection's task writes, in order.
-pub(crate) type Frames = mpsc::UnboundedReceiver<(Outgoing, Queued)>;
+pub(crate) type Frames = mpsc::UnboundedReceiver<Frame>;
 
 pub(crate) struct Connection {
     pub(crate) id: String,
@@ -117,7 +121,7 @@ pub(crate) struct Connection {
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
     /// Only the bounds below keep this queue finite: every frame goes through `send`.
-    outbox: mpsc::UnboundedSender<(Outgoing, Queued)>,
+    outbox: mpsc::UnboundedSender<Frame>,
     queue: Arc<Queue>,
     /// A close is queued once; later ones add nothing.
     closing: AtomicBool,
@@ -173,6 +177,15 @@ impl Connection {
     /// Queues a frame, within the bounds. A close is always taken (once):
     /// it is what ends a connection whose queue is full.
     pub(crate) fn send(&self, frame: Outgoing) -> Result<(), SendError> {
+        self.send_for(frame, None)
+    }
+
+    /// Queues a frame that answers `request_id` (or that its invocation posted).
+    pub(crate) fn send_for(
+        &self,
+        frame: Outgoing,
+        request_id: Option<String>,
+    ) -> Result<(), SendError> {
         let is_close = matches!(frame, Outgoing::Close { .. });
         if is_close && self.closing.swap(true, Ordering::SeqCst) {
             return Ok(());
@@ -189,7 +202,7 @@ impl Connection {
             _in_flight: InFlight::new(&self.in_flight),
         };
         self.outbox
-            .send((frame, queued))
+            .send((frame, request_id, queued))
             .map_err(|_| SendError::Gone)
     }
 

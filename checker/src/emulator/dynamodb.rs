@@ -69,6 +69,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    let caller = shared.callers.invocation_of(&request);
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
@@ -89,20 +90,28 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
     })?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
-    run(&shared.dynamodb, &shared.events, &operation, body)
+    run(
+        &shared.dynamodb,
+        &shared.events,
+        caller.as_deref(),
+        &operation,
+        body,
+    )
 }
 
-/// One operation on the tables.
+/// One operation on the tables; `caller` is the request id of the
+/// invocation that asks, when known.
 pub(crate) fn run(
     tables: &Tables,
     events: &EventBus,
+    caller: Option<&str>,
     operation: &str,
     body: Value,
 ) -> Result<Value, DynamoError> {
     match operation {
-        "PutItem" => items::put(tables, events, parse(body)?),
+        "PutItem" => items::put(tables, events, caller, parse(body)?),
         "GetItem" => items::get(tables, parse(body)?),
-        "DeleteItem" => items::delete(tables, events, parse(body)?),
+        "DeleteItem" => items::delete(tables, events, caller, parse(body)?),
         "Query" => read::query(tables, parse(body)?),
         "Scan" => read::scan(tables, parse(body)?),
         "DescribeTable" => describe::describe_table(tables, parse(body)?),
@@ -182,18 +191,20 @@ mod tests {
         let item = json!({ "TableName": "connections", "Item": {
             "ConnectionId": { "S": "abc=" }, "Name": { "S": "alice" }
         }});
-        assert_eq!(run(&tables, &events, "PutItem", item), Ok(json!({})));
+        assert_eq!(run(&tables, &events, None, "PutItem", item), Ok(json!({})));
         assert_eq!(
-            stream.try_recv().ok(),
+            stream.try_recv(),
             Some(super::super::events::Event::TableWrite {
                 table: "connections".to_owned(),
                 operation: "PutItem".to_owned(),
                 key: r#"{"ConnectionId":{"S":"abc="}}"#.to_owned(),
+                request_id: None,
             })
         );
         let got = run(
             &tables,
             &events,
+            None,
             "GetItem",
             json!({ "TableName": "connections", "Key": { "ConnectionId": { "S": "abc=" } } }),
         );
@@ -207,7 +218,7 @@ mod tests {
     fn unknown_operations_and_parameters_are_named() {
         let tables = tables();
         let events = EventBus::default();
-        let error = run(&tables, &events, "UpdateItem", json!({})).expect_err("unsupported");
+        let error = run(&tables, &events, None, "UpdateItem", json!({})).expect_err("unsupported");
         assert_eq!(error.code, ErrorCode::UnknownOperation);
         assert!(
             error.message.contains("does not support UpdateItem"),
@@ -217,6 +228,7 @@ mod tests {
         let error = run(
             &tables,
             &events,
+            None,
             "Scan",
             json!({ "TableName": "connections", "Segment": 0, "TotalSegments": 2 }),
         )
@@ -230,6 +242,7 @@ mod tests {
         let error = run(
             &tables,
             &events,
+            None,
             "Scan",
             json!({ "TableName": "connections", "ScanIndexForward": false }),
         )
@@ -242,6 +255,7 @@ mod tests {
         let error = run(
             &tables,
             &events,
+            None,
             "GetItem",
             json!({ "TableName": "nope", "Key": {} }),
         )
@@ -260,7 +274,7 @@ mod tests {
             body.as_object_mut()
                 .expect("a JSON object")
                 .extend(extra.as_object().expect("a JSON object").clone());
-            run(&tables, &events, "PutItem", body)
+            run(&tables, &events, None, "PutItem", body)
         };
         let condition = json!({
             "ConditionExpression": "attribute_not_exists(#id)",

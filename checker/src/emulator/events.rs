@@ -1,44 +1,90 @@
-//! The one stream of what happens in the emulator. The `serve` log, test
-//! assertions and the checker's transcripts and reports all read it.
+//! The one stream of what happens in the emulator. The `serve` log, the
+//! console, test assertions and the checker's transcripts and reports all
+//! read it.
+//!
+//! Every event is numbered and stamped once, when emitted. Each subscriber
+//! has a bounded queue of its own: one that falls behind misses the events
+//! that do not fit and then receives one [`Event::Skipped`] that counts them;
+//! the emulator never waits for a subscriber. The bus also keeps a bounded
+//! history, so a console opened late still shows how the run began.
 
-use std::sync::Mutex;
+mod queue;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use serde::{Serialize, Serializer};
 
 use super::lambda::InvokeError;
+use queue::Queue;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// The handshake completed: the connection is open.
-    Connected { connection_id: String },
+    /// The handshake completed: the connection is open. `query` is the
+    /// handshake URL's query string ("" when it has none).
+    Connected {
+        connection_id: String,
+        query: String,
+    },
     /// `$connect` answered with a status other than 2xx, or failed.
-    ConnectRejected { connection_id: String, status: u16 },
+    ConnectRejected {
+        connection_id: String,
+        status: u16,
+        query: String,
+    },
     /// The socket closed, whoever closed it.
     Disconnected {
         connection_id: String,
         status_code: u16,
         reason: String,
     },
-    /// A text frame from a client.
-    FrameIn { connection_id: String, text: String },
-    /// A frame the emulator sent to a client (posts, two-way replies, error frames).
-    FrameOut { connection_id: String, text: String },
+    /// A text frame from a client; `request_id` is the one API Gateway gives
+    /// the message (`requestContext.requestId` of its invocation).
+    FrameIn {
+        connection_id: String,
+        text: String,
+        request_id: String,
+    },
+    /// Where a client's message went: the route selection expression's value
+    /// for it and the route that took it (`$default` when none matched the
+    /// value); `None` when no route did (the client gets `Forbidden`).
+    Routed {
+        request_id: String,
+        connection_id: String,
+        selection: String,
+        route_key: Option<String>,
+    },
+    /// A frame the emulator sent to a client (posts, two-way replies, error
+    /// frames); `request_id` names the request it answers, or the invocation
+    /// that posted it, when known.
+    FrameOut {
+        connection_id: String,
+        text: String,
+        request_id: Option<String>,
+    },
     /// A frame of the emulator's own (a two-way reply, an error frame) not
-    /// sent: the client's queue was full (it reads nothing).
+    /// sent: the client's queue was full (it reads nothing). `request_id`
+    /// names the request it answered.
     FrameDropped {
         connection_id: String,
         reason: String,
+        request_id: String,
     },
     InvocationStarted {
         function: String,
         route_key: String,
         connection_id: String,
         request_id: String,
+        /// The event JSON exactly as the Lambda receives it.
+        payload: String,
     },
     InvocationFinished {
         function: String,
         request_id: String,
-        /// `Ok` with the Lambda's response, or why there is none.
+        /// `Ok` with the Lambda's response as it sent it, or why there is none.
+        #[serde(serialize_with = "serialize_outcome")]
         outcome: Result<String, InvokeError>,
     },
     /// A one-way route's Lambda returned a body, which API Gateway drops: the
@@ -47,6 +93,7 @@ pub enum Event {
         function: String,
         route_key: String,
         connection_id: String,
+        request_id: String,
     },
     /// A message selected `selected`, which no route has, though `route`
     /// differs from it only in case: route keys match exactly, so the message
@@ -55,14 +102,22 @@ pub enum Event {
         selected: String,
         route: String,
         connection_id: String,
+        request_id: String,
     },
-    /// One line a Lambda process wrote to stdout or stderr.
-    Log { function: String, line: String },
-    /// A call to the `@connections` management API and its HTTP status.
+    /// One line a Lambda process wrote to stdout or stderr, and the
+    /// invocation that process was running (or ran last), if any.
+    Log {
+        function: String,
+        line: String,
+        request_id: Option<String>,
+    },
+    /// A call to the `@connections` management API and its HTTP status;
+    /// `request_id` is the calling invocation's, when the caller is known.
     Management {
         method: String,
         connection_id: String,
         status: u16,
+        request_id: Option<String>,
     },
     /// A successful write to a local DynamoDB table.
     TableWrite {
@@ -71,7 +126,124 @@ pub enum Event {
         operation: String,
         /// The item's key as DynamoDB JSON, e.g. `{"ConnectionId":{"S":"R1kmxc2VNjMCFIA="}}`.
         key: String,
+        /// The writing invocation's request id, when the caller is known.
+        request_id: Option<String>,
     },
+    /// Not something the emulator did: this subscriber fell behind and
+    /// `count` events did not fit in its queue. Only a subscription makes it.
+    Skipped { count: u64 },
+}
+
+/// `{"response": "..."}` or `{"error": "..."}`.
+fn serialize_outcome<S: Serializer>(
+    outcome: &Result<String, InvokeError>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(1))?;
+    match outcome {
+        Ok(response) => map.serialize_entry("response", response)?,
+        Err(error) => map.serialize_entry("error", &error.to_string())?,
+    }
+    map.end()
+}
+
+impl Event {
+    /// Roughly the bytes the event holds, for the bounds on queues and history.
+    fn weight(&self) -> usize {
+        const FIXED: usize = 96;
+        let text = match self {
+            Self::Connected {
+                connection_id,
+                query,
+            }
+            | Self::ConnectRejected {
+                connection_id,
+                query,
+                ..
+            } => connection_id.len() + query.len(),
+            Self::Disconnected { reason, .. } => reason.len(),
+            Self::FrameDropped {
+                connection_id,
+                reason,
+                ..
+            } => connection_id.len() + reason.len(),
+            Self::FrameIn { text, .. } | Self::FrameOut { text, .. } => text.len(),
+            Self::Routed { selection, .. } => selection.len(),
+            Self::InvocationStarted { payload, .. } => payload.len(),
+            Self::InvocationFinished { outcome, .. } => outcome.as_ref().map_or(64, String::len),
+            Self::Log { line, .. } => line.len(),
+            Self::TableWrite { key, .. } => key.len(),
+            Self::ReplyDropped { route_key, .. } => route_key.len(),
+            Self::RouteCaseMismatch {
+                selected, route, ..
+            } => selected.len() + route.len(),
+            Self::Management { .. } | Self::Skipped { .. } => 0,
+        };
+        FIXED + text
+    }
+}
+
+/// An event with its place in the stream and the time it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamped {
+    /// 1, 2, 3… in the order the emulator emitted them.
+    pub seq: u64,
+    /// Microseconds since the Unix epoch, read from a monotonic clock started
+    /// with the bus (so durations between events are exact).
+    pub at: i64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What a subscription hands out: an event, or how many it missed.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Event(Arc<Stamped>),
+    Skipped(u64),
+}
+
+/// A limit on a queue or on the history, in events and in bytes; whichever
+/// is reached first applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub events: usize,
+    pub bytes: usize,
+}
+
+impl Bound {
+    /// What [`EventBus::subscribe`] gives: more than any scenario or test
+    /// produces between two reads.
+    pub const SUBSCRIBER: Self = Self {
+        events: 65_536,
+        bytes: 128 << 20,
+    };
+    /// The run's history a console opened late is shown.
+    pub const HISTORY: Self = Self {
+        events: 50_000,
+        bytes: 64 << 20,
+    };
+}
+
+/// What the bus holds at one moment: its history and every subscriber's queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BusStats {
+    pub emitted: u64,
+    pub history_events: usize,
+    pub history_bytes: usize,
+    pub evicted: u64,
+    pub subscribers: usize,
+    /// Events and bytes waiting in all subscribers' queues together.
+    pub queued_events: usize,
+    pub queued_bytes: usize,
+}
+
+/// The history a new console subscriber starts from.
+#[derive(Debug, Clone)]
+pub struct Backlog {
+    pub events: Vec<Arc<Stamped>>,
+    /// Events of the run no longer in the history (the oldest, evicted).
+    pub evicted: u64,
 }
 
 impl Event {
@@ -100,29 +272,190 @@ impl Event {
     }
 }
 
-#[derive(Default)]
 pub struct EventBus {
-    subscribers: Mutex<Vec<UnboundedSender<Event>>>,
+    started: Instant,
+    started_micros: i64,
+    state: Mutex<BusState>,
+}
+
+struct BusState {
+    next_seq: u64,
+    subscribers: Vec<Arc<Queue>>,
+    history: VecDeque<Arc<Stamped>>,
+    history_bytes: usize,
+    history_bound: Bound,
+    evicted: u64,
+}
+
+impl Default for EventBus {
+    fn default() -> Self {
+        Self::new(Bound::HISTORY)
+    }
 }
 
 impl EventBus {
+    pub fn new(history_bound: Bound) -> Self {
+        Self {
+            started: Instant::now(),
+            started_micros: chrono::Utc::now().timestamp_micros(),
+            state: Mutex::new(BusState {
+                next_seq: 1,
+                subscribers: Vec::new(),
+                history: VecDeque::new(),
+                history_bytes: 0,
+                history_bound,
+                evicted: 0,
+            }),
+        }
+    }
+
     /// Every event from now on, in the order the emulator saw them.
-    pub fn subscribe(&self) -> UnboundedReceiver<Event> {
-        let (sender, receiver) = unbounded_channel();
-        self.lock().push(sender);
-        receiver
+    pub fn subscribe(&self) -> Subscription {
+        self.subscribe_bounded(Bound::SUBSCRIBER)
+    }
+
+    /// Every event from now on, through a queue of at most `bound`.
+    pub fn subscribe_bounded(&self, bound: Bound) -> Subscription {
+        let queue = Arc::new(Queue::new(bound));
+        self.lock().subscribers.push(queue.clone());
+        Subscription { queue }
+    }
+
+    /// The history so far and every event after it, with nothing missed or
+    /// repeated between the two.
+    pub fn subscribe_with_history(&self, bound: Bound) -> (Backlog, Subscription) {
+        let queue = Arc::new(Queue::new(bound));
+        let mut state = self.lock();
+        state.subscribers.push(queue.clone());
+        let backlog = Backlog {
+            events: state.history.iter().cloned().collect(),
+            evicted: state.evicted,
+        };
+        (backlog, Subscription { queue })
+    }
+
+    /// The newest event in the history that `matches`.
+    pub fn find_in_history(&self, matches: impl Fn(&Event) -> bool) -> Option<Arc<Stamped>> {
+        self.lock()
+            .history
+            .iter()
+            .rev()
+            .find(|stamped| matches(&stamped.event))
+            .cloned()
+    }
+
+    /// Ends every subscription (each still reads what is queued, then `None`):
+    /// the emulator is shutting down, and the console's feeds end with it.
+    pub(crate) fn close(&self) {
+        for subscriber in std::mem::take(&mut self.lock().subscribers) {
+            subscriber.close();
+        }
+    }
+
+    /// What the bus holds now (the benchmark shows it stays bounded).
+    pub fn stats(&self) -> BusStats {
+        let state = self.lock();
+        let (queued_events, queued_bytes) = state
+            .subscribers
+            .iter()
+            .map(|queue| queue.len())
+            .fold((0, 0), |(events, bytes), (e, b)| (events + e, bytes + b));
+        BusStats {
+            emitted: state.next_seq - 1,
+            history_events: state.history.len(),
+            history_bytes: state.history_bytes,
+            evicted: state.evicted,
+            subscribers: state.subscribers.len(),
+            queued_events,
+            queued_bytes,
+        }
     }
 
     pub(crate) fn emit(&self, event: Event) {
         tracing::debug!(?event);
-        self.lock()
-            .retain(|subscriber| subscriber.send(event.clone()).is_ok());
+        let elapsed = i64::try_from(self.started.elapsed().as_micros()).unwrap_or(i64::MAX);
+        let weight = event.weight();
+        let mut state = self.lock();
+        let stamped = Arc::new(Stamped {
+            seq: state.next_seq,
+            at: self.started_micros.saturating_add(elapsed),
+            event,
+        });
+        state.next_seq += 1;
+        state
+            .subscribers
+            .retain(|subscriber| subscriber.push(&stamped, weight));
+        state.remember(stamped, weight);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<UnboundedSender<Event>>> {
-        // A panic while holding this lock cannot leave the list inconsistent.
-        self.subscribers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, BusState> {
+        // Every change under this lock is completed before it is released.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+impl BusState {
+    fn remember(&mut self, stamped: Arc<Stamped>, weight: usize) {
+        self.history.push_back(stamped);
+        self.history_bytes += weight;
+        while self.history.len() > self.history_bound.events
+            || self.history_bytes > self.history_bound.bytes
+        {
+            let Some(oldest) = self.history.pop_front() else {
+                break;
+            };
+            self.history_bytes = self.history_bytes.saturating_sub(oldest.event.weight());
+            self.evicted += 1;
+        }
+    }
+}
+
+impl Drop for EventBus {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// One subscriber's end of the bus. Dropping it unsubscribes.
+pub struct Subscription {
+    queue: Arc<Queue>,
+}
+
+impl Subscription {
+    /// The next event, waiting for one; `None` once the emulator is gone.
+    /// Missed events come as one [`Event::Skipped`].
+    pub async fn recv(&mut self) -> Option<Event> {
+        self.recv_stamped().await.map(into_event)
+    }
+
+    /// The next event if one is queued.
+    pub fn try_recv(&mut self) -> Option<Event> {
+        self.queue.pop().map(into_event)
+    }
+
+    /// The next event with its number and time, waiting for one.
+    pub async fn recv_stamped(&mut self) -> Option<Delivery> {
+        self.queue.next().await
+    }
+
+    /// The next event with its number and time, if one is queued.
+    pub fn try_recv_stamped(&mut self) -> Option<Delivery> {
+        self.queue.pop()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+fn into_event(delivery: Delivery) -> Event {
+    match delivery {
+        Delivery::Event(stamped) => stamped.event.clone(),
+        Delivery::Skipped(count) => Event::Skipped { count },
+    }
+}
+
+#[cfg(test)]
+mod tests;

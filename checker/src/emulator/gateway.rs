@@ -15,8 +15,9 @@ use serde_json::Value;
 
 use super::connections::{Connection, Outgoing, SendError};
 use super::events::Event;
+use super::lambda::FunctionPool;
 use super::lambda::InvokeError;
-use super::{Route, Shared, ids};
+use super::{Shared, ids};
 pub(crate) use handshake::{Origin, plain, upgrade};
 
 /// Whether a request asks for a WebSocket upgrade.
@@ -28,9 +29,14 @@ pub(crate) fn is_upgrade(request: &Request<Incoming>) -> bool {
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
-/// Routes one text message and sends what the route answers.
-pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connection>, body: String) {
-    let request_id = ids::request_id();
+/// Routes one text message (API Gateway's `request_id` for it) and sends
+/// what the route answers.
+pub(crate) async fn route_message(
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    body: String,
+    request_id: String,
+) {
     let selected = shared.route_selection.evaluate(&body);
     let is_lifecycle = selected == "$connect" || selected == "$disconnect";
     if !shared.routes.contains_key(&selected) {
@@ -44,23 +50,31 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
                 selected: selected.clone(),
                 route: route.clone(),
                 connection_id: connection.id.clone(),
+                request_id: request_id.clone(),
             });
         }
     }
-    let (route_key, route) = match shared.routes.get(&selected).filter(|_| !is_lifecycle) {
-        Some(route) => (selected, route),
-        None => match shared.routes.get("$default") {
-            Some(route) => ("$default".to_owned(), route),
-            None => {
-                send_error_frame(&shared, &connection, "Forbidden", &request_id);
-                return;
-            }
-        },
+    let chosen = match shared.routes.get(&selected).filter(|_| !is_lifecycle) {
+        Some(route) => Some((selected.clone(), route)),
+        None => shared
+            .routes
+            .get("$default")
+            .map(|route| ("$default".to_owned(), route)),
+    };
+    shared.events.emit(Event::Routed {
+        request_id: request_id.clone(),
+        connection_id: connection.id.clone(),
+        selection: selected,
+        route_key: chosen.as_ref().map(|(key, _)| key.clone()),
+    });
+    let Some((route_key, route)) = chosen else {
+        send_error_frame(&shared, &connection, "Forbidden", &request_id);
+        return;
     };
     let event = event::message(&shared, &connection, &request_id, &route_key, &body);
     let outcome = invoke(
         &shared,
-        route,
+        &route.function,
         &route_key,
         &connection.id,
         &request_id,
@@ -71,7 +85,7 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
         Err(_) => send_error_frame(&shared, &connection, "Internal server error", &request_id),
         Ok(response) if route.two_way => {
             if let Some(reply) = two_way_reply(&response) {
-                send_text(&shared, &connection, reply);
+                send_text(&shared, &connection, reply, &request_id);
             }
         }
         Ok(response) => {
@@ -81,6 +95,7 @@ pub(crate) async fn route_message(shared: Arc<Shared>, connection: Arc<Connectio
                     function: route.function.name().to_owned(),
                     route_key,
                     connection_id: connection.id.clone(),
+                    request_id,
                 });
             }
         }
@@ -101,7 +116,7 @@ pub(crate) async fn disconnect(
     let event = event::disconnect(&shared, &connection, &request_id, code, &reason);
     let _ = invoke(
         &shared,
-        route,
+        &route.function,
         "$disconnect",
         &connection.id,
         &request_id,
@@ -113,30 +128,57 @@ pub(crate) async fn disconnect(
 /// Invokes a route's function and reports it on the event stream.
 pub(super) async fn invoke(
     shared: &Shared,
-    route: &Route,
+    function: &FunctionPool,
     route_key: &str,
     connection_id: &str,
     request_id: &str,
     event: Value,
 ) -> Result<Value, InvokeError> {
-    let function = route.function.name().to_owned();
-    shared.events.emit(Event::InvocationStarted {
-        function: function.clone(),
-        route_key: route_key.to_owned(),
-        connection_id: connection_id.to_owned(),
-        request_id: request_id.to_owned(),
-    });
-    let payload = Bytes::from(event.to_string());
-    let outcome = route.function.invoke(payload).await.and_then(|body| {
-        serde_json::from_slice::<Value>(&body).map_err(|error| InvokeError::Function {
+    let payload = event.to_string();
+    let raw = invoke_payload(
+        shared,
+        function,
+        route_key,
+        connection_id,
+        request_id,
+        payload,
+    )
+    .await;
+    raw.and_then(|body| {
+        serde_json::from_str::<Value>(&body).map_err(|error| InvokeError::Function {
             error_type: "Runtime.InvalidResponse".into(),
             message: format!("the response is not JSON: {error}"),
         })
-    });
-    shared.events.emit(Event::InvocationFinished {
-        function,
+    })
+}
+
+/// Hands `payload` to `function` as one invocation, reported on the event
+/// stream with the response as the Lambda sent it (the console's replay
+/// comes here too).
+pub(crate) async fn invoke_payload(
+    shared: &Shared,
+    function: &FunctionPool,
+    route_key: &str,
+    connection_id: &str,
+    request_id: &str,
+    payload: String,
+) -> Result<String, InvokeError> {
+    let name = function.name().to_owned();
+    shared.events.emit(Event::InvocationStarted {
+        function: name.clone(),
+        route_key: route_key.to_owned(),
+        connection_id: connection_id.to_owned(),
         request_id: request_id.to_owned(),
-        outcome: outcome.as_ref().map(Value::to_string).map_err(Clone::clone),
+        payload: payload.clone(),
+    });
+    let outcome = function
+        .invoke(Bytes::from(payload), request_id)
+        .await
+        .map(|body| String::from_utf8_lossy(&body).into_owned());
+    shared.events.emit(Event::InvocationFinished {
+        function: name,
+        request_id: request_id.to_owned(),
+        outcome: outcome.clone(),
     });
     outcome
 }
@@ -166,18 +208,19 @@ fn send_error_frame(shared: &Shared, connection: &Connection, message: &str, req
         r#"{{"message": "{message}", "connectionId":"{}", "requestId":"{request_id}"}}"#,
         connection.id
     );
-    send_text(shared, connection, frame);
+    send_text(shared, connection, frame, request_id);
 }
 
 /// Sends the emulator's own frame (an error frame, a two-way reply). One the
 /// client has no room for is dropped, and said so on the event stream.
-fn send_text(shared: &Shared, connection: &Connection, text: String) {
-    match connection.send(Outgoing::Text(text)) {
+fn send_text(shared: &Shared, connection: &Connection, text: String, request_id: &str) {
+    match connection.send_for(Outgoing::Text(text), Some(request_id.to_owned())) {
         // A connection that ended meanwhile has no one left to read the frame.
         Ok(()) | Err(SendError::Gone) => {}
         Err(full @ SendError::Full { .. }) => shared.events.emit(Event::FrameDropped {
             connection_id: connection.id.clone(),
             reason: full.to_string(),
+            request_id: request_id.to_owned(),
         }),
     }
 }

@@ -31,7 +31,14 @@ impl LocalHooks {
     /// checks and its write event.
     pub fn put(&self, table: &str, item: Value) -> Result<(), DynamoError> {
         let body = json!({ "TableName": table, "Item": item });
-        dynamodb::run(&self.shared.dynamodb, &self.shared.events, "PutItem", body).map(drop)
+        dynamodb::run(
+            &self.shared.dynamodb,
+            &self.shared.events,
+            None,
+            "PutItem",
+            body,
+        )
+        .map(drop)
     }
 
     /// While on, every PostToConnection answers 429 LimitExceededException.

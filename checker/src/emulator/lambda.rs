@@ -21,6 +21,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use super::callers::Callers;
 use super::events::EventBus;
 use super::ids;
 
@@ -81,7 +82,10 @@ fn describe_function_error(error_type: &str, message: &str) -> String {
 }
 
 struct Invocation {
+    /// The Runtime API's `Lambda-Runtime-Aws-Request-Id`.
     request_id: String,
+    /// API Gateway's request id for the event: what the event stream names it by.
+    gateway_request_id: String,
     payload: Bytes,
     reply: oneshot::Sender<Result<Bytes, InvokeError>>,
 }
@@ -89,6 +93,7 @@ struct Invocation {
 struct PoolShared {
     spec: FunctionSpec,
     events: Arc<EventBus>,
+    callers: Arc<Callers>,
     invocations: async_channel::Receiver<Invocation>,
     /// Payload bytes of the invocations in `invocations`.
     waiting_bytes: AtomicUsize,
@@ -105,11 +110,17 @@ pub(crate) struct FunctionPool {
 
 impl FunctionPool {
     /// Starts the pool with one warm process.
-    pub(crate) fn start(spec: FunctionSpec, events: Arc<EventBus>, max_workers: usize) -> Self {
+    pub(crate) fn start(
+        spec: FunctionSpec,
+        events: Arc<EventBus>,
+        callers: Arc<Callers>,
+        max_workers: usize,
+    ) -> Self {
         let (sender, invocations) = async_channel::bounded(MAX_WAITING_INVOCATIONS);
         let shared = Arc::new(PoolShared {
             spec,
             events,
+            callers,
             invocations,
             waiting_bytes: AtomicUsize::new(0),
             idle_workers: AtomicUsize::new(0),
@@ -129,8 +140,13 @@ impl FunctionPool {
         &self.shared.spec.name
     }
 
-    /// Runs one invocation and waits for its response.
-    pub(crate) async fn invoke(&self, payload: Bytes) -> Result<Bytes, InvokeError> {
+    /// Runs one invocation and waits for its response. `gateway_request_id`
+    /// is what the calls and log lines of the invocation are attributed to.
+    pub(crate) async fn invoke(
+        &self,
+        payload: Bytes,
+        gateway_request_id: &str,
+    ) -> Result<Bytes, InvokeError> {
         let (reply, response) = oneshot::channel();
         let bytes = payload.len();
         let throttled = || InvokeError::Throttled(self.sender.len());
@@ -145,6 +161,7 @@ impl FunctionPool {
         }
         let invocation = Invocation {
             request_id: ids::lambda_request_id(),
+            gateway_request_id: gateway_request_id.to_owned(),
             payload,
             reply,
         };

@@ -23,20 +23,24 @@ pub(crate) async fn handle(
     connection_id: &str,
 ) -> Response<Full<Bytes>> {
     let method = request.method().clone();
-    let response = answer(shared, request, stage, connection_id).await;
+    let caller = shared.callers.invocation_of(&request);
+    let response = answer(shared, request, stage, connection_id, caller.clone()).await;
     shared.events.emit(Event::Management {
         method: method.to_string(),
         connection_id: connection_id.to_owned(),
         status: response.status().as_u16(),
+        request_id: caller,
     });
     response
 }
 
+/// `caller`: the request id of the calling invocation, when known.
 async fn answer(
     shared: &Shared,
     request: Request<Incoming>,
     stage: &str,
     connection_id: &str,
+    caller: Option<String>,
 ) -> Response<Full<Bytes>> {
     if !is_signed(&request) {
         return error(
@@ -103,7 +107,7 @@ async fn answer(
                 Ok(text) => Outgoing::Text(text),
                 Err(not_text) => Outgoing::Binary(not_text.into_bytes()),
             };
-            match connection.send(frame) {
+            match connection.send_for(frame, caller) {
                 Ok(()) => empty(StatusCode::OK),
                 Err(SendError::Gone) => gone(),
                 // API Gateway's answer when "the WebSocket client side buffer is full".

@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::gateway::Origin;
-use super::{Shared, dynamodb, gateway, management};
+use super::{Shared, console, dynamodb, gateway, management};
 use waiting::{Ticket, Waiting};
 
 /// The first byte of a TLS ClientHello record.
@@ -131,6 +131,10 @@ async fn dispatch(
         .map(|segment| percent_decode_str(segment).decode_utf8_lossy().into_owned())
         .collect();
     match segments.as_slice() {
+        [first, rest @ ..] if first == console::SEGMENT => {
+            let rest = rest.to_vec();
+            console::handle(shared, request, &rest, origin.peer, origin.local_port).await
+        }
         [stage, connections, id] if connections == "@connections" => {
             let (stage, id) = (stage.clone(), id.clone());
             management::handle(&shared, request, &stage, &id).await

@@ -133,7 +133,15 @@ fn write_one(
     )?;
     match &graded.verdict {
         Verdict::Passed => {}
-        Verdict::Failed(failure) => write_failure(out, failure)?,
+        Verdict::Failed(failure) => {
+            write_failure(out, failure)?;
+            if let Some(serve) = &graded.serve {
+                writeln!(
+                    out,
+                    "\n  {HEADING}See it live{HEADING:#}: `cargo run -p checker -- {serve}`, then open the console it prints."
+                )?;
+            }
+        }
         Verdict::BuildFailed { diagnostics } => {
             writeln!(
                 out,

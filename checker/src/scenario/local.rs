@@ -3,13 +3,12 @@
 //! is on the emulator's events (or its count of frames in flight), with a
 //! deadline that, when reached, is written down as what did not happen.
 
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::client::{Client, Observed};
 use super::{FRAME_WAIT, IDLE_PROOF, Mode, Session, redact};
-use crate::emulator::events::Event;
+use crate::emulator::events::{Event, Subscription};
 use crate::emulator::{LocalHooks, TableDump};
 
 /// Transcript lines only a local run can observe: invocations and table contents.
@@ -31,7 +30,7 @@ pub const LOCAL_STEP: &str = "(local) ";
 /// A local run's view of the emulator.
 pub(super) struct LocalRun {
     hooks: LocalHooks,
-    events: UnboundedReceiver<Event>,
+    events: Subscription,
     in_flight: watch::Receiver<usize>,
     /// Everything the emulator reported, kept for the failure report.
     seen: Vec<Event>,
@@ -49,7 +48,7 @@ pub(super) struct LocalRun {
 }
 
 impl LocalRun {
-    pub(super) fn new(events: UnboundedReceiver<Event>, hooks: LocalHooks) -> Self {
+    pub(super) fn new(events: Subscription, hooks: LocalHooks) -> Self {
         Self {
             in_flight: hooks.in_flight(),
             hooks,
@@ -82,7 +81,7 @@ impl LocalRun {
         if self.ended {
             return;
         }
-        while let Ok(event) = self.events.try_recv() {
+        while let Some(event) = self.events.try_recv() {
             self.seen.push(event);
         }
     }
@@ -211,6 +210,7 @@ impl LocalRun {
                 route_key,
                 connection_id,
                 request_id,
+                ..
             } if route_key == "$disconnect" && connection_id == id => {
                 Some((function.clone(), request_id.clone()))
             }
@@ -234,7 +234,7 @@ impl LocalRun {
         known: &std::collections::BTreeMap<String, String>,
     ) -> Option<String> {
         self.seen.iter().rev().find_map(|event| match event {
-            Event::Connected { connection_id } if !known.contains_key(connection_id) => {
+            Event::Connected { connection_id, .. } if !known.contains_key(connection_id) => {
                 Some(connection_id.clone())
             }
             _ => None,

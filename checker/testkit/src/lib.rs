@@ -1,7 +1,8 @@
 //! What the checker's tests and benchmarks share: the fixture Lambdas
 //! (`fixtures/`) built once per process, local stacks started on them, and
-//! the echo load that counts every message.
+//! the echo load that counts every message, headless Chromium for the console.
 
+pub mod browser;
 pub mod load;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -55,7 +55,12 @@ async fn items_are_put_got_and_deleted_with_every_attribute_type() {
                 table,
                 operation,
                 key,
-            } => Some((table.clone(), operation.clone(), key.clone())),
+                request_id,
+            } => {
+                // Written by the test's own client, not by a Lambda.
+                assert_eq!(*request_id, None);
+                Some((table.clone(), operation.clone(), key.clone()))
+            }
             _ => None,
         })
         .await;

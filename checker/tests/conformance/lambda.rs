@@ -146,22 +146,37 @@ async fn lambda_output_is_streamed_with_the_function_name() {
     let mut running = support::start("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     support::send(&mut ws, "log me").await;
-    let (function, line) = running
+    let request = running
         .wait_for(|event| match event {
-            Event::Log { function, line }
-                if line.contains("log me") && !line.starts_with("event ") =>
-            {
-                Some((function.clone(), line.clone()))
+            Event::FrameIn {
+                text, request_id, ..
+            } if text == "log me" => Some(request_id.clone()),
+            _ => None,
+        })
+        .await;
+    let (function, line, invocation) = running
+        .wait_for(|event| match event {
+            Event::Log {
+                function,
+                line,
+                request_id,
+            } if line.contains("log me") && !line.starts_with("event ") => {
+                Some((function.clone(), line.clone(), request_id.clone()))
             }
             _ => None,
         })
         .await;
     assert_eq!(function, "onDefault");
+    assert_eq!(
+        invocation,
+        Some(request),
+        "the line is the message's invocation's"
+    );
     assert_eq!(line, "fixture-lambda $default: log me");
     support::send(&mut ws, "panic").await;
     let panic_line = running
         .wait_for(|event| match event {
-            Event::Log { function, line }
+            Event::Log { function, line, .. }
                 if function == "onDefault" && line.contains("panicked") =>
             {
                 Some(line.clone())

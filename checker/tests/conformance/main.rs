@@ -8,9 +8,11 @@
 
 mod support;
 
+mod console;
 mod dynamodb;
 mod dynamodb_items;
 mod dynamodb_reads;
+mod events;
 mod handshake;
 mod hostile_dynamodb;
 mod hostile_http;

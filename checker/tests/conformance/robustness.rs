@@ -71,7 +71,7 @@ async fn a_handshake_abandoned_while_connect_runs_gets_its_disconnect_and_leaves
                 status_code,
                 reason,
             } if *connection_id == id => Some((*status_code, reason.clone())),
-            Event::Connected { connection_id } if *connection_id == id => {
+            Event::Connected { connection_id, .. } if *connection_id == id => {
                 panic!("the abandoned connection opened")
             }
             _ => None,
@@ -101,6 +101,7 @@ async fn a_handshake_abandoned_while_connect_runs_gets_its_disconnect_and_leaves
             Event::ConnectRejected {
                 connection_id,
                 status,
+                ..
             } if *connection_id == rejected => Some(*status),
             _ => None,
         })
@@ -108,7 +109,7 @@ async fn a_handshake_abandoned_while_connect_runs_gets_its_disconnect_and_leaves
     assert_eq!(status, 403);
     assert_eq!(get_connection_status(&running, &rejected).await, 410);
     still_serves(&running).await;
-    let disconnects = std::iter::from_fn(|| running.events.try_recv().ok())
+    let disconnects = std::iter::from_fn(|| running.events.try_recv())
         .filter(|event| {
             matches!(event, Event::InvocationStarted { route_key, connection_id, .. }
                 if route_key == "$disconnect" && *connection_id == rejected)
@@ -261,6 +262,7 @@ async fn replies_to_a_client_that_reads_nothing_are_dropped_and_reported() {
             Event::FrameDropped {
                 connection_id,
                 reason,
+                ..
             } if *connection_id == id => Some(reason.clone()),
             _ => None,
         })

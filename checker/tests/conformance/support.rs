@@ -5,12 +5,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use checker::cargo_build::Profile;
-use checker::emulator::events::Event;
+use checker::emulator::events::{Event, Subscription};
 use checker::emulator::{Emulator, Settings};
 use checker::local_stack::LocalStack;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -26,7 +25,7 @@ pub fn stacks_dir() -> PathBuf {
 
 pub struct Running {
     pub local: LocalStack,
-    pub events: UnboundedReceiver<Event>,
+    pub events: Subscription,
 }
 
 impl Running {
@@ -164,7 +163,7 @@ pub struct RawResponse {
 }
 
 /// One HTTP/1.1 request over a plain TCP connection, for requests no SDK
-/// would send (unsigned, odd paths).
+/// would send (unsigned, odd paths, other host names).
 pub async fn raw_http(
     address: std::net::SocketAddr,
     method: &str,
@@ -177,9 +176,16 @@ pub async fn raw_http(
         .await
         .expect("the emulator listens");
     let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
+    // The emulator's address, unless the caller names another host.
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        request.push_str(&format!("Host: {address}\r\n"));
+    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }

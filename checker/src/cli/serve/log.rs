@@ -80,11 +80,12 @@ fn write_lines(queued: &Receiver<String>, dropped: &AtomicU64) {
 /// The line an event shows as, if any.
 fn describe(event: &Event) -> Option<String> {
     let line = match event {
-        Event::Log { function, line } => format!("[{function}] {line}"),
-        Event::Connected { connection_id } => format!("+ {connection_id} connected"),
+        Event::Log { function, line, .. } => format!("[{function}] {line}"),
+        Event::Connected { connection_id, .. } => format!("+ {connection_id} connected"),
         Event::ConnectRejected {
             connection_id,
             status,
+            ..
         } => format!("x {connection_id} rejected by $connect with {status}"),
         Event::Disconnected {
             connection_id,
@@ -101,14 +102,17 @@ fn describe(event: &Event) -> Option<String> {
         Event::FrameIn {
             connection_id,
             text,
+            ..
         } => format!("> {connection_id} {text}"),
         Event::FrameOut {
             connection_id,
             text,
+            ..
         } => format!("< {connection_id} {text}"),
         Event::FrameDropped {
             connection_id,
             reason,
+            ..
         } => format!("! {connection_id} frame dropped: {reason}"),
         Event::ReplyDropped { .. } | Event::RouteCaseMismatch { .. } => {
             format!("! {}", event.explain()?)
@@ -122,9 +126,14 @@ fn describe(event: &Event) -> Option<String> {
             table,
             operation,
             key,
+            ..
         } => format!("= {table} {operation} {key}"),
+        Event::Skipped { count } => {
+            format!("… {count} events not shown: the terminal fell behind")
+        }
         Event::InvocationStarted { .. }
         | Event::InvocationFinished { .. }
+        | Event::Routed { .. }
         | Event::Management { .. } => return None,
     };
     Some(line)

@@ -12,6 +12,7 @@ use crate::emulator::events::{Event, EventBus};
 pub(crate) fn put(
     tables: &Tables,
     events: &EventBus,
+    caller: Option<&str>,
     input: PutItem,
 ) -> Result<Value, DynamoError> {
     let table = tables.get(&input.table_name)?;
@@ -20,7 +21,7 @@ pub(crate) fn put(
     let key = table.schema.key.key_of_item(&input.item)?;
     table.schema.check_index_keys(&input.item)?;
     let condition = input.write.condition()?;
-    let event = write_event(table, "PutItem", &input.item);
+    let event = write_event(table, "PutItem", &input.item, caller);
     let old = {
         let mut items = table.items();
         check_condition(condition.as_ref(), items.get(&key))?;
@@ -57,6 +58,7 @@ pub(crate) fn get(tables: &Tables, input: GetItem) -> Result<Value, DynamoError>
 pub(crate) fn delete(
     tables: &Tables,
     events: &EventBus,
+    caller: Option<&str>,
     input: DeleteItem,
 ) -> Result<Value, DynamoError> {
     let table = tables.get(&input.table_name)?;
@@ -64,7 +66,7 @@ pub(crate) fn delete(
     input.key.values().try_for_each(value::check)?;
     let key = table.schema.key.key_of_key(&input.key)?;
     let condition = input.write.condition()?;
-    let event = write_event(table, "DeleteItem", &input.key);
+    let event = write_event(table, "DeleteItem", &input.key, caller);
     let old = {
         let mut items = table.items();
         check_condition(condition.as_ref(), items.get(&key))?;
@@ -89,13 +91,15 @@ fn check_condition(
     }
 }
 
-fn write_event(table: &Table, operation: &str, item: &Item) -> Event {
+/// `caller`: the request id of the invocation that writes, when known.
+fn write_event(table: &Table, operation: &str, item: &Item, caller: Option<&str>) -> Event {
     let mut key = Item::new();
     table.schema.key.copy_key(item, &mut key);
     Event::TableWrite {
         table: table.schema.name.clone(),
         operation: operation.to_owned(),
         key: Value::Object(key).to_string(),
+        request_id: caller.map(str::to_owned),
     }
 }
 

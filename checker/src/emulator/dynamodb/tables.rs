@@ -14,7 +14,7 @@ use super::value::Item;
 use crate::stack;
 
 /// The contents of one table, for reports: items as DynamoDB JSON, in key order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct TableDump {
     pub name: String,
     pub items: Vec<Value>,

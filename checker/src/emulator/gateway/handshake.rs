@@ -174,6 +174,7 @@ impl Pending {
         on_upgrade: OnUpgrade,
     ) {
         let shared = &self.shared;
+        let query = request.uri().query().unwrap_or_default().to_owned();
         let connect_headers = match shared.routes.get("$connect") {
             None => Vec::new(),
             Some(route) => {
@@ -187,7 +188,7 @@ impl Pending {
                 let event = event::connect(shared, &self.connection, &request_id, &handshake);
                 let outcome = super::invoke(
                     shared,
-                    route,
+                    &route.function,
                     "$connect",
                     &self.connection.id,
                     &request_id,
@@ -203,6 +204,7 @@ impl Pending {
                         shared.events.emit(Event::ConnectRejected {
                             connection_id: self.connection.id.clone(),
                             status: status.as_u16(),
+                            query,
                         });
                         // The client may have left meanwhile: nothing more to do then.
                         let _ = answer.send(rejection(status));
@@ -227,6 +229,7 @@ impl Pending {
                     self.frames,
                     self.registration,
                     upgraded,
+                    query,
                 )
                 .await;
             }

@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::emulator::connections::{Connection, Frames, Outgoing, Registration};
 use crate::emulator::events::Event;
-use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared};
+use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared, ids};
 
 /// Each connection's read buffer; it grows for larger frames.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
@@ -39,6 +39,7 @@ pub(super) async fn run(
     mut frames: Frames,
     registration: Registration,
     upgraded: Upgraded,
+    query: String,
 ) {
     // tungstenite's default 128 KiB read buffer per connection is what held
     // 10,000 idle connections at 1.3 GB; frames are at most 32 KB anyway.
@@ -51,6 +52,7 @@ pub(super) async fn run(
     connection.mark_open();
     shared.events.emit(Event::Connected {
         connection_id: connection.id.clone(),
+        query,
     });
 
     let lifetime = tokio::time::sleep(shared.settings.max_lifetime);
@@ -64,10 +66,15 @@ pub(super) async fn run(
                     connection.touch();
                     idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
                     let text = text.as_str().to_owned();
-                    shared.events.emit(Event::FrameIn { connection_id: connection.id.clone(), text: text.clone() });
+                    let request_id = ids::request_id();
+                    shared.events.emit(Event::FrameIn {
+                        connection_id: connection.id.clone(),
+                        text: text.clone(),
+                        request_id: request_id.clone(),
+                    });
                     // API Gateway invokes each message on its own; so does the emulator.
                     let routing = shared.connections.routing();
-                    let routed = super::route_message(shared.clone(), connection.clone(), text);
+                    let routed = super::route_message(shared.clone(), connection.clone(), text, request_id);
                     tokio::spawn(async move {
                         routed.await;
                         drop(routing);
@@ -103,19 +110,19 @@ pub(super) async fn run(
                 None => break vanished(),
             },
             // The frame holds its place in the queue until this arm has written it.
-            Some((outgoing, _queued)) = frames.recv() => match outgoing {
+            Some((outgoing, request_id, _queued)) = frames.recv() => match outgoing {
                 Outgoing::Text(text) => {
                     if !write(&mut socket, Message::text(text.clone()), shared.settings.write_timeout).await {
                         break vanished();
                     }
-                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text });
+                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text, request_id });
                 }
                 Outgoing::Binary(data) => {
                     let text = String::from_utf8_lossy(&data).into_owned();
                     if !write(&mut socket, Message::binary(data), shared.settings.write_timeout).await {
                         break vanished();
                     }
-                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text });
+                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text, request_id });
                 }
                 Outgoing::Close { code, reason } => {
                     break close(&mut socket, CloseCode::from(code), &reason).await;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::time::Instant;
 
+use crate::emulator::callers::Caller;
 use crate::emulator::events::{Event, EventBus};
 
 /// CloudWatch Logs' limit on one log event.
@@ -20,14 +21,18 @@ pub(crate) const MAX_LINE_BYTES: usize = 256 * 1024;
 pub(crate) const MAX_BYTES_PER_SECOND: usize = 1024 * 1024;
 const WINDOW: Duration = Duration::from_secs(1);
 
+/// Each line goes out with the invocation the process runs or ran last (a
+/// line printed just before the handler returned may be read after its
+/// response).
 pub(super) fn stream_lines(
     output: impl AsyncRead + Unpin + Send + 'static,
     function: String,
     events: Arc<EventBus>,
+    caller: Arc<Caller>,
 ) {
     tokio::spawn(async move {
         let mut reader = BufReader::with_capacity(64 * 1024, output);
-        let mut log = Budgeted::new(function, events);
+        let mut log = Budgeted::new(function, events, caller);
         let mut line = Vec::new();
         let mut cut = false;
         loop {
@@ -71,16 +76,18 @@ pub(super) fn stream_lines(
 struct Budgeted {
     function: String,
     events: Arc<EventBus>,
+    caller: Arc<Caller>,
     window_start: Instant,
     window_bytes: usize,
     dropped_lines: usize,
 }
 
 impl Budgeted {
-    fn new(function: String, events: Arc<EventBus>) -> Self {
+    fn new(function: String, events: Arc<EventBus>, caller: Arc<Caller>) -> Self {
         Self {
             function,
             events,
+            caller,
             window_start: Instant::now(),
             window_bytes: 0,
             dropped_lines: 0,
@@ -129,6 +136,7 @@ impl Budgeted {
         self.events.emit(Event::Log {
             function: self.function.clone(),
             line,
+            request_id: self.caller.invocation(),
         });
     }
 }

@@ -13,6 +13,7 @@ use super::group::{ProcessGroup, lead_own_group};
 use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::{FunctionSpec, InvokeError};
+use crate::emulator::callers::{Callers, Registration};
 use crate::emulator::events::EventBus;
 use crate::emulator::ids;
 
@@ -22,12 +23,15 @@ pub(super) struct Process {
     child: Child,
     api: RuntimeApi,
     function_arn: String,
+    /// Its session token, by which its calls are attributed to its invocation.
+    registration: Registration,
 }
 
 impl Process {
     pub(super) async fn start(
         spec: &FunctionSpec,
         events: Arc<EventBus>,
+        callers: &Arc<Callers>,
     ) -> Result<Self, InvokeError> {
         let start_failed = |reason: String| InvokeError::StartFailed {
             binary: spec.binary.display().to_string(),
@@ -36,12 +40,13 @@ impl Process {
         let api = RuntimeApi::start()
             .await
             .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
+        let registration = callers.register();
         let mut command = Command::new(&spec.binary);
         command
             .env_clear()
             .envs(base_environment())
             .envs(&spec.environment)
-            .envs(reserved_environment(spec, &api))
+            .envs(reserved_environment(spec, &api, &registration.caller.token))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -53,11 +58,12 @@ impl Process {
         die_with_parent(&mut command);
         let mut child = command.spawn().map_err(|e| start_failed(e.to_string()))?;
         let group = ProcessGroup::of(child.id());
+        let caller = &registration.caller;
         if let Some(stdout) = child.stdout.take() {
-            stream_lines(stdout, spec.name.clone(), events.clone());
+            stream_lines(stdout, spec.name.clone(), events.clone(), caller.clone());
         }
         if let Some(stderr) = child.stderr.take() {
-            stream_lines(stderr, spec.name.clone(), events);
+            stream_lines(stderr, spec.name.clone(), events, caller.clone());
         }
         Ok(Self {
             group,
@@ -67,6 +73,7 @@ impl Process {
                 "arn:aws:lambda:{}:000000000000:function:{}",
                 spec.region, spec.deployed_name
             ),
+            registration,
         })
     }
 
@@ -74,9 +81,11 @@ impl Process {
     pub(super) async fn invoke(
         &mut self,
         request_id: &str,
+        gateway_request_id: &str,
         payload: Bytes,
         timeout: Duration,
     ) -> Result<Bytes, InvokeError> {
+        self.registration.caller.set_invocation(gateway_request_id);
         let deadline = tokio::time::Instant::now() + timeout;
         let deadline_ms = chrono::Utc::now().timestamp_millis()
             + i64::try_from(timeout.as_millis()).unwrap_or(i64::MAX);
@@ -151,7 +160,11 @@ fn base_environment() -> Vec<(String, String)> {
 }
 
 /// The variables Lambda reserves: a function's own settings cannot override them.
-fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, String)> {
+fn reserved_environment(
+    spec: &FunctionSpec,
+    api: &RuntimeApi,
+    session_token: &str,
+) -> Vec<(String, String)> {
     let today = chrono::Utc::now().format("%Y/%m/%d");
     let stream = ids::request_id().replace(['+', '/', '='], "");
     let task_root = spec
@@ -187,10 +200,8 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
             "AWS_SECRET_ACCESS_KEY".into(),
             "checker-local-secret-access-key".into(),
         ),
-        (
-            "AWS_SESSION_TOKEN".into(),
-            "checker-local-session-token".into(),
-        ),
+        // One per process: it tells which invocation a call comes from.
+        ("AWS_SESSION_TOKEN".into(), session_token.to_owned()),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("LAMBDA_TASK_ROOT".into(), task_root),
         ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),

@@ -60,6 +60,7 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
         let outcome = running
             .invoke(
                 &invocation.request_id,
+                &invocation.gateway_request_id,
                 invocation.payload,
                 shared.spec.timeout,
             )
@@ -81,7 +82,7 @@ type Answer = (
 );
 
 async fn start(shared: &PoolShared) -> Result<Process, InvokeError> {
-    Process::start(&shared.spec, shared.events.clone())
+    Process::start(&shared.spec, shared.events.clone(), &shared.callers)
         .await
         .inspect_err(|error| log(shared, error.to_string()))
 }
@@ -98,5 +99,6 @@ fn log(shared: &PoolShared, line: String) {
     shared.events.emit(Event::Log {
         function: shared.spec.name.clone(),
         line: format!("[checker] {line}"),
+        request_id: None,
     });
 }

@@ -1,0 +1,155 @@
+//! The console's feed: a WebSocket at `/@console/feed` that sends the run's
+//! history, then every event as it happens, as JSON text frames:
+//! `{"kind":"hello","stack":…,"evicted":N}` once, then
+//! `{"kind":"events","events":[…]}` batches and, when this page fell behind,
+//! `{"kind":"skipped","count":N}` where events are missing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::{SinkExt, StreamExt};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::header::{self, HeaderValue};
+use hyper::upgrade::Upgraded;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde_json::json;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+
+use crate::emulator::Shared;
+use crate::emulator::events::{Bound, Delivery, Stamped};
+
+/// Each page's queue: a page that cannot keep up misses events (and is told
+/// how many) instead of making the emulator hold them.
+const FEED_BOUND: Bound = Bound {
+    events: 8_192,
+    bytes: 32 << 20,
+};
+/// Events per frame: a page opened late gets its history in a few frames.
+const BATCH: usize = 512;
+/// A page that does not read for this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(20);
+/// The page sends nothing but pings and its close.
+const MAX_INCOMING_BYTES: usize = 4 * 1024;
+
+type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+pub(super) fn upgrade(
+    shared: Arc<Shared>,
+    mut request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let headers = request.headers();
+    let version_ok = headers
+        .get(header::SEC_WEBSOCKET_VERSION)
+        .is_some_and(|version| version == "13");
+    let Some(key) = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|_| version_ok)
+        .cloned()
+    else {
+        return super::text(
+            StatusCode::BAD_REQUEST,
+            "the console feed is a WebSocket: it needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13",
+        );
+    };
+    let upgraded = hyper::upgrade::on(&mut request);
+    tokio::spawn(async move {
+        match upgraded.await {
+            Ok(upgraded) => run(shared, upgraded).await,
+            Err(error) => tracing::debug!(%error, "the console left during the handshake"),
+        }
+    });
+    let mut response = Response::new(Full::new(Bytes::new()));
+    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = response.headers_mut();
+    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    response
+}
+
+async fn run(shared: Arc<Shared>, upgraded: Upgraded) {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_INCOMING_BYTES))
+        .max_frame_size(Some(MAX_INCOMING_BYTES));
+    let mut socket =
+        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
+    let (backlog, mut feed) = shared.events.subscribe_with_history(FEED_BOUND);
+    let hello = json!({
+        "kind": "hello",
+        "stack": shared.stack,
+        "evicted": backlog.evicted,
+        "history": { "events": Bound::HISTORY.events },
+    });
+    if send(&mut socket, hello.to_string()).await.is_err() {
+        return;
+    }
+    for chunk in backlog.events.chunks(BATCH) {
+        if send(&mut socket, events_frame(chunk)).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            delivery = feed.recv_stamped() => {
+                let Some(first) = delivery else { break };
+                if forward(&mut socket, &mut feed, first).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.next() => match incoming {
+                Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Sends `first` and whatever else is queued, in batches, in order.
+async fn forward(
+    socket: &mut Socket,
+    feed: &mut crate::emulator::events::Subscription,
+    first: Delivery,
+) -> Result<(), ()> {
+    let mut batch: Vec<Arc<Stamped>> = Vec::new();
+    let mut next = Some(first);
+    while let Some(delivery) = next.take() {
+        match delivery {
+            Delivery::Event(stamped) => batch.push(stamped),
+            Delivery::Skipped(count) => {
+                if !batch.is_empty() {
+                    send(socket, events_frame(&std::mem::take(&mut batch))).await?;
+                }
+                let frame = json!({ "kind": "skipped", "count": count });
+                send(socket, frame.to_string()).await?;
+            }
+        }
+        if batch.len() >= BATCH {
+            send(socket, events_frame(&std::mem::take(&mut batch))).await?;
+        }
+        next = feed.try_recv_stamped();
+    }
+    if !batch.is_empty() {
+        send(socket, events_frame(&batch)).await?;
+    }
+    Ok(())
+}
+
+fn events_frame(events: &[Arc<Stamped>]) -> String {
+    let events: Vec<&Stamped> = events.iter().map(Arc::as_ref).collect();
+    json!({ "kind": "events", "events": events }).to_string()
+}
+
+async fn send(socket: &mut Socket, text: String) -> Result<(), ()> {
+    match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::text(text))).await {
+        Ok(Ok(())) => Ok(()),
+        _ => Err(()),
+    }
+}

@@ -1,0 +1,63 @@
+//! The stack as data: what `checker stack --json` prints
+//! (`scripts/serverless-package-check` compares it with Serverless's own
+//! output) and what the console shows.
+
+use serde_json::{Value, json};
+
+use super::{Index, Stack, Table};
+
+impl Stack {
+    /// The stack as `checker stack --json` prints it and the console shows it.
+    pub fn reading(&self) -> Value {
+        let stack = self;
+        let routes: Vec<Value> = stack
+        .routes
+        .iter()
+        .map(|route| json!({"key": route.key, "function": route.function, "twoWay": route.two_way}))
+        .collect();
+        let functions: Vec<Value> = stack
+            .functions
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name,
+                    "deployedName": f.deployed_name,
+                    "artifact": f.artifact,
+                    "binary": f.binary,
+                    "timeout": f.timeout.as_secs_f64(),
+                    "memorySize": f.memory_size,
+                })
+            })
+            .collect();
+        json!({
+            "service": stack.service,
+            "stage": stack.stage,
+            "region": stack.region,
+            "routeSelectionExpression": stack.route_selection_expression,
+            "routes": routes,
+            "functions": functions,
+            "tables": stack.tables.iter().map(table).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// A table as the emulator creates it, its parts in CloudFormation's shape.
+fn table(table: &Table) -> Value {
+    let indexes = |local: bool| -> Vec<&Index> {
+        table
+            .indexes
+            .iter()
+            .filter(|index| index.local == local)
+            .collect()
+    };
+    json!({
+        "logicalId": table.logical_id,
+        "tableName": table.declared_name,
+        "name": table.name,
+        "keySchema": table.key,
+        "attributeDefinitions": table.attributes,
+        "billingMode": table.billing_mode,
+        "globalSecondaryIndexes": indexes(false),
+        "localSecondaryIndexes": indexes(true),
+    })
+}

@@ -1,0 +1,129 @@
+//! The event stream tells one message's whole way: the frame in, the route
+//! and the selection expression's value, the invocation with the exact
+//! event JSON, the `@connections` call its Lambda made and the frame out,
+//! each naming the message's request id; the Forbidden frame of an
+//! unrouted message names it too. The console is built on this.
+
+use checker::emulator::events::Event;
+
+use crate::support;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_leg_of_a_message_names_its_request() {
+    let mut running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let body = r#"{"action":"echo","text":"hi"}"#;
+    support::send(&mut ws, body).await;
+    assert_eq!(support::next_text(&mut ws).await, body);
+
+    let request = running
+        .wait_for(|event| match event {
+            Event::FrameIn {
+                text, request_id, ..
+            } if text == body => Some(request_id.clone()),
+            _ => None,
+        })
+        .await;
+    let routed = running
+        .wait_for(|event| match event {
+            Event::Routed {
+                request_id,
+                selection,
+                route_key,
+                ..
+            } => Some((request_id.clone(), selection.clone(), route_key.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        routed,
+        (request.clone(), "echo".into(), Some("echo".into()))
+    );
+    let payload = running
+        .wait_for(|event| match event {
+            Event::InvocationStarted {
+                request_id,
+                payload,
+                function,
+                ..
+            } if *request_id == request => {
+                assert_eq!(function, "echo");
+                Some(payload.clone())
+            }
+            _ => None,
+        })
+        .await;
+    let event: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    assert_eq!(event["body"], body);
+    assert_eq!(event["requestContext"]["requestId"], request.as_str());
+
+    let post = running
+        .wait_for(|event| match event {
+            Event::Management {
+                method,
+                status,
+                request_id,
+                ..
+            } => Some((method.clone(), *status, request_id.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(
+        post,
+        ("POST".into(), 200, Some(request.clone())),
+        "the post is known to come from the echo's invocation"
+    );
+    let out = running
+        .wait_for(|event| match event {
+            Event::FrameOut {
+                text, request_id, ..
+            } => Some((text.clone(), request_id.clone())),
+            _ => None,
+        })
+        .await;
+    assert_eq!(out, (body.to_owned(), Some(request.clone())));
+    let finished = running
+        .wait_for(|event| match event {
+            Event::InvocationFinished {
+                request_id,
+                outcome,
+                ..
+            } if *request_id == request => Some(outcome.clone()),
+            _ => None,
+        })
+        .await;
+    let response: serde_json::Value =
+        serde_json::from_str(&finished.expect("the echo succeeds")).unwrap();
+    assert_eq!(response["statusCode"], 200);
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unrouted_message_and_its_forbidden_frame_name_the_request() {
+    let mut running = support::start("echo-only.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    support::send(&mut ws, r#"{"action":"unknown"}"#).await;
+    let frame = support::next_text(&mut ws).await;
+    let routed = running
+        .wait_for(|event| match event {
+            Event::Routed {
+                request_id,
+                selection,
+                route_key,
+                ..
+            } => Some((request_id.clone(), selection.clone(), route_key.clone())),
+            _ => None,
+        })
+        .await;
+    let (request, selection, route_key) = routed;
+    assert_eq!((selection.as_str(), route_key), ("unknown", None));
+    assert!(frame.contains(&request), "{frame}");
+    let out = running
+        .wait_for(|event| match event {
+            Event::FrameOut { request_id, .. } => Some(request_id.clone()),
+            _ => None,
+        })
+        .await;
+    assert_eq!(out, Some(request));
+    running.stop().await;
+}
