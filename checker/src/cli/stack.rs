@@ -5,14 +5,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use checker::stack::{Index, Stack, StackOptions, Table};
+use checker::stack::{Index, Origin, Role, Stack, StackOptions, Table};
 use serde_json::{Value, json};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct StackArgs {
     /// The `serverless.yml` to read.
     file: PathBuf,
-    /// Print JSON: service, stage, region, routeSelectionExpression, routes, functions, tables.
+    /// Print JSON: service, stage, region, routeSelectionExpression, routes, functions, tables,
+    /// role (the execution role's statements, as the emulator enforces them).
     #[arg(long)]
     json: bool,
     /// The stage, as `serverless package --stage` would take it.
@@ -64,7 +65,30 @@ fn reading(stack: &Stack) -> Value {
         "routes": routes,
         "functions": functions,
         "tables": stack.tables.iter().map(table).collect::<Vec<_>>(),
+        "role": stack.role.as_ref().map(role),
     })
+}
+
+/// The execution role: its name and its policy's statements, in CloudFormation's
+/// shape with every function worked out, each with where it comes from.
+fn role(role: &Role) -> Value {
+    let statements: Vec<Value> = role
+        .statements
+        .iter()
+        .map(|statement| {
+            let from = match &statement.origin {
+                Origin::Declared(at) => at.to_string(),
+                Origin::Serverless(why) => format!("added by Serverless ({why})"),
+            };
+            json!({
+                "Effect": statement.effect,
+                "Action": statement.actions,
+                "Resource": statement.resources,
+                "from": from,
+            })
+        })
+        .collect();
+    json!({ "name": role.name, "statements": statements })
 }
 
 /// A table as the emulator creates it, its parts in CloudFormation's shape.
@@ -129,6 +153,22 @@ fn text(reading: &Value) -> String {
                 other => other.to_string(),
             };
             out.push_str(&format!("  {:<14} {name}\n", str(&table["logicalId"])));
+        }
+    }
+    if let Some(role) = reading["role"].as_object() {
+        out.push_str(&format!(
+            "IAM role {} (every function):\n",
+            role.get("name").map(str).unwrap_or_default()
+        ));
+        let joined = |value: &Value| list(value).iter().map(str).collect::<Vec<_>>().join(", ");
+        for statement in role.get("statements").map(list).unwrap_or_default() {
+            out.push_str(&format!(
+                "  {} {}\n    on {}\n    from {}\n",
+                str(&statement["Effect"]),
+                joined(&statement["Action"]),
+                joined(&statement["Resource"]),
+                str(&statement["from"]),
+            ));
         }
     }
     out
