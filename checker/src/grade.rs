@@ -56,7 +56,8 @@ pub struct Failure {
     /// them: code that compiles but may not do what was meant.
     pub warnings: Vec<String>,
     /// Likely slips the emulator saw: a body returned on a one-way route, a
-    /// route that matches a message's action only in case.
+    /// route that matches a message's action only in case, a call the role
+    /// refuses, a management client sent to the regional endpoint.
     pub notes: Vec<String>,
 }
 

@@ -182,6 +182,7 @@ impl Session {
                 Some(client)
             }
             Err(refusal) => {
+                self.learn_rejected_connection(name);
                 self.record(format!("{name} connects: {refusal}"));
                 None
             }

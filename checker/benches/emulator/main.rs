@@ -209,11 +209,16 @@ async fn workshop_section(options: &Options, targets: &mut Vec<Target>) -> anyho
     let repo = manifest_dir()
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let served = tokio::task::spawn_blocking(move || workshop::Served::start(&repo, "02")).await??;
+    let served =
+        tokio::task::spawn_blocking(move || workshop::Served::start(&repo, "02")).await??;
     let floor = floor::Floor::start().await?;
     // Warm: the first echo starts the Lambda process.
     let warm = load::run(&served.url, stop_and_wait(1, true)).await;
-    anyhow::ensure!(warm.tally.lossless(), "the workshop stack does not echo: {:?}", warm.tally);
+    anyhow::ensure!(
+        warm.tally.lossless(),
+        "the workshop stack does not echo: {:?}",
+        warm.tally
+    );
     header();
     let rounds = if options.quick { 4 } else { 40 };
     let pipelined = Load {
@@ -232,7 +237,11 @@ async fn workshop_section(options: &Options, targets: &mut Vec<Target>) -> anyho
     ];
     for (what, load) in loads {
         let floor_outcome = load::run(&floor.url(), load).await;
-        row("floor (tokio-tungstenite echo)", load.clients, &floor_outcome);
+        row(
+            "floor (tokio-tungstenite echo)",
+            load.clients,
+            &floor_outcome,
+        );
         let ours = load::run(&served.url, load).await;
         row("workshop (serve 02 --solutions)", load.clients, &ours);
         let mut peer_outcome = None;
@@ -267,7 +276,11 @@ async fn workshop_section(options: &Options, targets: &mut Vec<Target>) -> anyho
                         "x{times:.1} ({:.0} vs {:.0} msg/s), {}",
                         ours.throughput(),
                         peer.throughput(),
-                        if lossless { "nothing lost" } else { "LOST OR WRONG" }
+                        if lossless {
+                            "nothing lost"
+                        } else {
+                            "LOST OR WRONG"
+                        }
                     ),
                     met: Some(times >= 5.0 && lossless),
                 });
@@ -472,8 +485,9 @@ async fn bench(options: Options) -> anyhow::Result<()> {
                 let full_p50 = ms(full.percentile(50));
                 let floor_p50 = ms(floor_outcome.percentile(50));
                 targets.push(Target {
-                    what: "fixture full path (HTTP @connections) p50 within 10x the floor, 1 client"
-                        .to_owned(),
+                    what:
+                        "fixture full path (HTTP @connections) p50 within 10x the floor, 1 client"
+                            .to_owned(),
                     measured: format!("x{:.1} ({floor_p50:.3} ms floor)", full_p50 / floor_p50),
                     met: Some(full_p50 < 10.0 * floor_p50),
                 });

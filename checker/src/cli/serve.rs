@@ -154,7 +154,10 @@ fn print_event(event: &Event) {
             operation,
             key,
         } => println!("= {table} {operation} {key}"),
-        Event::ReplyDropped { .. } | Event::RouteCaseMismatch { .. } => {
+        Event::ReplyDropped { .. }
+        | Event::RouteCaseMismatch { .. }
+        | Event::AccessDenied { .. }
+        | Event::RegionalEndpoint { .. } => {
             if let Some(explained) = event.explain() {
                 println!("! {explained}");
             }

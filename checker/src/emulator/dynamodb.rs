@@ -23,7 +23,8 @@ use hyper::{Method, Request, Response, StatusCode, header};
 use serde_json::{Value, json};
 
 use super::events::EventBus;
-use super::{Shared, ids, management};
+use super::{Shared, iam, ids};
+use crate::stack::table_arn;
 pub use error::DynamoError;
 use error::ErrorCode;
 use request::parse;
@@ -48,7 +49,12 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         Ok(body) => respond(StatusCode::OK, body, None),
         Err(error) => {
             tracing::debug!(%error, "DynamoDB call refused");
-            let body = json!({ "__type": error.code.qualified(), "message": error.message });
+            // AccessDenied comes from AWS's front end, which capitalises the key.
+            let key = match error.code {
+                ErrorCode::AccessDenied => "Message",
+                _ => "message",
+            };
+            let body = json!({ "__type": error.code.qualified(), key: error.message });
             respond(StatusCode::BAD_REQUEST, body, Some(error.code))
         }
     }
@@ -57,7 +63,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
 async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, DynamoError> {
     // The SDK signs with SigV4; only the header's presence is checked, as
     // the Lambdas hold dummy credentials.
-    if !management::is_signed(&request) {
+    if !iam::is_signed(request.headers()) {
         return Err(DynamoError::new(
             ErrorCode::MissingAuthenticationToken,
             "Request is missing Authentication Token",
@@ -71,6 +77,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
+    let headers = request.headers().clone();
     let body = Limited::new(request.into_body(), MAX_REQUEST_BYTES)
         .collect()
         .await
@@ -78,7 +85,30 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .to_bytes();
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
+    if let Some(resource) = resource(&shared.region, &operation, &body) {
+        let action = format!("dynamodb:{operation}");
+        shared
+            .iam
+            .authorize(&headers, &action, &resource, &shared.events)
+            .map_err(|refusal| {
+                DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
+            })?;
+    }
     run(&shared.dynamodb, &shared.events, &operation, body)
+}
+
+/// The ARN IAM checks a call on: its table, or the index it reads
+/// (`…/table/{table}/index/{index}`), or every table for ListTables. `None`
+/// when the call names no table: DynamoDB refuses it anyway.
+fn resource(region: &str, operation: &str, body: &Value) -> Option<String> {
+    if operation == "ListTables" {
+        return Some(table_arn(region, "*"));
+    }
+    let table = table_arn(region, body.get("TableName")?.as_str()?);
+    Some(match body.get("IndexName").and_then(Value::as_str) {
+        Some(index) => format!("{table}/index/{index}"),
+        None => table,
+    })
 }
 
 /// One operation on the tables.

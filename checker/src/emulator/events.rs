@@ -5,7 +5,10 @@ use std::sync::Mutex;
 
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
+mod explain;
+
 use super::lambda::InvokeError;
+use crate::stack::Location;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -58,6 +61,36 @@ pub enum Event {
         connection_id: String,
         status: u16,
     },
+    /// A function's call that its role does not allow: answered as AWS
+    /// answers it (DynamoDB's `AccessDeniedException`, `@connections`' 403).
+    AccessDenied {
+        /// Its key in serverless.yml.
+        function: String,
+        /// `dynamodb:Query`, `execute-api:ManageConnections`…
+        action: String,
+        /// The ARN the call is on.
+        resource: String,
+        /// The `Deny` statement that refuses it; `None`: no statement allows it.
+        deny_at: Option<Location>,
+        /// Where the role's statements are written: where to grant it.
+        grant_at: Location,
+    },
+    /// A call that went to the SDK's regional endpoint (a client built from the
+    /// environment alone), answered as that endpoint answers on AWS.
+    RegionalEndpoint {
+        /// The calling function's key in serverless.yml; `None` when the
+        /// credentials are not a function's.
+        function: Option<String>,
+        /// The signing name of the service called, e.g. `execute-api`.
+        service: String,
+        /// The region it was signed for.
+        region: String,
+        method: String,
+        /// The path after the endpoint, e.g. `/@connections/R1kmxc2VNjMCFIA%3D`.
+        path: String,
+        /// The HTTP status it got.
+        status: u16,
+    },
     /// A successful write to a local DynamoDB table.
     TableWrite {
         table: String,
@@ -88,6 +121,34 @@ impl Event {
                 "a message's action \"{selected}\" matches the route `{route}` only in case; \
                  route keys match exactly, case included, so that route did not get it: spell \
                  both the same"
+            )),
+            Self::AccessDenied {
+                function,
+                action,
+                resource,
+                deny_at,
+                grant_at,
+            } => Some(explain::access_denied(
+                function,
+                action,
+                resource,
+                deny_at.as_ref(),
+                grant_at,
+            )),
+            Self::RegionalEndpoint {
+                function,
+                service,
+                region,
+                method,
+                path,
+                status,
+            } => Some(explain::regional_endpoint(
+                function.as_deref(),
+                service,
+                region,
+                method,
+                path,
+                *status,
             )),
             _ => None,
         }

@@ -61,8 +61,7 @@ pub(crate) async fn upgrade(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+        .map(str::to_owned);
     let (connection, frames) = Connection::new(
         ids::connection_id(),
         peer.ip().to_string(),

@@ -37,6 +37,8 @@ pub(crate) struct FunctionSpec {
     pub(crate) region: String,
     /// The function's own variables plus the emulator's (endpoints, CA bundle).
     pub(crate) environment: BTreeMap<String, String>,
+    /// Its own dummy credentials: they tell the emulator which function calls.
+    pub(crate) credentials: super::iam::Credentials,
 }
 
 /// Why an invocation produced no response, in the words Lambda uses.

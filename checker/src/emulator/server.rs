@@ -16,7 +16,7 @@ use percent_encoding::percent_decode_str;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
-use super::{Shared, dynamodb, gateway, management};
+use super::{Shared, dynamodb, gateway, management, regional};
 
 /// The first byte of a TLS ClientHello record.
 const TLS_HANDSHAKE: u8 = 0x16;
@@ -100,6 +100,7 @@ async fn dispatch(
         .map(|segment| percent_decode_str(segment).decode_utf8_lossy().into_owned())
         .collect();
     match segments.as_slice() {
+        [first, ..] if first == regional::PATH => regional::handle(&shared, &request),
         [stage, connections, id] if connections == "@connections" => {
             let (stage, id) = (stage.clone(), id.clone());
             management::handle(&shared, request, &stage, &id).await

@@ -388,6 +388,26 @@ impl Session {
         }
     }
 
+    /// After a refused handshake: the emulator reported the refusal before it
+    /// answered, so the newest `ConnectRejected` is this client's, and its
+    /// Lambdas' output can name it.
+    pub(super) fn learn_rejected_connection(&mut self, name: &str) {
+        let Mode::Local(run) = &mut self.mode else {
+            return;
+        };
+        run.drain();
+        let names = &self.names;
+        let rejected = run.seen.iter().rev().find_map(|event| match event {
+            Event::ConnectRejected { connection_id, .. } if !names.contains_key(connection_id) => {
+                Some(connection_id.clone())
+            }
+            _ => None,
+        });
+        if let Some(id) = rejected {
+            self.names.insert(id, name.to_owned());
+        }
+    }
+
     /// After a handshake: the newest `Connected` event is this client's.
     pub(super) async fn learn_connection(&mut self, name: &str) {
         let Mode::Local(run) = &mut self.mode else {

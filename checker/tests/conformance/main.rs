@@ -12,6 +12,7 @@ mod dynamodb;
 mod dynamodb_items;
 mod dynamodb_reads;
 mod handshake;
+mod iam;
 mod lambda;
 mod limits;
 mod management;

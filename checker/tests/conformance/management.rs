@@ -2,6 +2,7 @@
 
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_apigatewaymanagement::error::ProvideErrorMetadata;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use checker::emulator::events::Event;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -64,6 +65,25 @@ async fn get_connection_describes_it() {
     assert!(last_active_at >= connected_at);
     let identity = output.identity().expect("identity");
     assert_eq!(identity.source_ip(), Some("127.0.0.1"));
+    // The client sent no User-Agent: API Gateway leaves `userAgent` out (the
+    // SDK, which models it as required, reads that as empty).
+    assert_eq!(identity.user_agent(), Some(""));
+    let raw = support::raw_http(
+        running.emulator().address(),
+        "GET",
+        &format!("/dev/@connections/{}", percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC)),
+        &[(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240120/eu-west-1/execute-api/aws4_request, SignedHeaders=host, Signature=0",
+        )],
+        b"",
+    )
+    .await;
+    let body: serde_json::Value = serde_json::from_str(&raw.body).unwrap();
+    assert_eq!(
+        body["identity"],
+        serde_json::json!({ "sourceIp": "127.0.0.1" })
+    );
     running.stop().await;
 }
 
@@ -133,6 +153,33 @@ async fn unknown_ids_are_gone_and_large_posts_too_large() {
             "{error:?}"
         );
     }
+    // API Gateway sends 410 with no body: the SDK knows the code from the
+    // header and has no message.
+    let error = client
+        .post_to_connection()
+        .connection_id("R1kmxc2VNjMCFIA=")
+        .data(Blob::new("x"))
+        .send()
+        .await
+        .expect_err("unknown id");
+    let service_error = error.as_service_error().expect("a service error");
+    assert_eq!(service_error.code(), Some("GoneException"));
+    assert_eq!(service_error.message(), None, "{error:?}");
+    let raw = support::raw_http(
+        running.emulator().address(),
+        "POST",
+        "/dev/@connections/R1kmxc2VNjMCFIA%3D",
+        &[(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240120/eu-west-1/execute-api/aws4_request, SignedHeaders=host, Signature=0",
+        )],
+        b"x",
+    )
+    .await;
+    assert_eq!(raw.status, 410);
+    assert_eq!(raw.body, "");
+    assert_eq!(raw.headers["x-amzn-errortype"], "GoneException");
+
     let error = client
         .post_to_connection()
         .connection_id(&id)

@@ -14,6 +14,8 @@ pub(crate) enum ErrorCode {
     /// The body is not the JSON the operation takes.
     Serialization,
     MissingAuthenticationToken,
+    /// The caller's role does not allow the call (IAM).
+    AccessDenied,
 }
 
 impl ErrorCode {
@@ -25,6 +27,7 @@ impl ErrorCode {
             ErrorCode::UnknownOperation => "UnknownOperationException",
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
+            ErrorCode::AccessDenied => "AccessDeniedException",
         }
     }
 
@@ -32,9 +35,9 @@ impl ErrorCode {
     /// namespace, those of the HTTP front end (Coral) carry Coral's.
     pub(crate) fn qualified(self) -> String {
         let namespace = match self {
-            ErrorCode::Serialization | ErrorCode::MissingAuthenticationToken => {
-                "com.amazon.coral.service"
-            }
+            ErrorCode::Serialization
+            | ErrorCode::MissingAuthenticationToken
+            | ErrorCode::AccessDenied => "com.amazon.coral.service",
             _ => "com.amazonaws.dynamodb.v20120810",
         };
         format!("{namespace}#{}", self.name())
@@ -77,6 +80,27 @@ impl DynamoError {
             format!(
                 "Requested resource not found: Table: {table} not found (the tables are the \
                  AWS::DynamoDB::Table resources of serverless.yml)"
+            ),
+        )
+    }
+
+    /// IAM's refusal, in DynamoDB's words.
+    pub(crate) fn access_denied(
+        caller: &str,
+        action: &str,
+        resource: &str,
+        explicit: bool,
+    ) -> Self {
+        let why = if explicit {
+            "with an explicit deny in an identity-based policy".to_owned()
+        } else {
+            format!("because no identity-based policy allows the {action} action")
+        };
+        Self::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "User: {caller} is not authorized to perform: {action} on resource: {resource} \
+                 {why}"
             ),
         )
     }

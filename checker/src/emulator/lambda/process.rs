@@ -13,6 +13,7 @@ use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::{FunctionSpec, InvokeError};
 use crate::emulator::events::{Event, EventBus};
 use crate::emulator::ids;
+use crate::stack::ACCOUNT_ID;
 
 pub(super) struct Process {
     child: Child,
@@ -57,7 +58,7 @@ impl Process {
             child,
             api,
             function_arn: format!(
-                "arn:aws:lambda:{}:000000000000:function:{}",
+                "arn:aws:lambda:{}:{ACCOUNT_ID}:function:{}",
                 spec.region, spec.deployed_name
             ),
         })
@@ -172,15 +173,19 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
         ),
         ("AWS_REGION".into(), spec.region.clone()),
         ("AWS_DEFAULT_REGION".into(), spec.region.clone()),
-        // Dummies, so the SDK signs its requests instead of probing for credentials.
-        ("AWS_ACCESS_KEY_ID".into(), "ASIACHECKERLOCAL0000".into()),
+        // Dummies, so the SDK signs its requests instead of probing for
+        // credentials; the function's own, so the emulator knows who calls.
+        (
+            "AWS_ACCESS_KEY_ID".into(),
+            spec.credentials.access_key_id.clone(),
+        ),
         (
             "AWS_SECRET_ACCESS_KEY".into(),
-            "checker-local-secret-access-key".into(),
+            spec.credentials.secret_access_key.clone(),
         ),
         (
             "AWS_SESSION_TOKEN".into(),
-            "checker-local-session-token".into(),
+            spec.credentials.session_token.clone(),
         ),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("LAMBDA_TASK_ROOT".into(), task_root),

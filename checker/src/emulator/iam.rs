@@ -1,0 +1,208 @@
+//! Who calls, and whether its role allows the call, as IAM decides. Every
+//! function gets dummy credentials of its own, so the access key id in a
+//! request's SigV4 `Authorization` header names the calling function; its
+//! role (the stack's, as Serverless builds it) then decides. A refused call is
+//! an [`Event::AccessDenied`].
+//!
+//! Requests signed with any other key (a test's own SDK client, a learner's
+//! curl or awscli) are not a Lambda's: they act as the account's
+//! administrator, as the developer's own credentials usually do on AWS.
+
+use std::collections::HashMap;
+
+use hyper::HeaderMap;
+use hyper::header;
+use rand::Rng;
+
+use super::events::{Event, EventBus};
+use crate::stack::{Decision, Origin, Role, Stack};
+
+/// The dummy credentials one function's processes get.
+#[derive(Debug, Clone)]
+pub(crate) struct Credentials {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+    pub(crate) session_token: String,
+}
+
+/// What a request's SigV4 `Authorization` header says about its signer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Signature {
+    pub(crate) access_key_id: String,
+    /// The region and service of the credential scope.
+    pub(crate) region: String,
+    pub(crate) service: String,
+}
+
+/// Whether the request is SigV4-signed, as the SDK signs every call; an
+/// unsigned call is refused as on AWS.
+pub(crate) fn is_signed(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256 "))
+}
+
+/// `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/execute-api/aws4_request, …`.
+/// The signature itself is not verified: the Lambdas hold dummy credentials.
+pub(crate) fn signature(headers: &HeaderMap) -> Option<Signature> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let parameters = value.strip_prefix("AWS4-HMAC-SHA256 ")?;
+    let credential = parameters
+        .split(',')
+        .map(str::trim)
+        .find_map(|parameter| parameter.strip_prefix("Credential="))?;
+    let mut scope = credential.split('/');
+    let access_key_id = scope.next().filter(|key| !key.is_empty())?;
+    let (_date, region, service) = (scope.next()?, scope.next()?, scope.next()?);
+    Some(Signature {
+        access_key_id: access_key_id.to_owned(),
+        region: region.to_owned(),
+        service: service.to_owned(),
+    })
+}
+
+/// A function as IAM knows it.
+struct Caller {
+    /// Its key in serverless.yml, for events.
+    name: String,
+    /// Its Lambda name, the role session's name.
+    deployed_name: String,
+}
+
+/// Why a call was refused, for the service's error message.
+pub(crate) struct Refusal {
+    /// `arn:aws:sts::…:assumed-role/{role}/{function}`.
+    pub(crate) caller: String,
+    /// A `Deny` statement refused it (else no statement allowed it).
+    pub(crate) explicit: bool,
+}
+
+pub(crate) struct Iam {
+    role: Option<Role>,
+    callers: HashMap<String, Caller>,
+}
+
+impl Iam {
+    /// The stack's role, and credentials of its own for every function
+    /// (by the function's key in serverless.yml).
+    pub(crate) fn new(stack: &Stack) -> (Iam, HashMap<String, Credentials>) {
+        let mut callers = HashMap::new();
+        let mut credentials = HashMap::new();
+        for function in &stack.functions {
+            let issued = issue();
+            callers.insert(
+                issued.access_key_id.clone(),
+                Caller {
+                    name: function.name.clone(),
+                    deployed_name: function.deployed_name.clone(),
+                },
+            );
+            credentials.insert(function.name.clone(), issued);
+        }
+        let iam = Iam {
+            role: stack.role.clone(),
+            callers,
+        };
+        (iam, credentials)
+    }
+
+    /// The function that signed `headers`, if a function did.
+    pub(crate) fn caller(&self, headers: &HeaderMap) -> Option<&str> {
+        let signature = signature(headers)?;
+        self.callers
+            .get(&signature.access_key_id)
+            .map(|caller| caller.name.as_str())
+    }
+
+    /// Whether the signer of `headers` may perform `action` on `resource`.
+    /// A refusal is reported as an event before it is returned.
+    pub(crate) fn authorize(
+        &self,
+        headers: &HeaderMap,
+        action: &str,
+        resource: &str,
+        events: &EventBus,
+    ) -> Result<(), Refusal> {
+        let Some(caller) = signature(headers).and_then(|s| self.callers.get(&s.access_key_id))
+        else {
+            return Ok(());
+        };
+        let Some(role) = &self.role else {
+            return Ok(());
+        };
+        let deny_at = match role.decide(action, resource) {
+            Decision::Allowed => return Ok(()),
+            Decision::NotAllowed => None,
+            Decision::Denied(statement) => Some(match &statement.origin {
+                Origin::Declared(at) => Some(at.clone()),
+                Origin::Serverless(_) => None,
+            }),
+        };
+        events.emit(Event::AccessDenied {
+            function: caller.name.clone(),
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            deny_at: deny_at.clone().flatten(),
+            grant_at: role.grant_at.clone(),
+        });
+        Err(Refusal {
+            caller: role.session_arn(&caller.deployed_name),
+            explicit: deny_at.is_some(),
+        })
+    }
+}
+
+/// Fresh dummy credentials in AWS's shapes: a temporary key id (`ASIA` and 16
+/// base32 characters), a 40-character secret, a session token.
+fn issue() -> Credentials {
+    const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = rand::rng();
+    let mut pick = |alphabet: &[u8], length: usize| -> String {
+        (0..length)
+            .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+            .collect()
+    };
+    Credentials {
+        access_key_id: format!("ASIA{}", pick(BASE32, 16)),
+        secret_access_key: pick(BASE64, 40),
+        session_token: format!("checker-local-{}", pick(BASE64, 64)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_signer_from_a_sigv4_header() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::AUTHORIZATION,
+            "AWS4-HMAC-SHA256 Credential=ASIAABCDEFGHIJKLMNOP/20240120/eu-west-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(
+            signature(&headers),
+            Some(Signature {
+                access_key_id: "ASIAABCDEFGHIJKLMNOP".to_owned(),
+                region: "eu-west-1".to_owned(),
+                service: "execute-api".to_owned(),
+            })
+        );
+        headers.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap());
+        assert_eq!(signature(&headers), None);
+    }
+
+    #[test]
+    fn every_function_gets_keys_of_its_own() {
+        let one = issue();
+        let other = issue();
+        assert_ne!(one.access_key_id, other.access_key_id);
+        assert_eq!(one.access_key_id.len(), 20);
+        assert!(one.access_key_id.starts_with("ASIA"));
+        assert_eq!(one.secret_access_key.len(), 40);
+    }
+}
