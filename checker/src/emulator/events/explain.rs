@@ -1,7 +1,7 @@
 //! What the IAM and endpoint events mean for the learner: what AWS does, as
 //! the emulator did, and what to change, in a sentence a report can show.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::stack::{Location, STATEMENTS_FIELD};
 
@@ -75,16 +75,33 @@ pub(super) fn regional_endpoint(
     }
 }
 
-/// A place in serverless.yml as a reader can open it: relative to the current
-/// folder when it is inside it.
+/// A place in serverless.yml as a reader can open it: its path relative to
+/// the current folder (`exercises/03-websockets-party/serverless.yml:24:7`,
+/// or with `../` from a folder beside it).
 fn shown(at: &Location) -> String {
     let relative = std::env::current_dir()
         .ok()
-        .and_then(|dir| at.file.strip_prefix(&dir).ok().map(Path::to_path_buf));
+        .and_then(|dir| relative_to(&dir, &at.file));
     match relative {
         Some(file) => Location { file, ..at.clone() }.to_string(),
         None => at.to_string(),
     }
+}
+
+/// `path` seen from `base`, both absolute; `None` when either is not.
+fn relative_to(base: &Path, path: &Path) -> Option<PathBuf> {
+    if !base.is_absolute() || !path.is_absolute() {
+        return None;
+    }
+    let base: Vec<Component<'_>> = base.components().collect();
+    let path: Vec<Component<'_>> = path.components().collect();
+    let shared = base.iter().zip(&path).take_while(|(a, b)| a == b).count();
+    let mut relative = PathBuf::new();
+    for _ in shared..base.len() {
+        relative.push("..");
+    }
+    relative.extend(&path[shared..]);
+    Some(relative)
 }
 
 /// An ARN or path with the connection id after `@connections/` as `{connectionId}`.
@@ -117,6 +134,23 @@ fn shown_resource(resource: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn places_are_shown_from_the_current_folder() {
+        let file = Path::new("/w/exercises/03/serverless.yml");
+        assert_eq!(
+            relative_to(Path::new("/w"), file),
+            Some(PathBuf::from("exercises/03/serverless.yml"))
+        );
+        assert_eq!(
+            relative_to(Path::new("/w/checker"), file),
+            Some(PathBuf::from("../exercises/03/serverless.yml"))
+        );
+        assert_eq!(
+            relative_to(Path::new("/w"), Path::new("serverless.yml")),
+            None
+        );
+    }
 
     #[test]
     fn execute_api_arns_read_the_same_every_run() {
