@@ -100,7 +100,7 @@ pub(crate) struct Shared {
     pub(crate) dynamodb: dynamodb::Tables,
     pub(crate) events: Arc<EventBus>,
     /// Who calls and what its role allows.
-    pub(crate) iam: iam::Iam,
+    pub(crate) iam: Arc<iam::Iam>,
     pub(crate) settings: Settings,
     pub(crate) tls: tls::LocalTls,
 }
@@ -138,7 +138,7 @@ impl Emulator {
             .clone()
             .unwrap_or_else(|| format!("http://{domain_name}"));
         let events = Arc::new(EventBus::default());
-        let (iam, mut credentials) = iam::Iam::new(stack);
+        let iam = Arc::new(iam::Iam::new(stack));
 
         let mut pools = HashMap::new();
         for function in &stack.functions {
@@ -152,9 +152,6 @@ impl Emulator {
             let mut environment =
                 emulator_environment(&domain_name, &tls.ca_file, &dynamodb_endpoint);
             environment.extend(function.environment.clone());
-            let credentials = credentials
-                .remove(&function.name)
-                .expect("Iam::new issues credentials to every function of the stack");
             let spec = FunctionSpec {
                 name: function.name.clone(),
                 deployed_name: function.deployed_name.clone(),
@@ -163,7 +160,7 @@ impl Emulator {
                 memory_size: function.memory_size,
                 region: stack.region.clone(),
                 environment,
-                credentials,
+                iam: iam.clone(),
             };
             let pool = FunctionPool::start(spec, events.clone(), settings.max_concurrency);
             pools.insert(function.name.clone(), Arc::new(pool));

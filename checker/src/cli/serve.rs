@@ -157,6 +157,7 @@ fn print_event(event: &Event) {
         Event::ReplyDropped { .. }
         | Event::RouteCaseMismatch { .. }
         | Event::AccessDenied { .. }
+        | Event::AfterReturn { .. }
         | Event::RegionalEndpoint { .. } => {
             if let Some(explained) = event.explain() {
                 println!("! {explained}");

@@ -87,9 +87,14 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
     if let Some(resource) = resource(&shared.region, &operation, &body) {
         let action = format!("dynamodb:{operation}");
+        let on = body
+            .get("TableName")
+            .and_then(Value::as_str)
+            .unwrap_or("every table");
+        let call = format!("{action} on {on}");
         shared
             .iam
-            .authorize(&headers, &action, &resource, &shared.events)
+            .authorize(&headers, &action, &resource, &call, &shared.events)
             .map_err(|refusal| {
                 DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
             })?;

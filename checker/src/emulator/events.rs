@@ -75,6 +75,16 @@ pub enum Event {
         /// Where the role's statements are written: where to grant it.
         grant_at: Location,
     },
+    /// A call from a Lambda process whose handler had returned (and whose next
+    /// invocation had not come): work the handler left running. Lambda freezes
+    /// such a process, so the work runs late or never.
+    AfterReturn {
+        /// Its function's key in serverless.yml.
+        function: String,
+        /// The call, e.g. `POST @connections/R1kmxc2VNjMCFIA=` or
+        /// `dynamodb:PutItem on connections`.
+        call: String,
+    },
     /// A call that went to the SDK's regional endpoint (a client built from the
     /// environment alone), answered as that endpoint answers on AWS.
     RegionalEndpoint {
@@ -150,6 +160,7 @@ impl Event {
                 path,
                 *status,
             )),
+            Self::AfterReturn { function, call } => Some(explain::after_return(function, call)),
             _ => None,
         }
     }

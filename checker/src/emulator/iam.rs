@@ -1,20 +1,23 @@
 //! Who calls, and whether its role allows the call, as IAM decides. Every
-//! function gets dummy credentials of its own, so the access key id in a
-//! request's SigV4 `Authorization` header names the calling function; its
-//! role (the stack's, as Serverless builds it) then decides. A refused call is
-//! an [`Event::AccessDenied`].
+//! Lambda process gets dummy credentials of its own, so the access key id in a
+//! request's SigV4 `Authorization` header names the calling function (and
+//! process); its role (the stack's, as Serverless builds it) then decides. A
+//! refused call is an [`Event::AccessDenied`]; a call from a process whose
+//! handler has returned is an [`Event::AfterReturn`].
 //!
 //! Requests signed with any other key (a test's own SDK client, a learner's
 //! curl or awscli) are not a Lambda's: they act as the account's
 //! administrator, as the developer's own credentials usually do on AWS.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use hyper::HeaderMap;
 use hyper::header;
 use rand::Rng;
 
 use super::events::{Event, EventBus};
+use super::lambda::sandbox::Sandbox;
 use crate::stack::{Decision, Origin, Role, Stack};
 
 /// The dummy credentials one function's processes get.
@@ -62,12 +65,14 @@ pub(crate) fn signature(headers: &HeaderMap) -> Option<Signature> {
     })
 }
 
-/// A function as IAM knows it.
+/// A Lambda process as IAM knows it.
 struct Caller {
-    /// Its key in serverless.yml, for events.
+    /// Its function's key in serverless.yml, for events.
     name: String,
     /// Its Lambda name, the role session's name.
     deployed_name: String,
+    /// Whether its handler is running, for work done after it returned.
+    sandbox: Weak<Sandbox>,
 }
 
 /// Why a call was refused, for the service's error message.
@@ -78,54 +83,108 @@ pub(crate) struct Refusal {
     pub(crate) explicit: bool,
 }
 
+impl std::fmt::Debug for Iam {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Iam")
+            .field("role", &self.role.as_ref().map(|role| &role.name))
+            .finish_non_exhaustive()
+    }
+}
+
 pub(crate) struct Iam {
     role: Option<Role>,
-    callers: HashMap<String, Caller>,
+    /// By access key id, every live process's.
+    callers: Mutex<HashMap<String, Caller>>,
 }
 
 impl Iam {
-    /// The stack's role, and credentials of its own for every function
-    /// (by the function's key in serverless.yml).
-    pub(crate) fn new(stack: &Stack) -> (Iam, HashMap<String, Credentials>) {
-        let mut callers = HashMap::new();
-        let mut credentials = HashMap::new();
-        for function in &stack.functions {
-            let issued = issue();
-            callers.insert(
-                issued.access_key_id.clone(),
-                Caller {
-                    name: function.name.clone(),
-                    deployed_name: function.deployed_name.clone(),
-                },
-            );
-            credentials.insert(function.name.clone(), issued);
-        }
-        let iam = Iam {
+    /// The stack's role.
+    pub(crate) fn new(stack: &Stack) -> Iam {
+        Iam {
             role: stack.role.clone(),
-            callers,
-        };
-        (iam, credentials)
+            callers: Mutex::new(HashMap::new()),
+        }
     }
 
-    /// The function that signed `headers`, if a function did.
-    pub(crate) fn caller(&self, headers: &HeaderMap) -> Option<&str> {
+    /// Fresh credentials for a process of `function`, known as its own until
+    /// [`Iam::retire`].
+    pub(crate) fn issue(
+        &self,
+        function: &str,
+        deployed_name: &str,
+        sandbox: &Arc<Sandbox>,
+    ) -> Credentials {
+        let issued = issue();
+        self.callers().insert(
+            issued.access_key_id.clone(),
+            Caller {
+                name: function.to_owned(),
+                deployed_name: deployed_name.to_owned(),
+                sandbox: Arc::downgrade(sandbox),
+            },
+        );
+        issued
+    }
+
+    /// Forgets the credentials of a process that is gone.
+    pub(crate) fn retire(&self, access_key_id: &str) {
+        self.callers().remove(access_key_id);
+    }
+
+    /// The sandboxes of every live process.
+    pub(crate) fn sandboxes(&self) -> Vec<Arc<Sandbox>> {
+        self.callers()
+            .values()
+            .filter_map(|caller| caller.sandbox.upgrade())
+            .collect()
+    }
+
+    /// The function whose process signed `headers`, if a process did; a call
+    /// made after its handler returned is reported as such (`call` says what).
+    pub(crate) fn caller(
+        &self,
+        headers: &HeaderMap,
+        call: &str,
+        events: &EventBus,
+    ) -> Option<String> {
+        self.identify(headers, call, events).map(|(name, _)| name)
+    }
+
+    /// The signer's function key and Lambda name.
+    fn identify(
+        &self,
+        headers: &HeaderMap,
+        call: &str,
+        events: &EventBus,
+    ) -> Option<(String, String)> {
         let signature = signature(headers)?;
-        self.callers
-            .get(&signature.access_key_id)
-            .map(|caller| caller.name.as_str())
+        let callers = self.callers();
+        let caller = callers.get(&signature.access_key_id)?;
+        if caller
+            .sandbox
+            .upgrade()
+            .is_some_and(|sandbox| sandbox.after_return())
+        {
+            events.emit(Event::AfterReturn {
+                function: caller.name.clone(),
+                call: call.to_owned(),
+            });
+        }
+        Some((caller.name.clone(), caller.deployed_name.clone()))
     }
 
-    /// Whether the signer of `headers` may perform `action` on `resource`.
-    /// A refusal is reported as an event before it is returned.
+    /// Whether the signer of `headers` may perform `action` on `resource`
+    /// (the call `call`, in words for reports). A refusal is reported as an
+    /// event before it is returned.
     pub(crate) fn authorize(
         &self,
         headers: &HeaderMap,
         action: &str,
         resource: &str,
+        call: &str,
         events: &EventBus,
     ) -> Result<(), Refusal> {
-        let Some(caller) = signature(headers).and_then(|s| self.callers.get(&s.access_key_id))
-        else {
+        let Some((function, deployed_name)) = self.identify(headers, call, events) else {
             return Ok(());
         };
         let Some(role) = &self.role else {
@@ -140,16 +199,21 @@ impl Iam {
             }),
         };
         events.emit(Event::AccessDenied {
-            function: caller.name.clone(),
+            function,
             action: action.to_owned(),
             resource: resource.to_owned(),
             deny_at: deny_at.clone().flatten(),
             grant_at: role.grant_at.clone(),
         });
         Err(Refusal {
-            caller: role.session_arn(&caller.deployed_name),
+            caller: role.session_arn(&deployed_name),
             explicit: deny_at.is_some(),
         })
+    }
+
+    fn callers(&self) -> MutexGuard<'_, HashMap<String, Caller>> {
+        // Only inserts, removals and reads happen under this lock.
+        self.callers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -6,6 +6,7 @@
 
 mod process;
 mod runtime_api;
+pub(crate) mod sandbox;
 mod worker;
 
 use std::collections::BTreeMap;
@@ -37,8 +38,9 @@ pub(crate) struct FunctionSpec {
     pub(crate) region: String,
     /// The function's own variables plus the emulator's (endpoints, CA bundle).
     pub(crate) environment: BTreeMap<String, String>,
-    /// Its own dummy credentials: they tell the emulator which function calls.
-    pub(crate) credentials: super::iam::Credentials,
+    /// Issues each process dummy credentials of its own, which tell the
+    /// emulator which function (and process) calls.
+    pub(crate) iam: Arc<super::iam::Iam>,
 }
 
 /// Why an invocation produced no response, in the words Lambda uses.

@@ -53,10 +53,12 @@ async fn answer(
         "arn:aws:execute-api:{}:{ACCOUNT_ID}:{}/{stage}/{method}/@connections/{connection_id}",
         shared.region, shared.api_id
     );
+    let call = format!("{method} @connections/{connection_id}");
     if let Err(refusal) = shared.iam.authorize(
         request.headers(),
         MANAGE_CONNECTIONS,
         &resource,
+        &call,
         &shared.events,
     ) {
         // API Gateway's words for IAM's refusal, under its own key `Message`.

@@ -44,8 +44,13 @@ pub(crate) fn handle(shared: &Shared, request: &Request<Incoming>) -> Response<F
         )
     };
     let status = StatusCode::FORBIDDEN;
+    let call = format!(
+        "{} {path} on the regional {service} endpoint",
+        request.method()
+    );
+    let function = shared.iam.caller(request.headers(), &call, &shared.events);
     shared.events.emit(Event::RegionalEndpoint {
-        function: shared.iam.caller(request.headers()).map(str::to_owned),
+        function,
         service,
         region,
         method: request.method().to_string(),

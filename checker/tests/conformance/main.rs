@@ -18,4 +18,5 @@ mod limits;
 mod management;
 mod process;
 mod routing;
+mod sandbox;
 mod session;

@@ -110,6 +110,24 @@ async fn a_management_client_from_the_environment_alone_is_caught() {
     snapshot("report-02-env-client", &support::report(&graded));
 }
 
+/// A post from a task the handler spawns and does not await: Lambda freezes
+/// the process once the runtime asks for the next event, so the post is made
+/// late or never; the report names the function and says to await it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_left_running_after_returning_is_caught() {
+    let graded = support::check_variant(ECHO, "02-spawned-post.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message comes back to alice only");
+    let notes = failure.notes.join("\n");
+    for expected in [
+        "onMessage did work after its handler had returned (POST @connections/<alice>)",
+        "await it before returning",
+    ] {
+        assert!(notes.contains(expected), "{expected}\n{notes}");
+    }
+    snapshot("report-02-spawned-post", &support::report(&graded));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn echoing_to_the_wrong_connection_is_caught() {
     let graded = support::check_variant(ECHO, "02-wrong-connection.yml").await;

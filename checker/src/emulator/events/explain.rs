@@ -46,6 +46,16 @@ pub(super) fn access_denied(
     }
 }
 
+/// A call made after the handler returned.
+pub(super) fn after_return(function: &str, call: &str) -> String {
+    format!(
+        "{function} did work after its handler had returned ({call}): Lambda freezes the \
+         process once the runtime asks for the next event, so such work runs late, at a later \
+         invocation, or never, on AWS as here; await it before returning (a `tokio::spawn`ed \
+         task or a future nobody awaits is such work)"
+    )
+}
+
 /// A call sent to the SDK's regional endpoint.
 pub(super) fn regional_endpoint(
     function: Option<&str>,

@@ -10,8 +10,10 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
 
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
+use super::sandbox::Sandbox;
 use super::{FunctionSpec, InvokeError};
 use crate::emulator::events::{Event, EventBus};
+use crate::emulator::iam::{Credentials, Iam};
 use crate::emulator::ids;
 use crate::stack::ACCOUNT_ID;
 
@@ -19,6 +21,11 @@ pub(super) struct Process {
     child: Child,
     api: RuntimeApi,
     function_arn: String,
+    /// Frozen between invocations, as Lambda freezes its sandbox.
+    sandbox: Arc<Sandbox>,
+    /// Its credentials' key, retired with the process.
+    access_key_id: String,
+    iam: Arc<Iam>,
 }
 
 impl Process {
@@ -30,15 +37,17 @@ impl Process {
             binary: spec.binary.display().to_string(),
             reason,
         };
-        let api = RuntimeApi::start()
+        let sandbox = Arc::new(Sandbox::default());
+        let api = RuntimeApi::start(sandbox.clone())
             .await
             .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
+        let credentials = spec.iam.issue(&spec.name, &spec.deployed_name, &sandbox);
         let mut command = Command::new(&spec.binary);
         command
             .env_clear()
             .envs(base_environment())
             .envs(&spec.environment)
-            .envs(reserved_environment(spec, &api))
+            .envs(reserved_environment(spec, &api, &credentials))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -46,8 +55,18 @@ impl Process {
         if let Some(task_root) = spec.binary.parent() {
             command.current_dir(task_root);
         }
+        // Its own process group, which the sandbox stops and continues whole.
+        command.process_group(0);
         die_with_parent(&mut command);
-        let mut child = command.spawn().map_err(|e| start_failed(e.to_string()))?;
+        let spawned = command.spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(error) => {
+                spec.iam.retire(&credentials.access_key_id);
+                return Err(start_failed(error.to_string()));
+            }
+        };
+        sandbox.attach(child.id());
         if let Some(stdout) = child.stdout.take() {
             stream_lines(stdout, spec.name.clone(), events.clone());
         }
@@ -61,6 +80,9 @@ impl Process {
                 "arn:aws:lambda:{}:{ACCOUNT_ID}:function:{}",
                 spec.region, spec.deployed_name
             ),
+            sandbox,
+            access_key_id: credentials.access_key_id,
+            iam: spec.iam.clone(),
         })
     }
 
@@ -81,6 +103,8 @@ impl Process {
             function_arn: self.function_arn.clone(),
             trace_id: ids::trace_id(),
         };
+        // Thawed and claimed before the event is there to take.
+        self.sandbox.hand_over();
         if self.api.next.send(next).await.is_err() {
             return Err(InvokeError::Exited(
                 "its Runtime API endpoint closed".into(),
@@ -118,6 +142,12 @@ impl Process {
     }
 }
 
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.iam.retire(&self.access_key_id);
+    }
+}
+
 async fn wait_for_exit(child: &mut Child) -> String {
     match child.wait().await {
         Ok(status) => match (
@@ -143,7 +173,11 @@ fn base_environment() -> Vec<(String, String)> {
 }
 
 /// The variables Lambda reserves: a function's own settings cannot override them.
-fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, String)> {
+fn reserved_environment(
+    spec: &FunctionSpec,
+    api: &RuntimeApi,
+    credentials: &Credentials,
+) -> Vec<(String, String)> {
     let today = chrono::Utc::now().format("%Y/%m/%d");
     let stream = ids::request_id().replace(['+', '/', '='], "");
     let task_root = spec
@@ -177,15 +211,15 @@ fn reserved_environment(spec: &FunctionSpec, api: &RuntimeApi) -> Vec<(String, S
         // credentials; the function's own, so the emulator knows who calls.
         (
             "AWS_ACCESS_KEY_ID".into(),
-            spec.credentials.access_key_id.clone(),
+            credentials.access_key_id.clone(),
         ),
         (
             "AWS_SECRET_ACCESS_KEY".into(),
-            spec.credentials.secret_access_key.clone(),
+            credentials.secret_access_key.clone(),
         ),
         (
             "AWS_SESSION_TOKEN".into(),
-            spec.credentials.session_token.clone(),
+            credentials.session_token.clone(),
         ),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("LAMBDA_TASK_ROOT".into(), task_root),
