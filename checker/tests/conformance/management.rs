@@ -296,3 +296,43 @@ async fn posting_during_connect_is_gone() {
     assert_eq!(status, 410);
     running.stop().await;
 }
+
+/// What a client built from the environment alone reaches: the emulator's
+/// stand-in for the SDK's regional endpoint, which answers as
+/// `https://execute-api.{region}.amazonaws.com` does, knowing no API.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_regional_endpoint_knows_no_api() {
+    let mut running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let id = connection_id(&mut ws).await;
+    let config = aws_sdk_apigatewaymanagement::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(format!(
+            "http://{}/aws-regional-endpoint",
+            running.emulator().address()
+        ))
+        .build();
+    let error = Client::from_conf(config)
+        .post_to_connection()
+        .connection_id(&id)
+        .data(Blob::new("lost"))
+        .send()
+        .await
+        .expect_err("the regional endpoint knows no API");
+    let service_error = error.as_service_error().expect("a service error");
+    assert!(service_error.is_forbidden_exception(), "{error:?}");
+    assert_eq!(service_error.message(), Some("Forbidden"));
+    let (service, status) = running
+        .wait_for(|event| match event {
+            Event::RegionalEndpoint {
+                service, status, ..
+            } => Some((service.clone(), *status)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((service.as_str(), status), ("execute-api", 403));
+    support::assert_silent(&mut ws, std::time::Duration::from_millis(300)).await;
+    running.stop().await;
+}
