@@ -11,9 +11,11 @@ mod dynamodb;
 pub mod events;
 mod gateway;
 mod hooks;
+mod iam;
 mod ids;
 pub mod lambda;
 mod management;
+mod regional;
 mod routing;
 mod server;
 mod tls;
@@ -107,6 +109,8 @@ pub(crate) struct Route {
 /// Everything the request handlers share.
 pub(crate) struct Shared {
     pub(crate) stage: String,
+    /// The stack's region: the one in every ARN.
+    pub(crate) region: String,
     pub(crate) api_id: String,
     /// `127.0.0.1:{port}`, what Lambdas see as `requestContext.domainName`.
     pub(crate) domain_name: String,
@@ -120,6 +124,8 @@ pub(crate) struct Shared {
     pub(crate) connections: Connections,
     pub(crate) dynamodb: dynamodb::Tables,
     pub(crate) events: Arc<EventBus>,
+    /// Who calls and what its role allows.
+    pub(crate) iam: Arc<iam::Iam>,
     pub(crate) settings: Settings,
     pub(crate) tls: tls::LocalTls,
 }
@@ -158,6 +164,7 @@ impl Emulator {
             .unwrap_or_else(|| format!("http://{domain_name}"));
         let events = Arc::new(EventBus::default());
         let callers = Arc::new(Callers::default());
+        let iam = Arc::new(iam::Iam::new(stack, callers.clone()));
 
         let mut pools = HashMap::new();
         for function in &stack.functions {
@@ -169,7 +176,7 @@ impl Emulator {
                         binary: function.binary.clone(),
                     })?;
             let mut environment =
-                emulator_environment(&domain_name, &stack.stage, &tls.ca_file, &dynamodb_endpoint);
+                emulator_environment(&domain_name, &tls.ca_file, &dynamodb_endpoint);
             environment.extend(function.environment.clone());
             let spec = FunctionSpec {
                 name: function.name.clone(),
@@ -179,6 +186,7 @@ impl Emulator {
                 memory_size: function.memory_size,
                 region: stack.region.clone(),
                 environment,
+                iam: iam.clone(),
             };
             let pool = FunctionPool::start(
                 spec,
@@ -203,6 +211,7 @@ impl Emulator {
 
         let shared = Arc::new(Shared {
             stage: stack.stage.clone(),
+            region: stack.region.clone(),
             api_id: ids::api_id(),
             domain_name,
             route_selection: RouteSelection::parse(&stack.route_selection_expression),
@@ -213,6 +222,7 @@ impl Emulator {
             connections: Connections::default(),
             dynamodb: tables,
             events,
+            iam,
             settings,
             tls,
         });
@@ -280,18 +290,22 @@ async fn bind(port: u16) -> Result<TcpListener, EmulatorError> {
         })
 }
 
-/// What the emulator adds to every function's environment, so that every
-/// common way of building an AWS client reaches it.
+/// What the emulator adds to every function's environment. Nothing points
+/// the `@connections` client anywhere: on AWS nothing does, and a client built
+/// from the environment alone goes to the SDK's regional endpoint, where every
+/// call fails. `AWS_ENDPOINT_URL` keeps such calls on this machine: it sends
+/// every service without an endpoint of its own to [`regional::PATH`], which
+/// answers as that endpoint would and reports the call. DynamoDB's own variable
+/// stands for DynamoDB's regional endpoint, which the emulator's tables serve.
 fn emulator_environment(
     domain_name: &str,
-    stage: &str,
     ca_file: &Path,
     dynamodb_endpoint: &str,
 ) -> BTreeMap<String, String> {
     BTreeMap::from([
         (
-            "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI".to_owned(),
-            format!("http://{domain_name}/{stage}"),
+            "AWS_ENDPOINT_URL".to_owned(),
+            format!("http://{domain_name}/{}", regional::PATH),
         ),
         (
             "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),

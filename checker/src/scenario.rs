@@ -140,6 +140,7 @@ impl Session {
     }
 
     fn checkpoint(&mut self) -> Result<(), Diverged> {
+        self.record_work_after_return();
         let (Some(expected), Some(last)) = (&self.expected, self.steps.last()) else {
             return Ok(());
         };
@@ -182,6 +183,7 @@ impl Session {
                 Some(client)
             }
             Err(refusal) => {
+                self.learn_rejected_connection(name);
                 self.record(format!("{name} connects: {refusal}"));
                 None
             }

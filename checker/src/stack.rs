@@ -5,8 +5,10 @@
 //! -> checked model (`build`). Errors name `file:line:column` and what to write.
 
 mod build;
+mod cloudformation;
 mod error;
 mod events;
+mod iam;
 mod naming;
 mod reading;
 mod tables;
@@ -17,7 +19,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use self::cloudformation::{ACCOUNT_ID, table_arn};
 pub use self::error::{Location, StackError, StackErrorKind};
+pub use self::iam::{Decision, Effect, Origin, Role, STATEMENTS_FIELD, Statement};
 pub use self::tables::{Index, KeyAttribute, KeySchema, Projection, ScalarKind, Table};
 
 #[derive(Clone, Debug)]
@@ -43,6 +47,9 @@ pub struct Stack {
     pub routes: Vec<Route>,
     /// The DynamoDB tables of `resources.Resources`, in file order.
     pub tables: Vec<Table>,
+    /// The role every function runs with, as Serverless builds it; `None`
+    /// without functions.
+    pub role: Option<Role>,
 }
 
 #[derive(Clone, Debug)]

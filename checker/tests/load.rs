@@ -16,7 +16,7 @@ async fn echo_load(mode: Mode) -> load::Outcome {
         port: 0,
         ..Settings::default()
     };
-    let local = checker_testkit::start("benches/echo-env.yml", settings, Profile::Dev)
+    let local = checker_testkit::start("benches/echo-http.yml", settings, Profile::Dev)
         .await
         .expect("the benchmark's stack starts");
     let outcome = load::run(

@@ -31,6 +31,10 @@ fn stack_json_is_the_checkers_reading() {
     let yaml = format!(
         "{HEADER}  websocketsApiRouteSelectionExpression: $request.body.type
   timeout: 3
+  iamRoleStatements:
+    - Effect: Allow
+      Action: dynamodb:Query
+      Resource: !Sub '${{Items.Arn}}/index/*'
 functions:
   onConnect:
     handler: bootstrap
@@ -93,6 +97,27 @@ resources:
             }],
             "localSecondaryIndexes": [],
         }],
+        "role": {
+            "name": "misread-dev-us-east-1-lambdaRole",
+            "statements": [
+                {"Effect": "Allow",
+                 "Action": ["logs:CreateLogStream", "logs:CreateLogGroup", "logs:TagResource"],
+                 "Resource": ["arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/misread-dev*:*"],
+                 "from": "added by Serverless (the functions' logs)"},
+                {"Effect": "Allow",
+                 "Action": ["logs:PutLogEvents"],
+                 "Resource": ["arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/misread-dev*:*:*"],
+                 "from": "added by Serverless (the functions' logs)"},
+                {"Effect": "Allow",
+                 "Action": ["dynamodb:Query"],
+                 "Resource": ["arn:aws:dynamodb:us-east-1:000000000000:table/misread-dev-items/index/*"],
+                 "from": format!("{}:9:7", file.display())},
+                {"Effect": "Allow",
+                 "Action": ["execute-api:ManageConnections"],
+                 "Resource": ["arn:aws:execute-api:*:*:*/@connections/*"],
+                 "from": "added by Serverless (websocket events: `@connections`)"},
+            ],
+        },
     });
     assert_eq!(reading, expected);
 }
@@ -182,6 +207,38 @@ fn a_simulated_misreading_names_the_route() {
             text(&output)
         );
     }
+}
+
+/// The role is compared statement by statement: a reading that lost the
+/// index from a statement (as a checker bug would) fails, naming it.
+#[test]
+fn a_simulated_misreading_of_the_role_names_the_statement() {
+    let file = repository().join("solutions/05-chat-rooms/serverless.yml");
+    let mut reading = stack_json(&file);
+    let statements = reading["role"]["statements"].as_array_mut().unwrap();
+    let declared = statements
+        .iter_mut()
+        .find(|statement| statement["Action"][0] == "dynamodb:PutItem")
+        .unwrap();
+    declared["Resource"].as_array_mut().unwrap().pop();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("reading.json");
+    std::fs::write(&json, reading.to_string()).unwrap();
+    let args = [
+        "--checker-json",
+        json.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ];
+    let Some(output) = package_check(&args) else {
+        return;
+    };
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    assert!(
+        text(&output).contains("role statement 3: the checker enforces"),
+        "{}",
+        text(&output)
+    );
+    assert!(text(&output).contains("index/*"), "{}", text(&output));
 }
 
 /// Runs the script with the checker of this build; `None` (the test is skipped)

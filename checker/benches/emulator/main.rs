@@ -28,8 +28,8 @@ use checker_testkit::load::{self, Load, Mode, Outcome};
 use clap::Parser;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-/// `$default` echoes through `@connections` over plain HTTP (`ECHO_ENDPOINT: env`).
-const ECHO_ENV: &str = "benches/echo-env.yml";
+/// `$default` echoes through `@connections` over plain HTTP (`ECHO_ENDPOINT: http`).
+const ECHO_HTTP: &str = "benches/echo-http.yml";
 /// The same over TLS, the endpoint taken from the event.
 const ECHO_EVENT: &str = "benches/echo-event.yml";
 /// The conformance tests' stack: `$default` is a two-way route to fixture-lambda.
@@ -378,7 +378,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         println!("  open files limit: soft {soft}, hard {hard}");
     }
     println!(
-        "  full path: client → gateway → Lambda process (fixture-echo) → @connections (HTTP, ECHO_ENDPOINT=env) → client"
+        "  full path: client → gateway → Lambda process (fixture-echo) → @connections (HTTP, ECHO_ENDPOINT=http) → client"
     );
     println!(
         "  emulator, clients and floor share this process's tokio runtime; the Lambda runs as child processes ({}, at most {} at once)",
@@ -401,7 +401,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     // emulator's, not what the load runs left in the allocator.
     if options.runs(Section::Idle) {
         println!("\nIdle connections");
-        let emulator = start_emulator(ECHO_ENV, &options).await?;
+        let emulator = start_emulator(ECHO_HTTP, &options).await?;
         if let Some((soft, _)) = idle::open_files_limit()
             && soft
                 .parse::<usize>()
@@ -454,7 +454,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
 
     if options.runs(Section::Echo) {
         println!("\nEcho, stop-and-wait (each client sends, waits for its echo, repeats)");
-        let emulator = start_emulator(ECHO_ENV, &options).await?;
+        let emulator = start_emulator(ECHO_HTTP, &options).await?;
         let floor = floor::Floor::start().await?;
         header();
         for clients in [1, 10, 100] {
@@ -560,7 +560,7 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         println!(
             "\nPipelined: each client sends {k} messages without waiting, then reads their {k} echoes; ooo = first echoes that arrived after a later message's echo"
         );
-        let emulator = start_emulator(ECHO_ENV, &options).await?;
+        let emulator = start_emulator(ECHO_HTTP, &options).await?;
         let floor = floor::Floor::start().await?;
         header();
         for clients in [1, 10, 100] {

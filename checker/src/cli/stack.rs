@@ -12,7 +12,8 @@ use serde_json::Value;
 pub(crate) struct StackArgs {
     /// The `serverless.yml` to read.
     file: PathBuf,
-    /// Print JSON: service, stage, region, routeSelectionExpression, routes, functions, tables.
+    /// Print JSON: service, stage, region, routeSelectionExpression, routes, functions, tables,
+    /// role (the execution role's statements, as the emulator enforces them).
     #[arg(long)]
     json: bool,
     /// The stage, as `serverless package --stage` would take it.
@@ -76,6 +77,22 @@ fn text(reading: &Value) -> String {
                 other => other.to_string(),
             };
             out.push_str(&format!("  {:<14} {name}\n", str(&table["logicalId"])));
+        }
+    }
+    if let Some(role) = reading["role"].as_object() {
+        out.push_str(&format!(
+            "IAM role {} (every function):\n",
+            role.get("name").map(str).unwrap_or_default()
+        ));
+        let joined = |value: &Value| list(value).iter().map(str).collect::<Vec<_>>().join(", ");
+        for statement in role.get("statements").map(list).unwrap_or_default() {
+            out.push_str(&format!(
+                "  {} {}\n    on {}\n    from {}\n",
+                str(&statement["Effect"]),
+                joined(&statement["Action"]),
+                joined(&statement["Resource"]),
+                str(&statement["from"]),
+            ));
         }
     }
     out

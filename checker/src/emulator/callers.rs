@@ -6,10 +6,9 @@
 //! returned). A client built with other credentials is simply not known.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use hyper::Request;
+use hyper::{HeaderMap, Request};
 
 /// The header the SDK carries the session token in.
 const TOKEN_HEADER: &str = "x-amz-security-token";
@@ -17,7 +16,6 @@ const TOKEN_HEADER: &str = "x-amz-security-token";
 #[derive(Default)]
 pub(crate) struct Callers {
     by_token: Mutex<HashMap<String, Arc<Caller>>>,
-    next: AtomicU64,
 }
 
 /// One Lambda process as a caller: its token and its invocation.
@@ -52,11 +50,11 @@ impl Drop for Registration {
 }
 
 impl Callers {
-    /// A fresh token for a process about to start.
-    pub(crate) fn register(self: &Arc<Self>) -> Registration {
-        let number = self.next.fetch_add(1, Ordering::Relaxed) + 1;
+    /// A process about to start, known by its credentials' session token
+    /// (fresh for each process).
+    pub(crate) fn register(self: &Arc<Self>, token: String) -> Registration {
         let caller = Arc::new(Caller {
-            token: format!("checker-local-session-token-{number}"),
+            token,
             invocation: Mutex::new(None),
         });
         lock(&self.by_token).insert(caller.token.clone(), caller.clone());
@@ -68,7 +66,12 @@ impl Callers {
 
     /// The invocation a request to the emulator came from, if its token is a process's.
     pub(crate) fn invocation_of<B>(&self, request: &Request<B>) -> Option<String> {
-        let token = request.headers().get(TOKEN_HEADER)?.to_str().ok()?;
+        self.invocation_for(request.headers())
+    }
+
+    /// The same, from the request's headers.
+    pub(crate) fn invocation_for(&self, headers: &HeaderMap) -> Option<String> {
+        let token = headers.get(TOKEN_HEADER)?.to_str().ok()?;
         lock(&self.by_token).get(token)?.invocation()
     }
 }
@@ -85,8 +88,8 @@ mod tests {
     #[test]
     fn a_request_is_attributed_to_its_process_invocation_until_the_process_ends() {
         let callers = Arc::new(Callers::default());
-        let first = callers.register();
-        let second = callers.register();
+        let first = callers.register("token-1".into());
+        let second = callers.register("token-2".into());
         assert_ne!(first.caller.token, second.caller.token);
         first.caller.set_invocation("req-1");
         let request = |token: &str| {

@@ -117,7 +117,8 @@ pub(crate) struct Connection {
     pub(crate) connected_at: DateTime<Utc>,
     last_active_ms: AtomicI64,
     pub(crate) source_ip: String,
-    pub(crate) user_agent: String,
+    /// The handshake's `User-Agent`; `None` when the client sent none.
+    pub(crate) user_agent: Option<String>,
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
     /// Only the bounds below keep this queue finite: every frame goes through `send`.
@@ -133,7 +134,7 @@ impl Connection {
     pub(crate) fn new(
         id: String,
         source_ip: String,
-        user_agent: String,
+        user_agent: Option<String>,
         connections: &Connections,
     ) -> (Arc<Self>, Frames) {
         let (outbox, frames) = mpsc::unbounded_channel();
@@ -152,6 +153,16 @@ impl Connection {
             total_bytes: connections.queued_bytes.clone(),
         };
         (Arc::new(connection), frames)
+    }
+
+    /// `{sourceIp, userAgent}` as API Gateway writes it: no `userAgent` when
+    /// the client sent no `User-Agent`.
+    pub(crate) fn identity(&self) -> serde_json::Value {
+        let mut identity = serde_json::json!({ "sourceIp": self.source_ip });
+        if let Some(user_agent) = &self.user_agent {
+            identity["userAgent"] = user_agent.clone().into();
+        }
+        identity
     }
 
     pub(crate) fn is_open(&self) -> bool {

@@ -24,7 +24,8 @@ use serde_json::{Value, json};
 
 use super::body::{self, BodyError};
 use super::events::EventBus;
-use super::{Shared, ids, management};
+use super::{Shared, iam, ids};
+use crate::stack::table_arn;
 pub use error::DynamoError;
 use error::ErrorCode;
 use request::parse;
@@ -49,7 +50,12 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
         Ok(body) => respond(StatusCode::OK, body, None),
         Err(error) => {
             tracing::debug!(%error, "DynamoDB call refused");
-            let body = json!({ "__type": error.code.qualified(), "message": error.message });
+            // AccessDenied comes from AWS's front end, which capitalises the key.
+            let key = match error.code {
+                ErrorCode::AccessDenied => "Message",
+                _ => "message",
+            };
+            let body = json!({ "__type": error.code.qualified(), key: error.message });
             respond(error.code.status(), body, Some(error.code))
         }
     }
@@ -58,7 +64,7 @@ pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Respo
 async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, DynamoError> {
     // The SDK signs with SigV4; only the header's presence is checked, as
     // the Lambdas hold dummy credentials.
-    if !management::is_signed(&request) {
+    if !iam::is_signed(request.headers()) {
         return Err(DynamoError::new(
             ErrorCode::MissingAuthenticationToken,
             "Request is missing Authentication Token",
@@ -70,6 +76,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
     let caller = shared.callers.invocation_of(&request);
+    let headers = request.headers().clone();
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
@@ -90,6 +97,20 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
     })?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
+    if let Some(resource) = resource(&shared.region, &operation, &body) {
+        let action = format!("dynamodb:{operation}");
+        let on = body
+            .get("TableName")
+            .and_then(Value::as_str)
+            .unwrap_or("every table");
+        let call = format!("{action} on {on}");
+        shared
+            .iam
+            .authorize(&headers, &action, &resource, &call, &shared.events)
+            .map_err(|refusal| {
+                DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
+            })?;
+    }
     run(
         &shared.dynamodb,
         &shared.events,
@@ -97,6 +118,20 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         &operation,
         body,
     )
+}
+
+/// The ARN IAM checks a call on: its table, or the index it reads
+/// (`…/table/{table}/index/{index}`), or every table for ListTables. `None`
+/// when the call names no table: DynamoDB refuses it anyway.
+fn resource(region: &str, operation: &str, body: &Value) -> Option<String> {
+    if operation == "ListTables" {
+        return Some(table_arn(region, "*"));
+    }
+    let table = table_arn(region, body.get("TableName")?.as_str()?);
+    Some(match body.get("IndexName").and_then(Value::as_str) {
+        Some(index) => format!("{table}/index/{index}"),
+        None => table,
+    })
 }
 
 /// One operation on the tables; `caller` is the request id of the

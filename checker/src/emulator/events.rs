@@ -16,7 +16,10 @@ use std::time::Instant;
 
 use serde::{Serialize, Serializer};
 
+mod explain;
+
 use super::lambda::InvokeError;
+use crate::stack::Location;
 use queue::Queue;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -119,6 +122,52 @@ pub enum Event {
         status: u16,
         request_id: Option<String>,
     },
+    /// A function's call that its role does not allow: answered as AWS
+    /// answers it (DynamoDB's `AccessDeniedException`, `@connections`' 403).
+    AccessDenied {
+        /// Its key in serverless.yml.
+        function: String,
+        /// `dynamodb:Query`, `execute-api:ManageConnections`…
+        action: String,
+        /// The ARN the call is on.
+        resource: String,
+        /// The `Deny` statement that refuses it; `None`: no statement allows it.
+        deny_at: Option<Location>,
+        /// Where the role's statements are written: where to grant it.
+        grant_at: Location,
+        /// The invocation that made the call, when known.
+        request_id: Option<String>,
+    },
+    /// A call from a Lambda process whose handler had returned (and whose next
+    /// invocation had not come): work the handler left running. Lambda freezes
+    /// such a process, so the work runs late or never.
+    AfterReturn {
+        /// Its function's key in serverless.yml.
+        function: String,
+        /// The call, e.g. `POST @connections/R1kmxc2VNjMCFIA=` or
+        /// `dynamodb:PutItem on connections`.
+        call: String,
+        /// The invocation the process ran last, when known.
+        request_id: Option<String>,
+    },
+    /// A call that went to the SDK's regional endpoint (a client built from the
+    /// environment alone), answered as that endpoint answers on AWS.
+    RegionalEndpoint {
+        /// The calling function's key in serverless.yml; `None` when the
+        /// credentials are not a function's.
+        function: Option<String>,
+        /// The signing name of the service called, e.g. `execute-api`.
+        service: String,
+        /// The region it was signed for.
+        region: String,
+        method: String,
+        /// The path after the endpoint, e.g. `/@connections/R1kmxc2VNjMCFIA%3D`.
+        path: String,
+        /// The HTTP status it got.
+        status: u16,
+        /// The invocation that made the call, when known.
+        request_id: Option<String>,
+    },
     /// A successful write to a local DynamoDB table.
     TableWrite {
         table: String,
@@ -178,6 +227,14 @@ impl Event {
             Self::RouteCaseMismatch {
                 selected, route, ..
             } => selected.len() + route.len(),
+            Self::AccessDenied {
+                function,
+                action,
+                resource,
+                ..
+            } => function.len() + action.len() + resource.len(),
+            Self::AfterReturn { function, call, .. } => function.len() + call.len(),
+            Self::RegionalEndpoint { service, path, .. } => service.len() + path.len(),
             Self::Management { .. } | Self::Skipped { .. } => 0,
         };
         FIXED + text
@@ -267,6 +324,37 @@ impl Event {
                  route keys match exactly, case included, so that route did not get it: spell \
                  both the same"
             )),
+            Self::AccessDenied {
+                function,
+                action,
+                resource,
+                deny_at,
+                grant_at,
+                ..
+            } => Some(explain::access_denied(
+                function,
+                action,
+                resource,
+                deny_at.as_ref(),
+                grant_at,
+            )),
+            Self::RegionalEndpoint {
+                function,
+                service,
+                region,
+                method,
+                path,
+                status,
+                ..
+            } => Some(explain::regional_endpoint(
+                function.as_deref(),
+                service,
+                region,
+                method,
+                path,
+                *status,
+            )),
+            Self::AfterReturn { function, call, .. } => Some(explain::after_return(function, call)),
             _ => None,
         }
     }

@@ -2,12 +2,22 @@
 //! deployed stack shows only by chance, made to happen on purpose.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use super::Shared;
 use super::dynamodb::{self, DynamoError, TableDump};
+use super::events::Event;
+
+/// How long the emulator must hear nothing from thawed processes before what
+/// they had left to do counts as done: long enough for a dev-profile Lambda's
+/// first TLS handshake, which the work may start with.
+const LEFTOVER_QUIET: Duration = Duration::from_secs(1);
+/// The longest that leftover work is waited for.
+const LEFTOVER_LIMIT: Duration = Duration::from_secs(5);
 
 /// A handle on the emulator's insides; it holds the emulator's state, so it
 /// outlives a borrow of the emulator.
@@ -44,6 +54,38 @@ impl LocalHooks {
     /// While on, every PostToConnection answers 429 LimitExceededException.
     pub fn throttle_posts(&self, on: bool) {
         self.shared.connections.set_throttled(on);
+    }
+
+    /// Thaws for good every Lambda process that was frozen after answering an
+    /// invocation, and returns what it then does that shows (an
+    /// [`Event::AfterReturn`] per call): the work its handler left running,
+    /// which on AWS runs late or never. Waits until the emulator has heard
+    /// nothing for a second (and at most five).
+    pub async fn release_frozen(&self) -> Vec<Event> {
+        let mut events = self.shared.events.subscribe();
+        let frozen: Vec<_> = self
+            .shared
+            .iam
+            .sandboxes()
+            .into_iter()
+            .filter(|sandbox| sandbox.is_frozen() && sandbox.after_return())
+            .collect();
+        if frozen.is_empty() {
+            return Vec::new();
+        }
+        for sandbox in &frozen {
+            sandbox.release();
+        }
+        let limit = Instant::now() + LEFTOVER_LIMIT;
+        let mut leftover = Vec::new();
+        loop {
+            let quiet_until = (Instant::now() + LEFTOVER_QUIET).min(limit);
+            match tokio::time::timeout_at(quiet_until, events.recv()).await {
+                Ok(Some(event @ Event::AfterReturn { .. })) => leftover.push(event),
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return leftover,
+            }
+        }
     }
 
     /// How many frames are queued but not yet written and messages not yet

@@ -8,6 +8,7 @@ mod group;
 mod output;
 mod process;
 mod runtime_api;
+pub(crate) mod sandbox;
 mod watchdog;
 mod worker;
 
@@ -47,6 +48,9 @@ pub(crate) struct FunctionSpec {
     pub(crate) region: String,
     /// The function's own variables plus the emulator's (endpoints, CA bundle).
     pub(crate) environment: BTreeMap<String, String>,
+    /// Issues each process dummy credentials of its own, which tell the
+    /// emulator which function (and process) calls.
+    pub(crate) iam: Arc<super::iam::Iam>,
 }
 
 /// Why an invocation produced no response, in the words Lambda uses.

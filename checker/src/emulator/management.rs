@@ -11,7 +11,11 @@ use serde_json::json;
 use super::body::{self, BodyError};
 use super::connections::{Outgoing, SendError};
 use super::events::Event;
-use super::{MAX_MESSAGE_BYTES, Shared, ids};
+use super::{MAX_MESSAGE_BYTES, Shared, iam, ids};
+use crate::stack::ACCOUNT_ID;
+
+/// The IAM action of every `@connections` call.
+const MANAGE_CONNECTIONS: &str = "execute-api:ManageConnections";
 
 /// The close code a client sees when its connection is deleted.
 const DELETED_CLOSE_CODE: u16 = 1000;
@@ -42,12 +46,43 @@ async fn answer(
     connection_id: &str,
     caller: Option<String>,
 ) -> Response<Full<Bytes>> {
-    if !is_signed(&request) {
+    if !iam::is_signed(request.headers()) {
         return error(
             StatusCode::FORBIDDEN,
             "ForbiddenException",
             "Missing Authentication Token",
         );
+    }
+    let method = request.method().clone();
+    let resource = format!(
+        "arn:aws:execute-api:{}:{ACCOUNT_ID}:{}/{stage}/{method}/@connections/{connection_id}",
+        shared.region, shared.api_id
+    );
+    let call = format!("{method} @connections/{connection_id}");
+    if let Err(refusal) = shared.iam.authorize(
+        request.headers(),
+        MANAGE_CONNECTIONS,
+        &resource,
+        &call,
+        &shared.events,
+    ) {
+        // API Gateway's words for IAM's refusal, under its own key `Message`.
+        let why = if refusal.explicit {
+            " with an explicit deny"
+        } else {
+            ""
+        };
+        let message = format!(
+            "User: {} is not authorized to perform: {MANAGE_CONNECTIONS} on resource: \
+             {resource}{why}",
+            refusal.caller
+        );
+        let mut response = json_response(
+            StatusCode::FORBIDDEN,
+            json!({ "Message": message }).to_string(),
+        );
+        error_type(&mut response, "ForbiddenException");
+        return response;
     }
     if stage != shared.stage {
         return error(
@@ -63,7 +98,6 @@ async fn answer(
         .connections
         .get(connection_id)
         .filter(|connection| connection.is_open());
-    let method = request.method().clone();
     match method {
         Method::POST if shared.connections.throttled() => error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -124,7 +158,7 @@ async fn answer(
             };
             let body = json!({
                 "connectedAt": iso(connection.connected_at),
-                "identity": { "sourceIp": connection.source_ip, "userAgent": connection.user_agent },
+                "identity": connection.identity(),
                 "lastActiveAt": iso(connection.last_active_at()),
             });
             json_response(StatusCode::OK, body.to_string())
@@ -150,35 +184,35 @@ async fn answer(
     }
 }
 
-/// The SDK signs with SigV4; an unsigned call is refused as on AWS. The
-/// signature itself is not verified: the Lambdas hold dummy credentials.
-pub(super) fn is_signed(request: &Request<Incoming>) -> bool {
-    request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256 "))
-}
-
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
+/// 410 as API Gateway sends it: the code in `x-amzn-ErrorType` and no body
+/// (SDKs report a GoneException without a message: Java's `null`, JavaScript's
+/// status code, PHP's "Error parsing JSON").
 fn gone() -> Response<Full<Bytes>> {
-    error(
-        StatusCode::GONE,
-        "GoneException",
-        "The connection is gone: it closed, or the id is unknown",
-    )
+    let mut response = empty(StatusCode::GONE);
+    error_type(&mut response, "GoneException");
+    if let Ok(request_id) = header::HeaderValue::from_str(&ids::request_id()) {
+        response
+            .headers_mut()
+            .insert("x-amzn-requestid", request_id);
+    }
+    response
 }
 
 /// API Gateway's error shape: the code in `x-amzn-ErrorType`, the text in `message`.
-fn error(status: StatusCode, code: &str, message: &str) -> Response<Full<Bytes>> {
+fn error(status: StatusCode, code: &'static str, message: &str) -> Response<Full<Bytes>> {
     let mut response = json_response(status, json!({ "message": message }).to_string());
-    if let Ok(value) = header::HeaderValue::from_str(code) {
-        response.headers_mut().insert("x-amzn-errortype", value);
-    }
+    error_type(&mut response, code);
     response
+}
+
+fn error_type(response: &mut Response<Full<Bytes>>, code: &'static str) {
+    response
+        .headers_mut()
+        .insert("x-amzn-errortype", header::HeaderValue::from_static(code));
 }
 
 fn json_response(status: StatusCode, body: String) -> Response<Full<Bytes>> {

@@ -19,7 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::gateway::Origin;
-use super::{Shared, console, dynamodb, gateway, management};
+use super::{Shared, console, dynamodb, gateway, management, regional};
 use waiting::{Ticket, Waiting};
 
 /// The first byte of a TLS ClientHello record.
@@ -135,6 +135,7 @@ async fn dispatch(
             let rest = rest.to_vec();
             console::handle(shared, request, &rest, origin.peer, origin.local_port).await
         }
+        [first, ..] if first == regional::PATH => regional::handle(&shared, &request),
         [stage, connections, id] if connections == "@connections" => {
             let (stage, id) = (stage.clone(), id.clone());
             management::handle(&shared, request, &stage, &id).await

@@ -228,7 +228,11 @@ fn write_section(out: &mut dyn Write, title: &str, note: &str, lines: &[String])
     };
     writeln!(out, "\n  {HEADING}{title}{HEADING:#}{note}")?;
     for line in lines {
-        writeln!(out, "    {line}")?;
+        if line.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "    {line}")?;
+        }
     }
     Ok(())
 }

@@ -36,6 +36,8 @@ pub(super) struct LocalRun {
     seen: Vec<Event>,
     /// How much of `seen` `record_invocations` has already written down.
     invocations_recorded: usize,
+    /// How much of `seen` `record_work_after_return` has already looked at.
+    after_returns_recorded: usize,
     /// Frames the clients sent, to tell whether the emulator has them all.
     frames_sent: usize,
     /// Since when the emulator has been idle, and the activity marks (events
@@ -55,6 +57,7 @@ impl LocalRun {
             events,
             seen: Vec::new(),
             invocations_recorded: 0,
+            after_returns_recorded: 0,
             frames_sent: 0,
             idle_since: None,
             ended: false,
@@ -385,6 +388,52 @@ impl Session {
         run.invocations_recorded = run.seen.len();
         for line in lines {
             self.record(line);
+        }
+    }
+
+    /// Writes down, in the current step, every call a Lambda made after its
+    /// handler had returned (local runs only): on AWS such work runs late or
+    /// never, so a transcript with it does not match, whatever else it shows.
+    pub(super) fn record_work_after_return(&mut self) {
+        let Mode::Local(run) = &mut self.mode else {
+            return;
+        };
+        if run.ended {
+            return;
+        }
+        run.drain();
+        let lines: Vec<String> = run.seen[run.after_returns_recorded..]
+            .iter()
+            .filter_map(|event| match event {
+                Event::AfterReturn { function, call, .. } => Some(format!(
+                    "{INVOCATION}{function} did work after its handler returned: {call}"
+                )),
+                _ => None,
+            })
+            .collect();
+        run.after_returns_recorded = run.seen.len();
+        for line in lines {
+            self.record(line);
+        }
+    }
+
+    /// After a refused handshake: the emulator reported the refusal before it
+    /// answered, so the newest `ConnectRejected` is this client's, and its
+    /// Lambdas' output can name it.
+    pub(super) fn learn_rejected_connection(&mut self, name: &str) {
+        let Mode::Local(run) = &mut self.mode else {
+            return;
+        };
+        run.drain();
+        let names = &self.names;
+        let rejected = run.seen.iter().rev().find_map(|event| match event {
+            Event::ConnectRejected { connection_id, .. } if !names.contains_key(connection_id) => {
+                Some(connection_id.clone())
+            }
+            _ => None,
+        });
+        if let Some(id) = rejected {
+            self.names.insert(id, name.to_owned());
         }
     }
 

@@ -7,9 +7,10 @@ mod function;
 use std::path::Path;
 use std::time::Duration;
 
+use super::cloudformation::Intrinsics;
 use super::error::{Location, StackError, StackErrorKind};
 use super::yaml::{Kind, Node, Pos};
-use super::{Stack, StackOptions, events, tables};
+use super::{Stack, StackOptions, events, iam, tables};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(6);
 const DEFAULT_MEMORY_MB: u32 = 1024;
@@ -145,13 +146,18 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         .unwrap_or_else(|| "$request.body.action".to_owned());
     let resources = root.get("resources");
     let tables = tables::tables(&r, resources)?;
-    let context = environment::Context {
-        reader: &r,
+    let intrinsics = Intrinsics {
         resources,
         tables: &tables,
         service: &service,
         stage: &stage,
         region: &region,
+    };
+    let context = environment::Context {
+        reader: &r,
+        intrinsics: &intrinsics,
+        service: &service,
+        stage: &stage,
     };
     let defaults = function::Defaults {
         environment: context.environment(provider, "provider.environment")?,
@@ -185,6 +191,19 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
     function::check_logical_ids(&functions)?;
     function::check_deployed_names(&functions)?;
     function::check_artifact_names(&functions)?;
+    let routes = events::routes(&r, entries)?;
+    let role = iam::role(&iam::Sources {
+        reader: &r,
+        intrinsics: &intrinsics,
+        provider,
+        provider_at: root
+            .entries()
+            .and_then(|entries| entries.iter().find(|(key, _)| key.name == "provider"))
+            .map_or(top, |(key, _)| key.pos),
+        entries,
+        functions: &functions,
+        has_websocket_events: !routes.is_empty(),
+    })?;
     Ok(Stack {
         file: file.to_path_buf(),
         dir: super::folder(file),
@@ -194,9 +213,10 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         runtime,
         architecture,
         route_selection_expression,
-        routes: events::routes(&r, entries)?,
+        routes,
         functions,
         tables,
+        role,
     })
 }
 

@@ -317,6 +317,9 @@ pub enum StackErrorKind {
         problem: String,
     },
 
+    #[error("{at}: {problem}")]
+    Iam { at: Location, problem: String },
+
     #[error("{at}: the DynamoDB table `{resource}` {problem}")]
     Table {
         at: Location,
@@ -334,7 +337,7 @@ pub enum StackErrorKind {
 
     #[error(
         "{at}: `{variable}` uses the variable source `{kind}`, which the checker does not know; \
-         it resolves `self:`, `opt:`, `sls:`, `env:` and `file(...)`, so use one of those, e.g. \
+         it resolves `self:`, `opt:`, `sls:`, `env:`, `aws:` and `file(...)`, so use one of those, e.g. \
          `${{env:NAME, 'default'}}`"
     )]
     VariableSource {
@@ -405,4 +408,11 @@ pub enum StackErrorKind {
         found: String,
         text: String,
     },
+}
+
+/// As it is shown: `file:line:column`.
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }

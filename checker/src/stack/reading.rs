@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Index, Stack, Table};
+use super::{Index, Origin, Role, Stack, Table};
 
 impl Stack {
     /// The stack as `checker stack --json` prints it and the console shows it.
@@ -37,8 +37,31 @@ impl Stack {
             "routes": routes,
             "functions": functions,
             "tables": stack.tables.iter().map(table).collect::<Vec<_>>(),
+            "role": stack.role.as_ref().map(role),
         })
     }
+}
+
+/// The execution role: its name and its policy's statements, in CloudFormation's
+/// shape with every function worked out, each with where it comes from.
+fn role(role: &Role) -> Value {
+    let statements: Vec<Value> = role
+        .statements
+        .iter()
+        .map(|statement| {
+            let from = match &statement.origin {
+                Origin::Declared(at) => at.to_string(),
+                Origin::Serverless(why) => format!("added by Serverless ({why})"),
+            };
+            json!({
+                "Effect": statement.effect,
+                "Action": statement.actions,
+                "Resource": statement.resources,
+                "from": from,
+            })
+        })
+        .collect();
+    json!({ "name": role.name, "statements": statements })
 }
 
 /// A table as the emulator creates it, its parts in CloudFormation's shape.

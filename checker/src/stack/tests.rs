@@ -543,4 +543,5 @@ fn the_real_environment_is_read_by_load() {
 }
 
 mod errors;
+mod iam;
 mod tables;

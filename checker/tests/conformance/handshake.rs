@@ -95,6 +95,36 @@ async fn a_failing_connect_lambda_gives_502() {
     running.stop().await;
 }
 
+/// `identity.userAgent` is the handshake's `User-Agent`, and absent (not `""`)
+/// when the client sends none; both deserialize for a Rust handler.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_identity_has_a_user_agent_only_when_the_client_sends_one() {
+    let mut running = support::start("fixtures.yml").await;
+    // tungstenite sends no User-Agent of its own.
+    let _anonymous = support::connect(&running.url()).await;
+    let event = running.logged_event("$connect").await;
+    let identity = &event["requestContext"]["identity"];
+    assert_eq!(identity["sourceIp"], "127.0.0.1");
+    assert!(identity.get("userAgent").is_none(), "{identity}");
+    let request: ApiGatewayWebsocketProxyRequest =
+        serde_json::from_value(event.clone()).expect("the event deserializes");
+    assert_eq!(request.request_context.identity.user_agent, None);
+
+    let mut request = running.url().into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("User-Agent", "wscat/6.0".parse().unwrap());
+    let _named = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("accepted");
+    let event = running.logged_event("$connect").await;
+    assert_eq!(
+        event["requestContext"]["identity"]["userAgent"],
+        "wscat/6.0"
+    );
+    running.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn connect_response_headers_reach_the_client() {
     let running = support::start("fixtures.yml").await;

@@ -24,9 +24,15 @@ async fn the_lambda_environment_is_set_as_on_aws() {
         ("AWS_DEFAULT_REGION", "eu-west-1".to_owned()),
         ("FROM_PROVIDER", "provider-value".to_owned()),
         ("FROM_FUNCTION", "function-value".to_owned()),
+        // Every client without an endpoint of its own stays on this machine.
+        (
+            "AWS_ENDPOINT_URL",
+            format!("http://{address}/aws-regional-endpoint"),
+        ),
+        // Nothing AWS would not set: no endpoint for `@connections`.
         (
             "AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI",
-            format!("http://{address}/dev"),
+            "<unset>".to_owned(),
         ),
         (
             "SSL_CERT_FILE",
@@ -195,11 +201,9 @@ async fn lambda_output_is_streamed_with_the_function_name() {
 async fn aws_style_handlers_echo_through_the_event_endpoint_over_tls() {
     let running = support::start("endpoints.yml").await;
     let mut ws = support::connect(&running.url()).await;
-    for action in ["fromEvent", "fromEnv"] {
-        let body = format!(r#"{{"action":"{action}","text":"über 🚀"}}"#);
-        support::send(&mut ws, &body).await;
-        assert_eq!(support::next_text(&mut ws).await, body, "{action}");
-    }
+    let body = r#"{"action":"fromEvent","text":"über 🚀"}"#;
+    support::send(&mut ws, body).await;
+    assert_eq!(support::next_text(&mut ws).await, body);
     // Control: without the emulator's CA the https endpoint from the event is
     // refused, so the passing case above really went through TLS trust.
     support::send(&mut ws, r#"{"action":"untrusted"}"#).await;
@@ -208,5 +212,63 @@ async fn aws_style_handlers_echo_through_the_event_endpoint_over_tls() {
         support::error_frame_pattern("Internal server error").is_match(&frame),
         "{frame}"
     );
+    running.stop().await;
+}
+
+/// A management client built from the environment alone goes to the SDK's
+/// regional endpoint, which knows no API: on AWS every post fails with 403
+/// ForbiddenException. Here too, without leaving the machine, and the call is
+/// reported with the function that made it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_from_the_environment_alone_fails_as_on_aws() {
+    let mut running = support::start("endpoints.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    support::send(&mut ws, r#"{"action":"fromEnv","text":"hello"}"#).await;
+    let frame = support::next_text(&mut ws).await;
+    assert!(
+        support::error_frame_pattern("Internal server error").is_match(&frame),
+        "the post failed, so the Lambda did: {frame}"
+    );
+    let (function, service, region, method, path, status, request_id) = running
+        .wait_for(|event| match event {
+            Event::RegionalEndpoint {
+                function,
+                service,
+                region,
+                method,
+                path,
+                status,
+                request_id,
+            } => Some((
+                function.clone(),
+                service.clone(),
+                region.clone(),
+                method.clone(),
+                path.clone(),
+                *status,
+                request_id.clone(),
+            )),
+            _ => None,
+        })
+        .await;
+    assert_eq!(function.as_deref(), Some("fromEnv"));
+    assert_eq!(
+        (service.as_str(), region.as_str()),
+        ("execute-api", "us-east-1")
+    );
+    assert_eq!((method.as_str(), status), ("POST", 403));
+    assert!(path.starts_with("/@connections/"), "{path}");
+    assert!(request_id.is_some(), "the call is the invocation's");
+    // The post's error failed the invocation, as it would on AWS.
+    running
+        .wait_for(|event| match event {
+            Event::InvocationFinished {
+                function,
+                outcome: Err(_),
+                ..
+            } if function == "fromEnv" => Some(()),
+            _ => None,
+        })
+        .await;
     running.stop().await;
 }

@@ -2,6 +2,7 @@
 
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_apigatewaymanagement::error::ProvideErrorMetadata;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use checker::emulator::events::Event;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -64,6 +65,25 @@ async fn get_connection_describes_it() {
     assert!(last_active_at >= connected_at);
     let identity = output.identity().expect("identity");
     assert_eq!(identity.source_ip(), Some("127.0.0.1"));
+    // The client sent no User-Agent: API Gateway leaves `userAgent` out (the
+    // SDK, which models it as required, reads that as empty).
+    assert_eq!(identity.user_agent(), Some(""));
+    let raw = support::raw_http(
+        running.emulator().address(),
+        "GET",
+        &format!("/dev/@connections/{}", percent_encoding::utf8_percent_encode(&id, percent_encoding::NON_ALPHANUMERIC)),
+        &[(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240120/eu-west-1/execute-api/aws4_request, SignedHeaders=host, Signature=0",
+        )],
+        b"",
+    )
+    .await;
+    let body: serde_json::Value = serde_json::from_str(&raw.body).unwrap();
+    assert_eq!(
+        body["identity"],
+        serde_json::json!({ "sourceIp": "127.0.0.1" })
+    );
     running.stop().await;
 }
 
@@ -133,6 +153,33 @@ async fn unknown_ids_are_gone_and_large_posts_too_large() {
             "{error:?}"
         );
     }
+    // API Gateway sends 410 with no body: the SDK knows the code from the
+    // header and has no message.
+    let error = client
+        .post_to_connection()
+        .connection_id("R1kmxc2VNjMCFIA=")
+        .data(Blob::new("x"))
+        .send()
+        .await
+        .expect_err("unknown id");
+    let service_error = error.as_service_error().expect("a service error");
+    assert_eq!(service_error.code(), Some("GoneException"));
+    assert_eq!(service_error.message(), None, "{error:?}");
+    let raw = support::raw_http(
+        running.emulator().address(),
+        "POST",
+        "/dev/@connections/R1kmxc2VNjMCFIA%3D",
+        &[(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDTEST/20240120/eu-west-1/execute-api/aws4_request, SignedHeaders=host, Signature=0",
+        )],
+        b"x",
+    )
+    .await;
+    assert_eq!(raw.status, 410);
+    assert_eq!(raw.body, "");
+    assert_eq!(raw.headers["x-amzn-errortype"], "GoneException");
+
     let error = client
         .post_to_connection()
         .connection_id(&id)
@@ -247,5 +294,45 @@ async fn posting_during_connect_is_gone() {
         })
         .await;
     assert_eq!(status, 410);
+    running.stop().await;
+}
+
+/// What a client built from the environment alone reaches: the emulator's
+/// stand-in for the SDK's regional endpoint, which answers as
+/// `https://execute-api.{region}.amazonaws.com` does, knowing no API.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_regional_endpoint_knows_no_api() {
+    let mut running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let id = connection_id(&mut ws).await;
+    let config = aws_sdk_apigatewaymanagement::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("eu-west-1"))
+        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .endpoint_url(format!(
+            "http://{}/aws-regional-endpoint",
+            running.emulator().address()
+        ))
+        .build();
+    let error = Client::from_conf(config)
+        .post_to_connection()
+        .connection_id(&id)
+        .data(Blob::new("lost"))
+        .send()
+        .await
+        .expect_err("the regional endpoint knows no API");
+    let service_error = error.as_service_error().expect("a service error");
+    assert!(service_error.is_forbidden_exception(), "{error:?}");
+    assert_eq!(service_error.message(), Some("Forbidden"));
+    let (service, status) = running
+        .wait_for(|event| match event {
+            Event::RegionalEndpoint {
+                service, status, ..
+            } => Some((service.clone(), *status)),
+            _ => None,
+        })
+        .await;
+    assert_eq!((service.as_str(), status), ("execute-api", 403));
+    support::assert_silent(&mut ws, std::time::Duration::from_millis(300)).await;
     running.stop().await;
 }

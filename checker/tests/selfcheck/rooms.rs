@@ -25,15 +25,24 @@ async fn failed_step(exercise: &str, file: &str) -> (String, Vec<String>, String
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stubs_03_to_05_fail_for_their_reason() {
+    // 03's first TODO is the role's statement: until then onConnect's
+    // PutItem is refused, as on AWS, and every handshake fails.
     let graded = support::check(PARTY, Variant::Learner).await;
     let failure = support::failure(&graded);
-    assert_eq!(failure.step, "alice's message reaches everyone");
+    assert_eq!(failure.step, "alice, bob and carol connect");
     assert!(
         failure
             .received
-            .contains(&"bob receives nothing".to_owned()),
+            .contains(&"alice connects: rejected with HTTP 502".to_owned()),
         "{:?}",
         failure.received
+    );
+    assert!(
+        failure.notes.iter().any(|note| note.starts_with(
+            "onConnect was refused dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections"
+        ) && note.contains("grant it under provider.iam.role.statements (../exercises/03-websockets-party/serverless.yml:")),
+        "{:?}",
+        failure.notes
     );
     snapshot("report-stub-03", &support::report(&graded));
 
@@ -160,4 +169,65 @@ async fn a_route_that_matches_only_in_case_is_named() {
             .contains("a message's action \"joinChat\" matches the route `JoinChat` only in case"),
         "{report}"
     );
+}
+
+/// Exercise 03 with no DynamoDB statement: onConnect's PutItem is refused, as
+/// on AWS, and the report names the function, the action, the table and where
+/// to grant it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_without_dynamodb_rights_is_caught() {
+    let graded = support::check_variant(PARTY, "03-no-dynamodb-rights.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice, bob and carol connect");
+    assert!(
+        failure
+            .received
+            .contains(&"alice connects: rejected with HTTP 502".to_owned()),
+        "{:?}",
+        failure.received
+    );
+    let notes = failure.notes.join("\n");
+    for expected in [
+        "onConnect was refused dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections",
+        "no statement of the functions' IAM role allows it",
+        "grant it under provider.iam.role.statements (tests/variants/03-no-dynamodb-rights.yml:8:1)",
+    ] {
+        assert!(notes.contains(expected), "{expected}\n{notes}");
+    }
+    snapshot("report-03-no-dynamodb-rights", &support::report(&graded));
+}
+
+/// An Allow of everything with a Deny of Scan: the Deny wins, onMessage
+/// cannot read whom to broadcast to, and the report points at the Deny.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deny_that_overrides_an_allow_is_caught() {
+    let graded = support::check_variant(PARTY, "03-deny-overrides-allow.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message reaches everyone");
+    let notes = failure.notes.join("\n");
+    for expected in [
+        "onMessage was refused dynamodb:Scan on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections",
+        "the Deny statement at tests/variants/03-deny-overrides-allow.yml:",
+        "a Deny wins over every Allow",
+    ] {
+        assert!(notes.contains(expected), "{expected}\n{notes}");
+    }
+    snapshot("report-03-deny-overrides-allow", &support::report(&graded));
+}
+
+/// Exercise 05 whose role grants the table but not its index: sendMessage's
+/// Query on the index (the sender's chats) is refused, so no message arrives.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_role_without_rights_on_the_index_is_caught() {
+    let graded = support::check_variant(CHATS, "05-no-index-rights.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "a message reaches the sender's chat only");
+    let notes = failure.notes.join("\n");
+    for expected in [
+        "sendMessage was refused dynamodb:Query on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-05-chat-rooms-dev-chats/index/ConnectionIdIndex",
+        "an index is a resource of its own",
+    ] {
+        assert!(notes.contains(expected), "{expected}\n{notes}");
+    }
+    snapshot("report-05-no-index-rights", &support::report(&graded));
 }

@@ -32,7 +32,6 @@ fn snapshot(name: &str, report: &str) {
 async fn alternative_solutions_pass() {
     assert_passes("01-connect", "01-alternative.yml").await;
     assert_passes(ECHO, "02-alternative-two-way.yml").await;
-    assert_passes(ECHO, "02-alternative-env-client.yml").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -85,6 +84,48 @@ async fn a_handler_returning_an_error_shows_it() {
         failure.lambda_errors
     );
     snapshot("report-02-error", &support::report(&graded));
+}
+
+/// On AWS nothing sets an endpoint for `@connections`: a client built from
+/// the environment alone posts to the SDK's regional endpoint, which knows no
+/// API. The report says so and how to build the client.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_management_client_from_the_environment_alone_is_caught() {
+    let graded = support::check_variant(ECHO, "02-env-client.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message comes back to alice only");
+    assert!(
+        sent_internal_server_error(failure),
+        "{:?}",
+        failure.received
+    );
+    let notes = failure.notes.join("\n");
+    for expected in [
+        "onMessage called @connections (POST /@connections/{connectionId}) through the SDK's regional endpoint https://execute-api.eu-west-1.amazonaws.com",
+        "403 ForbiddenException",
+        ".endpoint_url(format!(\"https://{domain_name}/{stage}\"))",
+    ] {
+        assert!(notes.contains(expected), "{expected}\n{notes}");
+    }
+    snapshot("report-02-env-client", &support::report(&graded));
+}
+
+/// A post from a task the handler spawns and does not await: Lambda freezes
+/// the process once the runtime asks for the next event, so the post is made
+/// late or never; the report names the function and says to await it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_post_left_running_after_returning_is_caught() {
+    let graded = support::check_variant(ECHO, "02-spawned-post.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message comes back to alice only");
+    let notes = failure.notes.join("\n");
+    for expected in [
+        "onMessage did work after its handler had returned (POST @connections/<alice>)",
+        "await it before returning",
+    ] {
+        assert!(notes.contains(expected), "{expected}\n{notes}");
+    }
+    snapshot("report-02-spawned-post", &support::report(&graded));
 }
 
 #[tokio::test(flavor = "multi_thread")]

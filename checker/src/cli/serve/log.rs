@@ -114,7 +114,11 @@ fn describe(event: &Event) -> Option<String> {
             reason,
             ..
         } => format!("! {connection_id} frame dropped: {reason}"),
-        Event::ReplyDropped { .. } | Event::RouteCaseMismatch { .. } => {
+        Event::ReplyDropped { .. }
+        | Event::RouteCaseMismatch { .. }
+        | Event::AccessDenied { .. }
+        | Event::AfterReturn { .. }
+        | Event::RegionalEndpoint { .. } => {
             format!("! {}", event.explain()?)
         }
         Event::InvocationFinished {

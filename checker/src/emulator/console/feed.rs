@@ -142,8 +142,24 @@ async fn forward(
     Ok(())
 }
 
+/// An event as the page gets it: with the report's sentence for the ones
+/// that point at a mistake.
+#[derive(serde::Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    stamped: &'a Stamped,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explained: Option<String>,
+}
+
 fn events_frame(events: &[Arc<Stamped>]) -> String {
-    let events: Vec<&Stamped> = events.iter().map(Arc::as_ref).collect();
+    let events: Vec<Shown<'_>> = events
+        .iter()
+        .map(|stamped| Shown {
+            stamped,
+            explained: stamped.event.explain(),
+        })
+        .collect();
     json!({ "kind": "events", "events": events }).to_string()
 }
 

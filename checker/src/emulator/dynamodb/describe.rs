@@ -6,20 +6,15 @@ use super::error::DynamoError;
 use super::request::{DescribeTable, ListTables};
 use super::tables::Tables;
 use super::value::Item;
-use crate::stack::{Index, KeySchema, Projection};
+use crate::stack::{Index, KeySchema, Projection, table_arn};
 
-/// The account in ARNs, the one `stack/build/environment.rs` puts in the
-/// `!GetAtt Table.Arn` it works out, so the two agree.
-const ACCOUNT_ID: &str = "000000000000";
 const MAX_LIST: i64 = 100;
 
 pub(crate) fn describe_table(tables: &Tables, input: DescribeTable) -> Result<Value, DynamoError> {
     let table = tables.get(&input.table_name)?;
     let schema = &table.schema;
-    let arn = format!(
-        "arn:aws:dynamodb:{}:{ACCOUNT_ID}:table/{}",
-        tables.region, schema.name
-    );
+    // The ARN `!GetAtt Table.Arn` gives the Lambdas, so the two agree.
+    let arn = table_arn(&tables.region, &schema.name);
     let items: Vec<Item> = table.items().values().cloned().collect();
     let mut description = json!({
         "TableName": schema.name,

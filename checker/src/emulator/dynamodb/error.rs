@@ -16,6 +16,8 @@ pub(crate) enum ErrorCode {
     MissingAuthenticationToken,
     /// The request's body did not arrive in time.
     RequestTimeout,
+    /// The caller's role does not allow the call (IAM).
+    AccessDenied,
 }
 
 impl ErrorCode {
@@ -28,6 +30,7 @@ impl ErrorCode {
             ErrorCode::Serialization => "SerializationException",
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             ErrorCode::RequestTimeout => "RequestTimeoutException",
+            ErrorCode::AccessDenied => "AccessDeniedException",
         }
     }
 
@@ -45,7 +48,8 @@ impl ErrorCode {
         let namespace = match self {
             ErrorCode::Serialization
             | ErrorCode::MissingAuthenticationToken
-            | ErrorCode::RequestTimeout => "com.amazon.coral.service",
+            | ErrorCode::RequestTimeout
+            | ErrorCode::AccessDenied => "com.amazon.coral.service",
             _ => "com.amazonaws.dynamodb.v20120810",
         };
         format!("{namespace}#{}", self.name())
@@ -88,6 +92,27 @@ impl DynamoError {
             format!(
                 "Requested resource not found: Table: {table} not found (the tables are the \
                  AWS::DynamoDB::Table resources of serverless.yml)"
+            ),
+        )
+    }
+
+    /// IAM's refusal, in DynamoDB's words.
+    pub(crate) fn access_denied(
+        caller: &str,
+        action: &str,
+        resource: &str,
+        explicit: bool,
+    ) -> Self {
+        let why = if explicit {
+            "with an explicit deny in an identity-based policy".to_owned()
+        } else {
+            format!("because no identity-based policy allows the {action} action")
+        };
+        Self::new(
+            ErrorCode::AccessDenied,
+            format!(
+                "User: {caller} is not authorized to perform: {action} on resource: {resource} \
+                 {why}"
             ),
         )
     }

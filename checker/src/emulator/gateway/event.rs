@@ -141,7 +141,7 @@ fn request_context(
         "stage": shared.stage,
         "connectedAt": connection.connected_at.timestamp_millis(),
         "requestTimeEpoch": at.timestamp_millis(),
-        "identity": { "sourceIp": connection.source_ip, "userAgent": connection.user_agent },
+        "identity": connection.identity(),
         "requestId": request_id,
         "domainName": shared.domain_name,
         "connectionId": connection.id,

@@ -60,8 +60,7 @@ pub(crate) async fn upgrade(
         .headers()
         .get(header::USER_AGENT)
         .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+        .map(str::to_owned);
     let (connection, frames) = Connection::new(
         ids::connection_id(),
         origin.peer.ip().to_string(),

@@ -12,10 +12,13 @@ use tokio::process::{Child, Command};
 use super::group::{ProcessGroup, lead_own_group};
 use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
+use super::sandbox::Sandbox;
 use super::{FunctionSpec, InvokeError};
 use crate::emulator::callers::{Callers, Registration};
 use crate::emulator::events::EventBus;
+use crate::emulator::iam::{Credentials, Iam};
 use crate::emulator::ids;
+use crate::stack::ACCOUNT_ID;
 
 pub(super) struct Process {
     // Dropped first: the group is killed before the child handle goes.
@@ -23,8 +26,14 @@ pub(super) struct Process {
     child: Child,
     api: RuntimeApi,
     function_arn: String,
-    /// Its session token, by which its calls are attributed to its invocation.
+    /// Its session token (its credentials'), by which its calls are
+    /// attributed to its invocation.
     registration: Registration,
+    /// Frozen between invocations, as Lambda freezes its sandbox.
+    sandbox: Arc<Sandbox>,
+    /// Its credentials' key, retired with the process.
+    access_key_id: String,
+    iam: Arc<Iam>,
 }
 
 impl Process {
@@ -37,16 +46,18 @@ impl Process {
             binary: spec.binary.display().to_string(),
             reason,
         };
-        let api = RuntimeApi::start()
+        let sandbox = Arc::new(Sandbox::default());
+        let api = RuntimeApi::start(sandbox.clone())
             .await
             .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
-        let registration = callers.register();
+        let credentials = spec.iam.issue(&spec.name, &spec.deployed_name, &sandbox);
+        let registration = callers.register(credentials.session_token.clone());
         let mut command = Command::new(&spec.binary);
         command
             .env_clear()
             .envs(base_environment())
             .envs(&spec.environment)
-            .envs(reserved_environment(spec, &api, &registration.caller.token))
+            .envs(reserved_environment(spec, &api, &credentials))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -54,10 +65,19 @@ impl Process {
         if let Some(task_root) = spec.binary.parent() {
             command.current_dir(task_root);
         }
+        // Its own process group, which the sandbox stops and continues whole.
         lead_own_group(&mut command);
         die_with_parent(&mut command);
-        let mut child = command.spawn().map_err(|e| start_failed(e.to_string()))?;
+        let spawned = command.spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(error) => {
+                spec.iam.retire(&credentials.access_key_id);
+                return Err(start_failed(error.to_string()));
+            }
+        };
         let group = ProcessGroup::of(child.id());
+        sandbox.attach(child.id());
         let caller = &registration.caller;
         if let Some(stdout) = child.stdout.take() {
             stream_lines(stdout, spec.name.clone(), events.clone(), caller.clone());
@@ -70,10 +90,13 @@ impl Process {
             child,
             api,
             function_arn: format!(
-                "arn:aws:lambda:{}:000000000000:function:{}",
+                "arn:aws:lambda:{}:{ACCOUNT_ID}:function:{}",
                 spec.region, spec.deployed_name
             ),
             registration,
+            sandbox,
+            access_key_id: credentials.access_key_id,
+            iam: spec.iam.clone(),
         })
     }
 
@@ -96,6 +119,8 @@ impl Process {
             function_arn: self.function_arn.clone(),
             trace_id: ids::trace_id(),
         };
+        // Thawed and claimed before the event is there to take.
+        self.sandbox.hand_over();
         if self.api.next.send(next).await.is_err() {
             return Err(InvokeError::Exited(
                 "its Runtime API endpoint closed".into(),
@@ -135,6 +160,12 @@ impl Process {
     }
 }
 
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.iam.retire(&self.access_key_id);
+    }
+}
+
 async fn wait_for_exit(child: &mut Child) -> String {
     match child.wait().await {
         Ok(status) => match (
@@ -163,7 +194,7 @@ fn base_environment() -> Vec<(String, String)> {
 fn reserved_environment(
     spec: &FunctionSpec,
     api: &RuntimeApi,
-    session_token: &str,
+    credentials: &Credentials,
 ) -> Vec<(String, String)> {
     let today = chrono::Utc::now().format("%Y/%m/%d");
     let stream = ids::request_id().replace(['+', '/', '='], "");
@@ -194,14 +225,20 @@ fn reserved_environment(
         ),
         ("AWS_REGION".into(), spec.region.clone()),
         ("AWS_DEFAULT_REGION".into(), spec.region.clone()),
-        // Dummies, so the SDK signs its requests instead of probing for credentials.
-        ("AWS_ACCESS_KEY_ID".into(), "ASIACHECKERLOCAL0000".into()),
+        // Dummies, so the SDK signs its requests instead of probing for
+        // credentials; the function's own, so the emulator knows who calls.
+        (
+            "AWS_ACCESS_KEY_ID".into(),
+            credentials.access_key_id.clone(),
+        ),
         (
             "AWS_SECRET_ACCESS_KEY".into(),
-            "checker-local-secret-access-key".into(),
+            credentials.secret_access_key.clone(),
         ),
-        // One per process: it tells which invocation a call comes from.
-        ("AWS_SESSION_TOKEN".into(), session_token.to_owned()),
+        (
+            "AWS_SESSION_TOKEN".into(),
+            credentials.session_token.clone(),
+        ),
         ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
         ("LAMBDA_TASK_ROOT".into(), task_root),
         ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),

@@ -19,9 +19,11 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use tokio::net::TcpListener;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
+use super::sandbox::Sandbox;
 use crate::emulator::ids;
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -68,10 +70,12 @@ struct ApiState {
     prefix: String,
     next: Mutex<mpsc::Receiver<NextEvent>>,
     results: mpsc::Sender<RuntimeResult>,
+    /// Frozen while the runtime waits for an event that is not there.
+    sandbox: Arc<Sandbox>,
 }
 
 impl RuntimeApi {
-    pub(super) async fn start() -> std::io::Result<Self> {
+    pub(super) async fn start(sandbox: Arc<Sandbox>) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address: SocketAddr = listener.local_addr()?;
         let secret = ids::secret();
@@ -81,6 +85,7 @@ impl RuntimeApi {
             prefix: format!("/{secret}{PREFIX}"),
             next: Mutex::new(next_receiver),
             results: results_sender,
+            sandbox,
         });
         let server = tokio::spawn(serve(listener, state));
         Ok(Self {
@@ -133,7 +138,11 @@ async fn handle(
         (&Method::GET, ["invocation", "next"]) => next(&state).await,
         (&Method::POST, ["invocation", id, "response"]) => {
             let request_id = (*id).to_owned();
-            match read_body(request).await {
+            let body = read_body(request).await;
+            // Before the worker sees the answer: it may hand the next
+            // invocation over at once, and that one runs.
+            state.sandbox.answered();
+            match body {
                 Ok(body) => post(&state, RuntimeResult::Response { request_id, body }),
                 Err(BodyTooLarge) => {
                     // Lambda fails the invocation, in these words.
@@ -155,6 +164,7 @@ async fn handle(
         }
         (&Method::POST, ["invocation", id, "error"]) => {
             let error = parse_error(request).await;
+            state.sandbox.answered();
             post(
                 &state,
                 RuntimeResult::Error {
@@ -180,9 +190,19 @@ async fn handle(
     Ok(response)
 }
 
-/// Blocks until the worker hands over an event, as the real `/next` does.
+/// Blocks until the worker hands over an event, as the real `/next` does;
+/// meanwhile the process is frozen, as Lambda freezes it.
 async fn next(state: &ApiState) -> Response<Full<Bytes>> {
-    let event = state.next.lock().await.recv().await;
+    let mut events = state.next.lock().await;
+    let event = match events.try_recv() {
+        Ok(event) => Some(event),
+        Err(TryRecvError::Disconnected) => None,
+        Err(TryRecvError::Empty) => {
+            state.sandbox.idle();
+            events.recv().await
+        }
+    };
+    drop(events);
 
     let Some(event) = event else {
         return reply(

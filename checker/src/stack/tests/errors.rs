@@ -644,10 +644,10 @@ fn missing_sections_and_wrong_types() {
 #[test]
 fn cloudformation_functions_in_the_environment() {
     error(
-        &format!("{BASE}  environment:\n    X: !Sub '${{AWS::Region}}-x'\n"),
-        "serverless.yml:6:13",
+        &format!("{BASE}  environment:\n    X: !Select [0, [a, b]]\n"),
+        "serverless.yml:6:16",
         &[
-            "environment variable `X` uses `Fn::Sub`",
+            "environment variable `X` uses `Fn::Select`",
             "`${self:custom.tableName}`",
         ],
     );

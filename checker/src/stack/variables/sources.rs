@@ -1,10 +1,11 @@
-//! The variable sources: what `self`, `opt`, `sls`, `env` and `file` give.
+//! The variable sources: what `self`, `opt`, `sls`, `aws`, `env` and `file` give.
 
 use std::path::Path;
 use std::rc::Rc;
 
 use super::syntax::Var;
 use super::{Missing, Resolver};
+use crate::stack::cloudformation::ACCOUNT_ID;
 use crate::stack::error::{Location, StackError, StackErrorKind};
 use crate::stack::yaml::{self, Kind, Node, Pos};
 
@@ -24,6 +25,7 @@ impl Resolver<'_> {
             "self" => self.self_source(address),
             "opt" => Ok(self.opt(address, pos)),
             "sls" => self.sls(var, address, pos),
+            "aws" => self.aws(var, address, pos),
             "env" => Ok(self.env_source(address, pos)),
             "file" => self.file(var, params, address, pos),
             _ => Err(StackErrorKind::VariableSource {
@@ -104,6 +106,36 @@ impl Resolver<'_> {
             .and_then(|node| node.as_text())
             .unwrap_or_else(|| "dev".to_owned());
         Ok(Ok(Node::new(pos, Kind::Str(stage))))
+    }
+
+    /// `${aws:region}` (the `--region` option, else `provider.region`, else
+    /// `us-east-1`, as Serverless resolves it) and `${aws:accountId}` (the
+    /// account the checker's ARNs use; Serverless asks AWS for the real one).
+    fn aws(&mut self, var: &Var, name: &str, pos: Pos) -> Result<Found, StackError> {
+        let value = match name {
+            "accountId" => ACCOUNT_ID.to_owned(),
+            "region" => match &self.options.region {
+                Some(region) => region.clone(),
+                None => {
+                    let root = Rc::clone(&self.root);
+                    self.navigate("", &root, "provider.region")?
+                        .and_then(|node| node.as_text())
+                        .unwrap_or_else(|| "us-east-1".to_owned())
+                }
+            },
+            _ => {
+                return Err(StackErrorKind::VariableUnsupported {
+                    at: self.at(pos),
+                    variable: var.raw.clone(),
+                    reason: format!(
+                        "the `aws` source has `${{aws:region}}` and `${{aws:accountId}}`, not \
+                         `aws:{name}`"
+                    ),
+                }
+                .into());
+            }
+        };
+        Ok(Ok(Node::new(pos, Kind::Str(value))))
     }
 
     fn env_source(&self, name: &str, pos: Pos) -> Found {

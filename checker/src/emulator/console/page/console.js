@@ -244,6 +244,11 @@ function apply(event) {
       refreshTables();
       break;
     }
+    case "access_denied":
+    case "after_return":
+    case "regional_endpoint":
+      if (!event.request_id) break;
+    // falls through: shown in the sequence of the invocation that made the call
     case "reply_dropped":
     case "frame_dropped":
     case "route_case_mismatch": {
@@ -359,6 +364,11 @@ function renderSequence(entry) {
     after.push([frame.at, leg("⇒", el("span", {}, `${nameOf(frame.connection_id)} received `, el("code", {}, frame.text)), since(frame.at), error ? "bad" : "")]);
   }
   for (const warning of entry.warnings) {
+    if (warning.explained && ["access_denied", "after_return", "regional_endpoint"].includes(warning.type)) {
+      failed = true;
+      after.push([warning.at, leg("✗", warning.explained, since(warning.at), "bad")]);
+      continue;
+    }
     const text = warning.type === "reply_dropped"
       ? `${warning.function} returned a body, but ${warning.route_key} is a one-way route: API Gateway drops it (post it with PostToConnection)`
       : warning.type === "frame_dropped"

@@ -1,7 +1,8 @@
-//! A correct exercise 02, written differently from the solution: the management
-//! client comes from `aws_config::load_from_env()` alone, with no endpoint taken
-//! from the event (the emulator sets `AWS_ENDPOINT_URL_APIGATEWAYMANAGEMENTAPI`).
-//! Stack: `02-alternative-env-client.yml`. The check must pass.
+//! A broken exercise 02: the management client comes from
+//! `aws_config::load_from_env()` alone, with no endpoint taken from the event.
+//! On AWS the SDK then posts to the regional endpoint, which knows no API, and
+//! every post fails with 403 ForbiddenException. Stack: `02-env-client.yml`.
+//! The check must fail.
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_sdk_apigatewaymanagement::primitives::Blob;
