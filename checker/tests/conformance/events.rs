@@ -57,41 +57,41 @@ async fn every_leg_of_a_message_names_its_request() {
     assert_eq!(event["body"], body);
     assert_eq!(event["requestContext"]["requestId"], request.as_str());
 
-    let post = running
-        .wait_for(|event| match event {
+    // The post, the frame out and the invocation's end race each other
+    // (the socket's task writes the frame while the Lambda still runs), so
+    // they are collected in whatever order they come.
+    let (mut post, mut out, mut finished) = (None, None, None);
+    while post.is_none() || out.is_none() || finished.is_none() {
+        let event = running
+            .wait_for(|event| match event {
+                Event::Management { .. } | Event::FrameOut { .. } => Some(event.clone()),
+                Event::InvocationFinished { request_id, .. } if *request_id == request => {
+                    Some(event.clone())
+                }
+                _ => None,
+            })
+            .await;
+        match event {
             Event::Management {
                 method,
                 status,
                 request_id,
                 ..
-            } => Some((method.clone(), *status, request_id.clone())),
-            _ => None,
-        })
-        .await;
-    assert_eq!(
-        post,
-        ("POST".into(), 200, Some(request.clone())),
-        "the post is known to come from the echo's invocation"
-    );
-    let out = running
-        .wait_for(|event| match event {
+            } => post = Some((method, status, request_id)),
             Event::FrameOut {
                 text, request_id, ..
-            } => Some((text.clone(), request_id.clone())),
-            _ => None,
-        })
-        .await;
-    assert_eq!(out, (body.to_owned(), Some(request.clone())));
-    let finished = running
-        .wait_for(|event| match event {
-            Event::InvocationFinished {
-                request_id,
-                outcome,
-                ..
-            } if *request_id == request => Some(outcome.clone()),
-            _ => None,
-        })
-        .await;
+            } => out = Some((text, request_id)),
+            Event::InvocationFinished { outcome, .. } => finished = Some(outcome),
+            _ => unreachable!("only the three kinds are waited for"),
+        }
+    }
+    assert_eq!(
+        post,
+        Some(("POST".into(), 200, Some(request.clone()))),
+        "the post is known to come from the echo's invocation"
+    );
+    assert_eq!(out, Some((body.to_owned(), Some(request.clone()))));
+    let finished = finished.expect("the loop ends once the invocation has");
     let response: serde_json::Value =
         serde_json::from_str(&finished.expect("the echo succeeds")).unwrap();
     assert_eq!(response["statusCode"], 200);
