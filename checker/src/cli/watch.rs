@@ -1,6 +1,7 @@
 //! `checker watch`: checks the learner's current exercise whenever one of its
 //! files changes, until it passes, then moves on to the next.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
@@ -36,6 +37,17 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
     })?;
     let mut watched = None;
     loop {
+        // What this check reads: an edit saved while it runs (before the
+        // watcher below is on the folder) starts the next check too.
+        let checked: HashMap<PathBuf, Fingerprint> = workshop
+            .exercises
+            .iter()
+            .map(|exercise| {
+                let dir = workshop.dir(exercise, Variant::Learner);
+                let files = fingerprint(&dir);
+                (dir, files)
+            })
+            .collect();
         let options = check::CheckOptions {
             variant: Variant::Learner,
             stop_at_failure: true,
@@ -80,23 +92,22 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
         );
         // Reading a file (cargo does) also wakes the watcher: only a real
         // change of a file's size or time starts a new check.
-        let before = fingerprint(&dir);
-        loop {
+        let before = checked.get(&dir).cloned().unwrap_or_default();
+        while fingerprint(&dir) == before {
             tokio::select! {
                 _ = changed.recv() => {}
                 _ = tokio::signal::ctrl_c() => return Ok(ExitCode::FAILURE),
             }
             while changed.try_recv().is_ok() {}
-            if fingerprint(&dir) != before {
-                break;
-            }
         }
         println!("\n{}\n", "-".repeat(60));
     }
 }
 
 /// Each file's path, size and modification time, `target/` left out.
-fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
+
+fn fingerprint(dir: &Path) -> Fingerprint {
     super::files::files_under(dir)
         .unwrap_or_default()
         .into_iter()

@@ -134,6 +134,29 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
         "the warning comes above the diff: {text}"
     );
 
+    // The echo returned instead of posted: on a one-way route API Gateway
+    // drops it, and the report says so and what to call instead.
+    let returned = solution
+        .replacen(
+            "    client\n        .post_to_connection()\n        .connection_id(connection_id)\n        .data(Blob::new(body))\n        .send()\n        .await?;\n",
+            "    let _ = (client, connection_id, Blob::new(\"\"));\n",
+            1,
+        )
+        .replacen(
+            "response.status_code = 200;",
+            "response.status_code = 200;\n    response.body = Some(body.into());",
+            1,
+        );
+    assert_eq!(returned.matches("response.body").count(), 1, "{returned}");
+    assert!(!returned.contains("post_to_connection()"), "{returned}");
+    std::fs::write(echo.join("src/on-message.rs"), returned).unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("returned a body, but this route sends nothing back: post it"),
+        "{text}"
+    );
+
     // `events:` one indentation too far out: the report says where it belongs.
     let yaml = std::fs::read_to_string(echo.join("serverless.yml")).unwrap();
     let misindented = yaml.replacen(
