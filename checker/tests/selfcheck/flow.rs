@@ -1,7 +1,8 @@
 //! The learner's path, on a scratch copy of the repository: the first run
 //! fails 01 with the first stage of its hint, the next runs with the next
 //! stages; applying solutions moves on, and progress is kept across runs; a
-//! forgotten `.await` and a mis-indented `events:` are reported with their
+//! forgotten `.await`, an echo returned on a one-way route, a mis-indented
+//! `events:` and a route that matches only in case are reported with their
 //! cause; `reset` and `solution --apply` keep what they replace, and `reset`
 //! brings the stubs back byte for byte.
 
@@ -49,7 +50,8 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     let target_dir = scratch.join("target");
     let _ = std::fs::remove_dir_all(&root);
     copy_tree(&support::root(), &root);
-    let shipped: Vec<_> = ["01-connect", "02-there-and-back-again"]
+    let touched = ["01-connect", "02-there-and-back-again", "05-chat-rooms"];
+    let shipped: Vec<_> = touched
         .iter()
         .map(|name| support::files(&root.join("exercises").join(name)))
         .collect();
@@ -179,6 +181,22 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     assert!(text.contains("✓ pass  02-there-and-back-again"), "{text}");
     assert!(text.contains("Progress: 2/5 done"), "{text}");
 
+    // 05 with its custom route spelt `JoinChat`: the messages' action
+    // "joinChat" matches it only in case, and the report says so.
+    assert!(checker(&root, &target_dir, &["solution", "05", "--apply"]).0);
+    let chat = root.join("exercises/05-chat-rooms/serverless.yml");
+    let yaml = std::fs::read_to_string(&chat).unwrap();
+    let mistyped = yaml.replacen("- websocket: joinChat", "- websocket: JoinChat", 1);
+    assert_ne!(mistyped, yaml);
+    std::fs::write(&chat, mistyped).unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["check", "05"]);
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains("matches the route `JoinChat` only in case"),
+        "{text}"
+    );
+    assert!(checker(&root, &target_dir, &["reset", "05"]).0);
+
     // `reset` keeps what it replaces, and names the files it leaves.
     std::fs::write(echo.join("src/extra.rs"), "// mine\n").unwrap();
     let (ok, text) = checker(&root, &target_dir, &["reset", "02"]);
@@ -192,10 +210,7 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     );
     std::fs::remove_file(echo.join("src/extra.rs")).unwrap();
     assert!(checker(&root, &target_dir, &["reset", "01"]).0);
-    for (name, files) in ["01-connect", "02-there-and-back-again"]
-        .iter()
-        .zip(&shipped)
-    {
+    for (name, files) in touched.iter().zip(&shipped) {
         assert_eq!(
             &support::files(&root.join("exercises").join(name)),
             files,
