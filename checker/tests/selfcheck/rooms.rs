@@ -186,14 +186,14 @@ async fn a_role_without_dynamodb_rights_is_caught() {
         "{:?}",
         failure.received
     );
-    let notes = failure.notes.join("\n");
-    for expected in [
-        "onConnect was refused dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections",
-        "no statement of the functions' IAM role allows it",
-        "grant it under provider.iam.role.statements (tests/variants/03-no-dynamodb-rights.yml:8:1)",
-    ] {
-        assert!(notes.contains(expected), "{expected}\n{notes}");
-    }
+    support::assert_notes_say(
+        failure,
+        &[
+            "onConnect was refused dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections",
+            "no statement of the functions' IAM role allows it",
+            "grant it under provider.iam.role.statements (tests/variants/03-no-dynamodb-rights.yml:8:1)",
+        ],
+    );
     snapshot("report-03-no-dynamodb-rights", &support::report(&graded));
 }
 
@@ -204,14 +204,14 @@ async fn a_deny_that_overrides_an_allow_is_caught() {
     let graded = support::check_variant(PARTY, "03-deny-overrides-allow.yml").await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "alice's message reaches everyone");
-    let notes = failure.notes.join("\n");
-    for expected in [
-        "onMessage was refused dynamodb:Scan on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections",
-        "the Deny statement at tests/variants/03-deny-overrides-allow.yml:",
-        "a Deny wins over every Allow",
-    ] {
-        assert!(notes.contains(expected), "{expected}\n{notes}");
-    }
+    support::assert_notes_say(
+        failure,
+        &[
+            "onMessage was refused dynamodb:Scan on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections",
+            "the Deny statement at tests/variants/03-deny-overrides-allow.yml:",
+            "a Deny wins over every Allow",
+        ],
+    );
     snapshot("report-03-deny-overrides-allow", &support::report(&graded));
 }
 
@@ -222,12 +222,12 @@ async fn a_role_without_rights_on_the_index_is_caught() {
     let graded = support::check_variant(CHATS, "05-no-index-rights.yml").await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "a message reaches the sender's chat only");
-    let notes = failure.notes.join("\n");
-    for expected in [
-        "sendMessage was refused dynamodb:Query on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-05-chat-rooms-dev-chats/index/ConnectionIdIndex",
-        "an index is a resource of its own",
-    ] {
-        assert!(notes.contains(expected), "{expected}\n{notes}");
-    }
+    support::assert_notes_say(
+        failure,
+        &[
+            "sendMessage was refused dynamodb:Query on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-05-chat-rooms-dev-chats/index/ConnectionIdIndex",
+            "an index is a resource of its own",
+        ],
+    );
     snapshot("report-05-no-index-rights", &support::report(&graded));
 }

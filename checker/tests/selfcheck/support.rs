@@ -50,6 +50,14 @@ pub fn failure(graded: &Graded) -> &Failure {
     }
 }
 
+/// Asserts that the failure's notes (the report's explanations) say each of `expected`.
+pub fn assert_notes_say(failure: &Failure, expected: &[&str]) {
+    let notes = failure.notes.join("\n");
+    for text in expected {
+        assert!(notes.contains(text), "{text}\n{notes}");
+    }
+}
+
 /// The report a learner reads, without colours or timings, for snapshots.
 /// The Lambdas' output lines are sorted: a broadcast meets connections in the
 /// order of their random ids, so the lines' order changes from run to run.

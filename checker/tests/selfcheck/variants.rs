@@ -99,14 +99,14 @@ async fn a_management_client_from_the_environment_alone_is_caught() {
         "{:?}",
         failure.received
     );
-    let notes = failure.notes.join("\n");
-    for expected in [
-        "onMessage called @connections (POST /@connections/{connectionId}) through the SDK's regional endpoint https://execute-api.eu-west-1.amazonaws.com",
-        "403 ForbiddenException",
-        ".endpoint_url(format!(\"https://{domain_name}/{stage}\"))",
-    ] {
-        assert!(notes.contains(expected), "{expected}\n{notes}");
-    }
+    support::assert_notes_say(
+        failure,
+        &[
+            "onMessage called @connections (POST /@connections/{connectionId}) through the SDK's regional endpoint https://execute-api.eu-west-1.amazonaws.com",
+            "403 ForbiddenException",
+            ".endpoint_url(format!(\"https://{domain_name}/{stage}\"))",
+        ],
+    );
     snapshot("report-02-env-client", &support::report(&graded));
 }
 
@@ -118,13 +118,13 @@ async fn a_post_left_running_after_returning_is_caught() {
     let graded = support::check_variant(ECHO, "02-spawned-post.yml").await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "alice's message comes back to alice only");
-    let notes = failure.notes.join("\n");
-    for expected in [
-        "onMessage did work after its handler had returned (POST @connections/<alice>)",
-        "await it before returning",
-    ] {
-        assert!(notes.contains(expected), "{expected}\n{notes}");
-    }
+    support::assert_notes_say(
+        failure,
+        &[
+            "onMessage did work after its handler had returned (POST @connections/<alice>)",
+            "await it before returning",
+        ],
+    );
     snapshot("report-02-spawned-post", &support::report(&graded));
 }
 
