@@ -160,14 +160,7 @@ fn serve() -> anyhow::Result<(Child, String)> {
         .take()
         .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
     let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .ok_or_else(|| anyhow::anyhow!("serve ended before printing its URL"))??;
-        if let Some((_, url)) = line.split_once(" at ws://") {
-            break format!("ws://{url}");
-        }
-    };
+    let url = checker_testkit::serve_url(&mut lines)?;
     // The log is read (and dropped) throughout, as a terminal would.
     std::thread::spawn(move || for _ in lines.by_ref() {});
     Ok((child, url))

@@ -40,11 +40,11 @@ impl Served {
         let (found, url) = std::sync::mpsc::channel();
         // Keep reading (and dropping) the log, so a full pipe never blocks the server.
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some((_, url)) = line.split_once(" at ws://") {
-                    let _ = found.send(format!("ws://{url}"));
-                }
+            let mut lines = BufReader::new(stdout).lines();
+            if let Ok(url) = checker_testkit::serve_url(&mut lines) {
+                let _ = found.send(url);
             }
+            for _ in lines {}
         });
         // Stopped on drop if no URL comes.
         let mut served = Self {

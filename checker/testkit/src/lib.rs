@@ -13,6 +13,19 @@ use checker::cargo_build::{self, Diagnostics, Profile};
 use checker::emulator::Settings;
 use checker::local_stack::{Binaries, Launch, LocalStack};
 
+/// The WebSocket URL `checker serve` prints (`Serving … at ws://…`), read
+/// from its stdout's lines; the lines after it are left to the caller.
+pub fn serve_url(
+    lines: &mut impl Iterator<Item = std::io::Result<String>>,
+) -> anyhow::Result<String> {
+    for line in lines {
+        if let Some((_, url)) = line?.split_once(" at ws://") {
+            return Ok(format!("ws://{url}"));
+        }
+    }
+    anyhow::bail!("`checker serve` ended before printing its URL")
+}
+
 /// The fixture Lambdas every test stack runs.
 pub const FIXTURES: [&str; 2] = ["fixture-lambda", "fixture-echo"];
 

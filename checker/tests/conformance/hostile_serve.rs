@@ -27,15 +27,7 @@ fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<Chil
     let mut child = command.spawn().expect("checker starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("checker prints its URL before its output ends")
-            .expect("stdout is readable");
-        if let Some((_, url)) = line.split_once(" at ws://") {
-            break format!("ws://{url}");
-        }
-    };
+    let url = checker_testkit::serve_url(&mut lines).expect("checker prints its URL");
     (child, url, lines)
 }
 

@@ -23,15 +23,7 @@ pub fn serve(args: &[&str]) -> (Child, String) {
         .expect("checker starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines
-            .next()
-            .expect("checker prints its URL before its output ends")
-            .expect("stdout is readable");
-        if let Some((_, url)) = line.split_once(" at ws://") {
-            break format!("ws://{url}");
-        }
-    };
+    let url = checker_testkit::serve_url(&mut lines).expect("checker prints its URL");
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.by_ref() {});
     (child, url)
