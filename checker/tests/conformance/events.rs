@@ -8,6 +8,21 @@ use checker::emulator::events::Event;
 
 use crate::support;
 
+/// The next `Routed` event: its request, the selection value and the route that took it.
+async fn routed(running: &mut support::Running) -> (String, String, Option<String>) {
+    running
+        .wait_for(|event| match event {
+            Event::Routed {
+                request_id,
+                selection,
+                route_key,
+                ..
+            } => Some((request_id.clone(), selection.clone(), route_key.clone())),
+            _ => None,
+        })
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn every_leg_of_a_message_names_its_request() {
     let mut running = support::start("fixtures.yml").await;
@@ -24,17 +39,7 @@ async fn every_leg_of_a_message_names_its_request() {
             _ => None,
         })
         .await;
-    let routed = running
-        .wait_for(|event| match event {
-            Event::Routed {
-                request_id,
-                selection,
-                route_key,
-                ..
-            } => Some((request_id.clone(), selection.clone(), route_key.clone())),
-            _ => None,
-        })
-        .await;
+    let routed = routed(&mut running).await;
     assert_eq!(
         routed,
         (request.clone(), "echo".into(), Some("echo".into()))
@@ -104,17 +109,7 @@ async fn an_unrouted_message_and_its_forbidden_frame_name_the_request() {
     let mut ws = support::connect(&running.url()).await;
     support::send(&mut ws, r#"{"action":"unknown"}"#).await;
     let frame = support::next_text(&mut ws).await;
-    let routed = running
-        .wait_for(|event| match event {
-            Event::Routed {
-                request_id,
-                selection,
-                route_key,
-                ..
-            } => Some((request_id.clone(), selection.clone(), route_key.clone())),
-            _ => None,
-        })
-        .await;
+    let routed = routed(&mut running).await;
     let (request, selection, route_key) = routed;
     assert_eq!((selection.as_str(), route_key), ("unknown", None));
     assert!(frame.contains(&request), "{frame}");
