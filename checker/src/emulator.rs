@@ -186,7 +186,6 @@ impl Emulator {
                 memory_size: function.memory_size,
                 region: stack.region.clone(),
                 environment,
-                iam: iam.clone(),
             };
             let pool = FunctionPool::start(
                 spec,

@@ -1,26 +1,41 @@
-//! Which invocation made a call to the emulator. Each Lambda process gets a
-//! session token of its own (`AWS_SESSION_TOKEN`, which the SDK sends as
-//! `X-Amz-Security-Token` with every signed request) and runs one invocation
-//! at a time, so a call carrying a process's token belongs to the invocation
-//! that process runs, or ran last (work left running after a handler
-//! returned). A client built with other credentials is simply not known.
+//! The Lambda processes as callers of the emulator's services. Every process
+//! gets dummy credentials of its own, and the SDK signs each call with them,
+//! so the access key id in a request's SigV4 `Authorization` header names the
+//! process: its function (whose role IAM checks), its sandbox (a call made
+//! after its handler returned), and the invocation it runs or ran last (which
+//! the call's events belong to). A client built with other credentials (a
+//! test's own, a learner's awscli) is no process's.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
-use hyper::{HeaderMap, Request};
+use hyper::HeaderMap;
+use rand::Rng;
 
-/// The header the SDK carries the session token in.
-const TOKEN_HEADER: &str = "x-amz-security-token";
+use super::iam::signature;
+use super::lambda::sandbox::Sandbox;
+
+/// The dummy credentials one process gets.
+#[derive(Debug, Clone)]
+pub(crate) struct Credentials {
+    pub(crate) access_key_id: String,
+    pub(crate) secret_access_key: String,
+    pub(crate) session_token: String,
+}
 
 #[derive(Default)]
 pub(crate) struct Callers {
-    by_token: Mutex<HashMap<String, Arc<Caller>>>,
+    by_access_key: Mutex<HashMap<String, Arc<Caller>>>,
 }
 
-/// One Lambda process as a caller: its token and its invocation.
+/// One Lambda process as a caller.
 pub(crate) struct Caller {
-    pub(crate) token: String,
+    /// Its function's key in serverless.yml, for events.
+    pub(crate) function: String,
+    /// Its Lambda name, the role session's name.
+    pub(crate) deployed_name: String,
+    /// Whether its handler is running, for work done after it returned.
+    sandbox: Weak<Sandbox>,
     invocation: Mutex<Option<String>>,
 }
 
@@ -33,46 +48,91 @@ impl Caller {
     pub(crate) fn set_invocation(&self, request_id: &str) {
         *lock(&self.invocation) = Some(request_id.to_owned());
     }
+
+    /// Whether its handler has returned and it is still at work.
+    pub(crate) fn after_return(&self) -> bool {
+        self.sandbox
+            .upgrade()
+            .is_some_and(|sandbox| sandbox.after_return())
+    }
 }
 
-/// A process's place among the callers; dropped with the process.
+/// A process's place among the callers, and its credentials; it is forgotten
+/// when this is dropped with the process.
 pub(crate) struct Registration {
     pub(crate) caller: Arc<Caller>,
+    pub(crate) credentials: Credentials,
     callers: Weak<Callers>,
 }
 
 impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(callers) = self.callers.upgrade() {
-            lock(&callers.by_token).remove(&self.caller.token);
+            lock(&callers.by_access_key).remove(&self.credentials.access_key_id);
         }
     }
 }
 
 impl Callers {
-    /// A process about to start, known by its credentials' session token
-    /// (fresh for each process).
-    pub(crate) fn register(self: &Arc<Self>, token: String) -> Registration {
+    /// A process of `function` about to start, with fresh credentials.
+    pub(crate) fn register(
+        self: &Arc<Self>,
+        function: &str,
+        deployed_name: &str,
+        sandbox: &Arc<Sandbox>,
+    ) -> Registration {
+        let credentials = issue();
         let caller = Arc::new(Caller {
-            token,
+            function: function.to_owned(),
+            deployed_name: deployed_name.to_owned(),
+            sandbox: Arc::downgrade(sandbox),
             invocation: Mutex::new(None),
         });
-        lock(&self.by_token).insert(caller.token.clone(), caller.clone());
+        lock(&self.by_access_key).insert(credentials.access_key_id.clone(), caller.clone());
         Registration {
             caller,
+            credentials,
             callers: Arc::downgrade(self),
         }
     }
 
-    /// The invocation a request to the emulator came from, if its token is a process's.
-    pub(crate) fn invocation_of<B>(&self, request: &Request<B>) -> Option<String> {
-        self.invocation_for(request.headers())
+    /// The process that signed a request with these headers, if one did.
+    pub(crate) fn find(&self, headers: &HeaderMap) -> Option<Arc<Caller>> {
+        let signature = signature(headers)?;
+        lock(&self.by_access_key)
+            .get(&signature.access_key_id)
+            .cloned()
     }
 
-    /// The same, from the request's headers.
+    /// The invocation a request with these headers came from, if a process signed it.
     pub(crate) fn invocation_for(&self, headers: &HeaderMap) -> Option<String> {
-        let token = headers.get(TOKEN_HEADER)?.to_str().ok()?;
-        lock(&self.by_token).get(token)?.invocation()
+        self.find(headers)?.invocation()
+    }
+
+    /// The sandboxes of every live process.
+    pub(crate) fn sandboxes(&self) -> Vec<Arc<Sandbox>> {
+        lock(&self.by_access_key)
+            .values()
+            .filter_map(|caller| caller.sandbox.upgrade())
+            .collect()
+    }
+}
+
+/// Fresh dummy credentials in AWS's shapes: a temporary key id (`ASIA` and 16
+/// base32 characters), a 40-character secret, a session token.
+fn issue() -> Credentials {
+    const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut rng = rand::rng();
+    let mut pick = |alphabet: &[u8], length: usize| -> String {
+        (0..length)
+            .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
+            .collect()
+    };
+    Credentials {
+        access_key_id: format!("ASIA{}", pick(BASE32, 16)),
+        secret_access_key: pick(BASE64, 40),
+        session_token: format!("checker-local-{}", pick(BASE64, 64)),
     }
 }
 
@@ -84,28 +144,48 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hyper::header;
+
+    fn signed_by(access_key_id: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = format!(
+            "AWS4-HMAC-SHA256 Credential={access_key_id}/20240120/eu-west-1/dynamodb/aws4_request, \
+             SignedHeaders=host;x-amz-date, Signature=abc"
+        );
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        headers
+    }
 
     #[test]
-    fn a_request_is_attributed_to_its_process_invocation_until_the_process_ends() {
+    fn a_call_is_attributed_to_its_process_and_invocation_until_the_process_ends() {
         let callers = Arc::new(Callers::default());
-        let first = callers.register("token-1".into());
-        let second = callers.register("token-2".into());
-        assert_ne!(first.caller.token, second.caller.token);
+        let sandbox = Arc::new(Sandbox::default());
+        let first = callers.register("onMessage", "app-dev-onMessage", &sandbox);
+        let second = callers.register("onMessage", "app-dev-onMessage", &sandbox);
+        let first_key = first.credentials.access_key_id.clone();
+        assert_ne!(first_key, second.credentials.access_key_id);
         first.caller.set_invocation("req-1");
-        let request = |token: &str| {
-            Request::builder()
-                .header(TOKEN_HEADER, token)
-                .body(())
-                .unwrap()
-        };
+        let found = callers.find(&signed_by(&first_key)).unwrap();
+        assert_eq!(found.function, "onMessage");
         assert_eq!(
-            callers.invocation_of(&request(&first.caller.token)),
+            callers.invocation_for(&signed_by(&first_key)),
             Some("req-1".into())
         );
-        assert_eq!(callers.invocation_of(&request(&second.caller.token)), None);
-        assert_eq!(callers.invocation_of(&request("someone-else")), None);
-        let token = first.caller.token.clone();
+        let second_headers = signed_by(&second.credentials.access_key_id);
+        assert_eq!(callers.invocation_for(&second_headers), None);
+        assert!(callers.find(&signed_by("AKIASOMEONEELSE00000")).is_none());
         drop(first);
-        assert_eq!(callers.invocation_of(&request(&token)), None);
+        assert!(callers.find(&signed_by(&first_key)).is_none());
+        assert!(callers.find(&second_headers).is_some());
+    }
+
+    #[test]
+    fn every_process_gets_keys_of_its_own() {
+        let one = issue();
+        let other = issue();
+        assert_ne!(one.access_key_id, other.access_key_id);
+        assert_eq!(one.access_key_id.len(), 20);
+        assert!(one.access_key_id.starts_with("ASIA"));
+        assert_eq!(one.secret_access_key.len(), 40);
     }
 }

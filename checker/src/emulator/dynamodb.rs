@@ -75,7 +75,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let caller = shared.callers.invocation_of(&request);
+    let caller = shared.callers.invocation_for(request.headers());
     let headers = request.headers().clone();
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));

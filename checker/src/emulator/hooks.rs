@@ -65,7 +65,7 @@ impl LocalHooks {
         let mut events = self.shared.events.subscribe();
         let frozen: Vec<_> = self
             .shared
-            .iam
+            .callers
             .sandboxes()
             .into_iter()
             .filter(|sandbox| sandbox.is_frozen() && sandbox.after_return())

@@ -1,33 +1,21 @@
-//! Who calls, and whether its role allows the call, as IAM decides. Every
-//! Lambda process gets dummy credentials of its own, so the access key id in a
-//! request's SigV4 `Authorization` header names the calling function (and
-//! process); its role (the stack's, as Serverless builds it) then decides. A
-//! refused call is an [`Event::AccessDenied`]; a call from a process whose
-//! handler has returned is an [`Event::AfterReturn`].
+//! Whether the caller's role allows a call, as IAM decides. The SigV4
+//! `Authorization` header names the calling process ([`Callers`]); its role
+//! (the stack's, as Serverless builds it) then decides. A refused call is an
+//! [`Event::AccessDenied`]; a call from a process whose handler has returned
+//! is an [`Event::AfterReturn`].
 //!
 //! Requests signed with any other key (a test's own SDK client, a learner's
 //! curl or awscli) are not a Lambda's: they act as the account's
 //! administrator, as the developer's own credentials usually do on AWS.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
+use std::sync::Arc;
 
 use hyper::HeaderMap;
 use hyper::header;
-use rand::Rng;
 
-use super::callers::Callers;
+use super::callers::{Caller, Callers};
 use super::events::{Event, EventBus};
-use super::lambda::sandbox::Sandbox;
 use crate::stack::{Decision, Origin, Role, Stack};
-
-/// The dummy credentials one function's processes get.
-#[derive(Debug, Clone)]
-pub(crate) struct Credentials {
-    pub(crate) access_key_id: String,
-    pub(crate) secret_access_key: String,
-    pub(crate) session_token: String,
-}
 
 /// What a request's SigV4 `Authorization` header says about its signer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,16 +54,6 @@ pub(crate) fn signature(headers: &HeaderMap) -> Option<Signature> {
     })
 }
 
-/// A Lambda process as IAM knows it.
-struct Caller {
-    /// Its function's key in serverless.yml, for events.
-    name: String,
-    /// Its Lambda name, the role session's name.
-    deployed_name: String,
-    /// Whether its handler is running, for work done after it returned.
-    sandbox: Weak<Sandbox>,
-}
-
 /// Why a call was refused, for the service's error message.
 pub(crate) struct Refusal {
     /// `arn:aws:sts::…:assumed-role/{role}/{function}`.
@@ -94,53 +72,16 @@ impl std::fmt::Debug for Iam {
 
 pub(crate) struct Iam {
     role: Option<Role>,
-    /// By access key id, every live process's.
-    callers: Mutex<HashMap<String, Caller>>,
-    /// Which invocation a call belongs to, for the events.
-    invocations: Arc<Callers>,
+    callers: Arc<Callers>,
 }
 
 impl Iam {
-    /// The stack's role.
-    pub(crate) fn new(stack: &Stack, invocations: Arc<Callers>) -> Iam {
+    /// The stack's role, for the calls of these processes.
+    pub(crate) fn new(stack: &Stack, callers: Arc<Callers>) -> Iam {
         Iam {
             role: stack.role.clone(),
-            callers: Mutex::new(HashMap::new()),
-            invocations,
+            callers,
         }
-    }
-
-    /// Fresh credentials for a process of `function`, known as its own until
-    /// [`Iam::retire`].
-    pub(crate) fn issue(
-        &self,
-        function: &str,
-        deployed_name: &str,
-        sandbox: &Arc<Sandbox>,
-    ) -> Credentials {
-        let issued = issue();
-        self.callers().insert(
-            issued.access_key_id.clone(),
-            Caller {
-                name: function.to_owned(),
-                deployed_name: deployed_name.to_owned(),
-                sandbox: Arc::downgrade(sandbox),
-            },
-        );
-        issued
-    }
-
-    /// Forgets the credentials of a process that is gone.
-    pub(crate) fn retire(&self, access_key_id: &str) {
-        self.callers().remove(access_key_id);
-    }
-
-    /// The sandboxes of every live process.
-    pub(crate) fn sandboxes(&self) -> Vec<Arc<Sandbox>> {
-        self.callers()
-            .values()
-            .filter_map(|caller| caller.sandbox.upgrade())
-            .collect()
     }
 
     /// The function whose process signed `headers`, if a process did; a call
@@ -151,31 +92,21 @@ impl Iam {
         call: &str,
         events: &EventBus,
     ) -> Option<String> {
-        self.identify(headers, call, events).map(|(name, _)| name)
+        self.identify(headers, call, events)
+            .map(|caller| caller.function.clone())
     }
 
-    /// The signer's function key and Lambda name.
-    fn identify(
-        &self,
-        headers: &HeaderMap,
-        call: &str,
-        events: &EventBus,
-    ) -> Option<(String, String)> {
-        let signature = signature(headers)?;
-        let callers = self.callers();
-        let caller = callers.get(&signature.access_key_id)?;
-        if caller
-            .sandbox
-            .upgrade()
-            .is_some_and(|sandbox| sandbox.after_return())
-        {
+    /// The process that signed `headers`.
+    fn identify(&self, headers: &HeaderMap, call: &str, events: &EventBus) -> Option<Arc<Caller>> {
+        let caller = self.callers.find(headers)?;
+        if caller.after_return() {
             events.emit(Event::AfterReturn {
-                function: caller.name.clone(),
+                function: caller.function.clone(),
                 call: call.to_owned(),
-                request_id: self.invocations.invocation_for(headers),
+                request_id: caller.invocation(),
             });
         }
-        Some((caller.name.clone(), caller.deployed_name.clone()))
+        Some(caller)
     }
 
     /// Whether the signer of `headers` may perform `action` on `resource`
@@ -189,7 +120,7 @@ impl Iam {
         call: &str,
         events: &EventBus,
     ) -> Result<(), Refusal> {
-        let Some((function, deployed_name)) = self.identify(headers, call, events) else {
+        let Some(caller) = self.identify(headers, call, events) else {
             return Ok(());
         };
         let Some(role) = &self.role else {
@@ -204,40 +135,17 @@ impl Iam {
             }),
         };
         events.emit(Event::AccessDenied {
-            function,
+            function: caller.function.clone(),
             action: action.to_owned(),
             resource: resource.to_owned(),
             deny_at: deny_at.clone().flatten(),
             grant_at: role.grant_at.clone(),
-            request_id: self.invocations.invocation_for(headers),
+            request_id: caller.invocation(),
         });
         Err(Refusal {
-            caller: role.session_arn(&deployed_name),
+            caller: role.session_arn(&caller.deployed_name),
             explicit: deny_at.is_some(),
         })
-    }
-
-    fn callers(&self) -> MutexGuard<'_, HashMap<String, Caller>> {
-        // Only inserts, removals and reads happen under this lock.
-        self.callers.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// Fresh dummy credentials in AWS's shapes: a temporary key id (`ASIA` and 16
-/// base32 characters), a 40-character secret, a session token.
-fn issue() -> Credentials {
-    const BASE32: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    const BASE64: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut rng = rand::rng();
-    let mut pick = |alphabet: &[u8], length: usize| -> String {
-        (0..length)
-            .map(|_| char::from(alphabet[rng.random_range(0..alphabet.len())]))
-            .collect()
-    };
-    Credentials {
-        access_key_id: format!("ASIA{}", pick(BASE32, 16)),
-        secret_access_key: pick(BASE64, 40),
-        session_token: format!("checker-local-{}", pick(BASE64, 64)),
     }
 }
 
@@ -264,15 +172,5 @@ mod tests {
         );
         headers.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap());
         assert_eq!(signature(&headers), None);
-    }
-
-    #[test]
-    fn every_function_gets_keys_of_its_own() {
-        let one = issue();
-        let other = issue();
-        assert_ne!(one.access_key_id, other.access_key_id);
-        assert_eq!(one.access_key_id.len(), 20);
-        assert!(one.access_key_id.starts_with("ASIA"));
-        assert_eq!(one.secret_access_key.len(), 40);
     }
 }

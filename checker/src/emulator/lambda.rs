@@ -4,6 +4,7 @@
 //! process and hands it one invocation at a time. When every worker is busy
 //! the pool adds one, up to a limit, as Lambda scales out.
 
+mod dispatch;
 mod group;
 mod output;
 mod process;
@@ -25,15 +26,10 @@ use tokio::task::JoinHandle;
 use super::callers::Callers;
 use super::events::EventBus;
 use super::ids;
+use dispatch::{Dispatch, Submitted};
 
 /// How many processes one function may run at once.
 pub(crate) const DEFAULT_MAX_CONCURRENCY: usize = 10;
-/// Invocations one function may have waiting for a process: past either
-/// bound, an invocation fails at once as Lambda throttles (clients sending
-/// faster than the processes answer cannot grow the queue without end).
-/// Ten processes answer thousands a second; the benchmark's burst is 1,000.
-const MAX_WAITING_INVOCATIONS: usize = 2_000;
-const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
 
 /// What a child process needs to start: its binary and its environment.
 #[derive(Debug, Clone)]
@@ -48,9 +44,6 @@ pub(crate) struct FunctionSpec {
     pub(crate) region: String,
     /// The function's own variables plus the emulator's (endpoints, CA bundle).
     pub(crate) environment: BTreeMap<String, String>,
-    /// Issues each process dummy credentials of its own, which tell the
-    /// emulator which function (and process) calls.
-    pub(crate) iam: Arc<super::iam::Iam>,
 }
 
 /// Why an invocation produced no response, in the words Lambda uses.
@@ -98,17 +91,13 @@ struct PoolShared {
     spec: FunctionSpec,
     events: Arc<EventBus>,
     callers: Arc<Callers>,
-    invocations: async_channel::Receiver<Invocation>,
-    /// Payload bytes of the invocations in `invocations`.
-    waiting_bytes: AtomicUsize,
-    idle_workers: AtomicUsize,
+    dispatch: Dispatch,
     workers: AtomicUsize,
     max_workers: usize,
 }
 
 pub(crate) struct FunctionPool {
     shared: Arc<PoolShared>,
-    sender: async_channel::Sender<Invocation>,
     worker_tasks: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -120,20 +109,16 @@ impl FunctionPool {
         callers: Arc<Callers>,
         max_workers: usize,
     ) -> Self {
-        let (sender, invocations) = async_channel::bounded(MAX_WAITING_INVOCATIONS);
         let shared = Arc::new(PoolShared {
             spec,
             events,
             callers,
-            invocations,
-            waiting_bytes: AtomicUsize::new(0),
-            idle_workers: AtomicUsize::new(0),
+            dispatch: Dispatch::default(),
             workers: AtomicUsize::new(0),
             max_workers: max_workers.max(1),
         });
         let pool = Self {
             shared,
-            sender,
             worker_tasks: Mutex::new(Vec::new()),
         };
         pool.add_worker();
@@ -152,34 +137,13 @@ impl FunctionPool {
         gateway_request_id: &str,
     ) -> Result<Bytes, InvokeError> {
         let (reply, response) = oneshot::channel();
-        let bytes = payload.len();
-        let throttled = || InvokeError::Throttled(self.sender.len());
-        let waiting_bytes = &self.shared.waiting_bytes;
-        let reserved = waiting_bytes.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |waiting| {
-            waiting
-                .checked_add(bytes)
-                .filter(|sum| *sum <= MAX_WAITING_BYTES)
-        });
-        if reserved.is_err() {
-            return Err(throttled());
-        }
         let invocation = Invocation {
             request_id: ids::lambda_request_id(),
             gateway_request_id: gateway_request_id.to_owned(),
             payload,
             reply,
         };
-        match self.sender.try_send(invocation) {
-            Ok(()) => {}
-            Err(refused) => {
-                waiting_bytes.fetch_sub(bytes, Ordering::SeqCst);
-                return Err(match refused {
-                    async_channel::TrySendError::Full(_) => throttled(),
-                    async_channel::TrySendError::Closed(_) => InvokeError::ShuttingDown,
-                });
-            }
-        }
-        if self.sender.len() > self.shared.idle_workers.load(Ordering::SeqCst) {
+        if let Submitted::Waiting = self.shared.dispatch.submit(invocation)? {
             self.add_worker();
         }
         response.await.unwrap_or(Err(InvokeError::ShuttingDown))
@@ -200,7 +164,7 @@ impl FunctionPool {
 
     /// Fails what is queued, kills every process and waits until the workers are gone.
     pub(crate) async fn shutdown(&self) {
-        self.sender.close();
+        self.shared.dispatch.close();
         let tasks = std::mem::take(&mut *self.tasks());
         for task in &tasks {
             task.abort();
@@ -221,7 +185,7 @@ impl FunctionPool {
 
 impl Drop for FunctionPool {
     fn drop(&mut self) {
-        self.sender.close();
+        self.shared.dispatch.close();
         for task in self.tasks().iter() {
             task.abort();
         }

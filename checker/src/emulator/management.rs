@@ -27,7 +27,7 @@ pub(crate) async fn handle(
     connection_id: &str,
 ) -> Response<Full<Bytes>> {
     let method = request.method().clone();
-    let caller = shared.callers.invocation_of(&request);
+    let caller = shared.callers.invocation_for(request.headers());
     let response = answer(shared, request, stage, connection_id, caller.clone()).await;
     shared.events.emit(Event::Management {
         method: method.to_string(),

@@ -97,6 +97,27 @@ async fn a_crashed_process_is_replaced_and_a_warm_one_reused() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_process_that_answered_last_takes_the_next_invocation() {
+    let running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    pid(&mut ws).await; // warm
+    // Three at once: the pool grows to three processes.
+    for _ in 0..3 {
+        support::send(&mut ws, "sleep:700").await;
+    }
+    for _ in 0..3 {
+        support::next_text(&mut ws).await;
+    }
+    // One after another, each goes to the warmest process: the one that just
+    // answered, not each idle one in turn.
+    let warmest = pid(&mut ws).await;
+    for _ in 0..5 {
+        assert_eq!(pid(&mut ws).await, warmest);
+    }
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_process_past_its_deadline_is_killed_and_replaced() {
     let mut running = support::start("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;

@@ -14,9 +14,8 @@ use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::sandbox::Sandbox;
 use super::{FunctionSpec, InvokeError};
-use crate::emulator::callers::{Callers, Registration};
+use crate::emulator::callers::{Callers, Credentials, Registration};
 use crate::emulator::events::EventBus;
-use crate::emulator::iam::{Credentials, Iam};
 use crate::emulator::ids;
 use crate::stack::ACCOUNT_ID;
 
@@ -26,14 +25,11 @@ pub(super) struct Process {
     child: Child,
     api: RuntimeApi,
     function_arn: String,
-    /// Its session token (its credentials'), by which its calls are
-    /// attributed to its invocation.
+    /// Its credentials, by which its calls are known as its own; forgotten
+    /// with the process.
     registration: Registration,
     /// Frozen between invocations, as Lambda freezes its sandbox.
     sandbox: Arc<Sandbox>,
-    /// Its credentials' key, retired with the process.
-    access_key_id: String,
-    iam: Arc<Iam>,
 }
 
 impl Process {
@@ -50,14 +46,13 @@ impl Process {
         let api = RuntimeApi::start(sandbox.clone())
             .await
             .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
-        let credentials = spec.iam.issue(&spec.name, &spec.deployed_name, &sandbox);
-        let registration = callers.register(credentials.session_token.clone());
+        let registration = callers.register(&spec.name, &spec.deployed_name, &sandbox);
         let mut command = Command::new(&spec.binary);
         command
             .env_clear()
             .envs(base_environment())
             .envs(&spec.environment)
-            .envs(reserved_environment(spec, &api, &credentials))
+            .envs(reserved_environment(spec, &api, &registration.credentials))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -68,14 +63,9 @@ impl Process {
         // Its own process group, which the sandbox stops and continues whole.
         lead_own_group(&mut command);
         die_with_parent(&mut command);
-        let spawned = command.spawn();
-        let mut child = match spawned {
-            Ok(child) => child,
-            Err(error) => {
-                spec.iam.retire(&credentials.access_key_id);
-                return Err(start_failed(error.to_string()));
-            }
-        };
+        let mut child = command
+            .spawn()
+            .map_err(|error| start_failed(error.to_string()))?;
         let group = ProcessGroup::of(child.id());
         sandbox.attach(child.id());
         let caller = &registration.caller;
@@ -95,8 +85,6 @@ impl Process {
             ),
             registration,
             sandbox,
-            access_key_id: credentials.access_key_id,
-            iam: spec.iam.clone(),
         })
     }
 
@@ -157,12 +145,6 @@ impl Process {
     /// Waits for the process to end and says how, as Lambda does (`exit status 101`).
     pub(super) async fn exited(&mut self) -> String {
         wait_for_exit(&mut self.child).await
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        self.iam.retire(&self.access_key_id);
     }
 }
 

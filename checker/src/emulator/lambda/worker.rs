@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
+use super::dispatch::Next;
 use super::process::Process;
 use super::{InvokeError, PoolShared};
 use crate::emulator::events::Event;
@@ -18,32 +19,30 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
     // restarted in a loop.
     let mut process = start(&shared).await.ok();
     let mut answer: Option<Answer> = None;
-    loop {
-        shared.idle_workers.fetch_add(1, Ordering::SeqCst);
-        // Answered only once counted idle: the caller's next message, sent as
-        // soon as it has this answer, then finds this warm worker instead of
-        // starting another process.
+    'work: loop {
+        let next = shared.dispatch.next();
+        // Answered only once idle: the caller's next message, sent as soon as
+        // it has this answer, then finds this warm worker instead of waiting
+        // for another.
         if let Some((reply, outcome)) = answer.take() {
             let _ = reply.send(outcome);
         }
-        let next = tokio::select! {
-            invocation = shared.invocations.recv() => Some(invocation),
-            exit = exited(&mut process) => {
-                log(&shared, format!("process exited while idle ({exit})"));
-                process = None;
-                None
-            }
-        };
-        shared.idle_workers.fetch_sub(1, Ordering::SeqCst);
         let invocation = match next {
-            None => continue,
-            Some(Err(_closed)) => break,
-            Some(Ok(invocation)) => {
-                shared
-                    .waiting_bytes
-                    .fetch_sub(invocation.payload.len(), Ordering::SeqCst);
-                invocation
-            }
+            Next::Run(invocation) => invocation,
+            Next::Closed => break 'work,
+            Next::Wait(mut receiver) => loop {
+                tokio::select! {
+                    invocation = &mut receiver => match invocation {
+                        Ok(invocation) => break invocation,
+                        // The pool closed.
+                        Err(_) => break 'work,
+                    },
+                    exit = exited(&mut process) => {
+                        log(&shared, format!("process exited while idle ({exit})"));
+                        process = None;
+                    }
+                }
+            },
         };
         if process.is_none() {
             match start(&shared).await {
