@@ -11,7 +11,7 @@ use std::process::Command;
 
 use crate::support;
 
-/// A scratch copy: the workspace without `target/` or `.git`.
+/// A scratch copy: the workspace without `target/`, `.git` or installed tools.
 fn copy_tree(from: &Path, to: &Path) {
     for entry in support::walk(from) {
         let target = to.join(entry.path().strip_prefix(from).unwrap());

@@ -120,14 +120,17 @@ pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
-/// `dir` and everything under it but `target/` and `.git/`, sorted by path.
+/// `dir` and everything under it, sorted by path, but what git ignores or
+/// keeps: `target/`, `.git/`, the checker's `.checker/`, and the tools the
+/// scripts install (`.tools/`, with symlinks into system folders) or
+/// Serverless writes (`.serverless/`).
 pub fn walk(dir: &Path) -> impl Iterator<Item = walkdir::DirEntry> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| {
             !(entry.file_type().is_dir()
-                && ["target", ".git", ".checker"]
+                && ["target", ".git", ".checker", ".tools", ".serverless"]
                     .map(std::ffi::OsStr::new)
                     .contains(&entry.file_name()))
         })
