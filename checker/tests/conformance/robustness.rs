@@ -268,6 +268,26 @@ async fn replies_to_a_client_that_reads_nothing_are_dropped_and_reported() {
         })
         .await;
     assert!(reason.contains("is not reading"), "{reason}");
+    // Its replies held up, it is still heard: reading does not wait on writing.
+    silent
+        .send(Message::text("still heard"))
+        .await
+        .expect("a small frame is sent");
+    let heard = running
+        .wait_for(|event| match event {
+            Event::FrameIn {
+                connection_id,
+                text,
+                ..
+            } if *connection_id == id && text == "still heard" => Some(true),
+            Event::Disconnected { connection_id, .. } if *connection_id == id => Some(false),
+            _ => None,
+        })
+        .await;
+    assert!(
+        heard,
+        "the emulator stopped reading a client whose replies wait"
+    );
     // DeleteConnection still passes: a close is never refused for a full queue.
     let response = support::raw_http(
         running.emulator().address(),

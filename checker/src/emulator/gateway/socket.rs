@@ -4,6 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -47,7 +48,7 @@ pub(super) async fn run(
         .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(Some(MAX_MESSAGE_BYTES))
         .max_frame_size(Some(MAX_FRAME_BYTES));
-    let mut socket =
+    let socket =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
     connection.mark_open();
     shared.events.emit(Event::Connected {
@@ -59,78 +60,79 @@ pub(super) async fn run(
     tokio::pin!(lifetime);
     let idle = tokio::time::sleep(shared.settings.idle_timeout);
     tokio::pin!(idle);
-    let closing = loop {
-        tokio::select! {
-            frame = socket.next() => match frame {
-                Some(Ok(Message::Text(text))) => {
-                    connection.touch();
-                    idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
-                    let text = text.as_str().to_owned();
-                    let request_id = ids::request_id();
-                    shared.events.emit(Event::FrameIn {
-                        connection_id: connection.id.clone(),
-                        text: text.clone(),
-                        request_id: request_id.clone(),
-                    });
-                    // API Gateway invokes each message on its own; so does the emulator.
-                    let routing = shared.connections.routing();
-                    let routed = super::route_message(shared.clone(), connection.clone(), text, request_id);
-                    tokio::spawn(async move {
-                        routed.await;
-                        drop(routing);
-                    });
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
-                    idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
-                }
-                Some(Ok(Message::Binary(_))) => {
-                    break close(&mut socket, CloseCode::Unsupported, "Binary frames are not supported").await;
-                }
-                Some(Ok(Message::Close(frame))) => {
-                    // tungstenite answers the close frame itself; report what the client sent.
-                    let closing = match frame {
-                        Some(frame) => Closing { code: frame.code.into(), reason: frame.reason.as_str().to_owned() },
-                        None => Closing { code: 1005, reason: "Client-side close frame status not set".into() },
-                    };
-                    drain(&mut socket).await;
-                    break closing;
-                }
-                Some(Ok(Message::Frame(_))) => {}
-                Some(Err(WsError::Capacity(error))) => {
-                    tracing::debug!(%error, connection_id = %connection.id, "frame or message over the limit");
-                    break close(&mut socket, CloseCode::Size, "Message too big").await;
-                }
-                Some(Err(error)) => {
-                    tracing::debug!(%error, connection_id = %connection.id, "the client broke the protocol");
-                    break match violation(&error) {
-                        Some((code, reason)) => close(&mut socket, code, reason).await,
-                        None => vanished(),
-                    };
-                }
-                None => break vanished(),
-            },
-            // The frame holds its place in the queue until this arm has written it.
-            Some((outgoing, request_id, _queued)) = frames.recv() => match outgoing {
-                Outgoing::Text(text) => {
-                    if !write(&mut socket, Message::text(text.clone()), shared.settings.write_timeout).await {
-                        break vanished();
+    // Reading and writing go on side by side, as at API Gateway: a client
+    // that reads nothing can still send, and its replies then wait in its
+    // bounded queue instead of holding up what it sends.
+    let (mut sink, mut stream) = socket.split();
+    let end = {
+        let mut writing =
+            std::pin::pin!(write_queued(&shared, &connection, &mut frames, &mut sink));
+        loop {
+            tokio::select! {
+                frame = stream.next() => match frame {
+                    Some(Ok(Message::Text(text))) => {
+                        connection.touch();
+                        idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
+                        let text = text.as_str().to_owned();
+                        let request_id = ids::request_id();
+                        shared.events.emit(Event::FrameIn {
+                            connection_id: connection.id.clone(),
+                            text: text.clone(),
+                            request_id: request_id.clone(),
+                        });
+                        // API Gateway invokes each message on its own; so does the emulator.
+                        let routing = shared.connections.routing();
+                        let routed = super::route_message(shared.clone(), connection.clone(), text, request_id);
+                        tokio::spawn(async move {
+                            routed.await;
+                            drop(routing);
+                        });
                     }
-                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text, request_id });
-                }
-                Outgoing::Binary(data) => {
-                    let text = String::from_utf8_lossy(&data).into_owned();
-                    if !write(&mut socket, Message::binary(data), shared.settings.write_timeout).await {
-                        break vanished();
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
+                        idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
                     }
-                    shared.events.emit(Event::FrameOut { connection_id: connection.id.clone(), text, request_id });
-                }
-                Outgoing::Close { code, reason } => {
-                    break close(&mut socket, CloseCode::from(code), &reason).await;
-                }
-            },
-            () = &mut idle => break close(&mut socket, CloseCode::Away, "Going away").await,
-            () = &mut lifetime => break close(&mut socket, CloseCode::Away, "Going away").await,
+                    Some(Ok(Message::Binary(_))) => {
+                        break End::Close(CloseCode::Unsupported, "Binary frames are not supported".into());
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        // tungstenite answers the close frame itself; report what the client sent.
+                        let closing = match frame {
+                            Some(frame) => Closing { code: frame.code.into(), reason: frame.reason.as_str().to_owned() },
+                            None => Closing { code: 1005, reason: "Client-side close frame status not set".into() },
+                        };
+                        break End::ClientClosed(closing);
+                    }
+                    Some(Ok(Message::Frame(_))) => {}
+                    Some(Err(WsError::Capacity(error))) => {
+                        tracing::debug!(%error, connection_id = %connection.id, "frame or message over the limit");
+                        break End::Close(CloseCode::Size, "Message too big".into());
+                    }
+                    Some(Err(error)) => {
+                        tracing::debug!(%error, connection_id = %connection.id, "the client broke the protocol");
+                        break match violation(&error) {
+                            Some((code, reason)) => End::Close(code, reason.into()),
+                            None => End::Vanished,
+                        };
+                    }
+                    None => break End::Vanished,
+                },
+                end = &mut writing => break end,
+                () = &mut idle => break End::Close(CloseCode::Away, "Going away".into()),
+                () = &mut lifetime => break End::Close(CloseCode::Away, "Going away".into()),
+            }
         }
+    };
+    let closing = match sink.reunite(stream) {
+        Ok(mut socket) => match end {
+            End::ClientClosed(closing) => {
+                drain(&mut socket).await;
+                closing
+            }
+            End::Close(code, reason) => close(&mut socket, code, &reason).await,
+            End::Vanished => vanished(),
+        },
+        // The two halves of one socket: they always fit.
+        Err(_) => vanished(),
     };
 
     drop(registration);
@@ -140,6 +142,47 @@ pub(super) async fn run(
         reason: closing.reason.clone(),
     });
     super::disconnect(shared, connection, closing.code, closing.reason).await;
+}
+
+/// Why the connection's loop ended, and so how it closes.
+enum End {
+    /// The client sent its close frame (tungstenite answers it).
+    ClientClosed(Closing),
+    /// The emulator closes with this code and reason.
+    Close(CloseCode, String),
+    /// The client is gone, or took nothing for the write timeout.
+    Vanished,
+}
+
+/// Writes the connection's queued frames in order until one cannot be
+/// written or a close is asked for (`DeleteConnection`).
+async fn write_queued(
+    shared: &Shared,
+    connection: &Connection,
+    frames: &mut Frames,
+    sink: &mut SplitSink<Socket, Message>,
+) -> End {
+    // The frame holds its place in the queue until it is written.
+    while let Some((outgoing, request_id, _queued)) = frames.recv().await {
+        let (message, text) = match outgoing {
+            Outgoing::Text(text) => (Message::text(text.clone()), text),
+            Outgoing::Binary(data) => {
+                let text = String::from_utf8_lossy(&data).into_owned();
+                (Message::binary(data), text)
+            }
+            Outgoing::Close { code, reason } => return End::Close(CloseCode::from(code), reason),
+        };
+        if !write(sink, message, shared.settings.write_timeout).await {
+            return End::Vanished;
+        }
+        shared.events.emit(Event::FrameOut {
+            connection_id: connection.id.clone(),
+            text,
+            request_id,
+        });
+    }
+    // The queue's sender lives as long as the connection: nothing more to write.
+    std::future::pending().await
 }
 
 fn vanished() -> Closing {
@@ -167,9 +210,9 @@ fn violation(error: &WsError) -> Option<(CloseCode, &'static str)> {
 
 /// Writes one frame; false when the client is gone or has read nothing for
 /// `timeout` (its buffers full): the connection then ends as vanished.
-async fn write(socket: &mut Socket, message: Message, timeout: Duration) -> bool {
+async fn write(sink: &mut SplitSink<Socket, Message>, message: Message, timeout: Duration) -> bool {
     matches!(
-        tokio::time::timeout(timeout, socket.send(message)).await,
+        tokio::time::timeout(timeout, sink.send(message)).await,
         Ok(Ok(()))
     )
 }
