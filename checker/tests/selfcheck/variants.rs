@@ -125,7 +125,21 @@ async fn a_post_left_running_after_returning_is_caught() {
             "await it before returning",
         ],
     );
-    snapshot("report-02-spawned-post", &support::report(&graded));
+    // The spawned post races the freeze, as on AWS. Made before the process
+    // is stopped at its next `/next`, it arrives during the step and shows as
+    // work after return; made after, it arrives only when the check thaws the
+    // process. Both fail; the snapshot is of the second, the common one.
+    let received = &failure.received;
+    if received.contains(&"alice receives: hello from alice".to_owned()) {
+        assert!(
+            received
+                .iter()
+                .any(|line| line.contains("onMessage did work after its handler returned")),
+            "{received:?}"
+        );
+    } else {
+        snapshot("report-02-spawned-post", &support::report(&graded));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
