@@ -164,7 +164,7 @@ impl Emulator {
             .unwrap_or_else(|| format!("http://{domain_name}"));
         let events = Arc::new(EventBus::default());
         let callers = Arc::new(Callers::default());
-        let iam = Arc::new(iam::Iam::new(stack, callers.clone()));
+        let iam = Arc::new(iam::Iam::new(stack));
 
         let mut pools = HashMap::new();
         for function in &stack.functions {

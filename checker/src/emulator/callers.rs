@@ -2,9 +2,10 @@
 //! gets dummy credentials of its own, and the SDK signs each call with them,
 //! so the access key id in a request's SigV4 `Authorization` header names the
 //! process: its function (whose role IAM checks), its sandbox (a call made
-//! after its handler returned), and the invocation it runs or ran last (which
-//! the call's events belong to). A client built with other credentials (a
-//! test's own, a learner's awscli) is no process's.
+//! after its handler returned is an [`Event::AfterReturn`]), and the
+//! invocation it runs or ran last (which the call's events belong to). A
+//! client built with other credentials (a test's own, a learner's awscli) is
+//! no process's. Each service finds a request's caller once and passes it on.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -12,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use hyper::HeaderMap;
 use rand::Rng;
 
+use super::events::{Event, EventBus};
 use super::iam::signature;
 use super::lambda::sandbox::Sandbox;
 
@@ -49,11 +51,20 @@ impl Caller {
         *lock(&self.invocation) = Some(request_id.to_owned());
     }
 
-    /// Whether its handler has returned and it is still at work.
-    pub(crate) fn after_return(&self) -> bool {
-        self.sandbox
+    /// Reports `call` (in words, for the report) as work done after the
+    /// handler returned, if it is: on AWS it runs late or never.
+    pub(crate) fn report_if_after_return(&self, call: &str, events: &EventBus) {
+        let returned = self
+            .sandbox
             .upgrade()
-            .is_some_and(|sandbox| sandbox.after_return())
+            .is_some_and(|sandbox| sandbox.after_return());
+        if returned {
+            events.emit(Event::AfterReturn {
+                function: self.function.clone(),
+                call: call.to_owned(),
+                request_id: self.invocation(),
+            });
+        }
     }
 }
 
@@ -102,11 +113,6 @@ impl Callers {
         lock(&self.by_access_key)
             .get(&signature.access_key_id)
             .cloned()
-    }
-
-    /// The invocation a request with these headers came from, if a process signed it.
-    pub(crate) fn invocation_for(&self, headers: &HeaderMap) -> Option<String> {
-        self.find(headers)?.invocation()
     }
 
     /// The sandboxes of every live process.
@@ -167,12 +173,9 @@ mod tests {
         first.caller.set_invocation("req-1");
         let found = callers.find(&signed_by(&first_key)).unwrap();
         assert_eq!(found.function, "onMessage");
-        assert_eq!(
-            callers.invocation_for(&signed_by(&first_key)),
-            Some("req-1".into())
-        );
+        assert_eq!(found.invocation(), Some("req-1".into()));
         let second_headers = signed_by(&second.credentials.access_key_id);
-        assert_eq!(callers.invocation_for(&second_headers), None);
+        assert_eq!(callers.find(&second_headers).unwrap().invocation(), None);
         assert!(callers.find(&signed_by("AKIASOMEONEELSE00000")).is_none());
         drop(first);
         assert!(callers.find(&signed_by(&first_key)).is_none());

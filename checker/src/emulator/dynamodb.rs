@@ -75,8 +75,8 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let caller = shared.callers.invocation_for(request.headers());
-    let headers = request.headers().clone();
+    let caller = shared.callers.find(request.headers());
+    let request_id = caller.as_ref().and_then(|caller| caller.invocation());
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
@@ -106,7 +106,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         let call = format!("{action} on {on}");
         shared
             .iam
-            .authorize(&headers, &action, &resource, &call, &shared.events)
+            .authorize(caller.as_deref(), &action, &resource, &call, &shared.events)
             .map_err(|refusal| {
                 DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
             })?;
@@ -114,7 +114,7 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
     run(
         &shared.dynamodb,
         &shared.events,
-        caller.as_deref(),
+        request_id.as_deref(),
         &operation,
         body,
     )

@@ -1,19 +1,18 @@
-//! Whether the caller's role allows a call, as IAM decides. The SigV4
-//! `Authorization` header names the calling process ([`Callers`]); its role
-//! (the stack's, as Serverless builds it) then decides. A refused call is an
-//! [`Event::AccessDenied`]; a call from a process whose handler has returned
-//! is an [`Event::AfterReturn`].
+//! Whether a Lambda process's role allows a call, as IAM decides: the stack's
+//! role, as Serverless builds it. A refused call is an
+//! [`Event::AccessDenied`]. Which process calls is read from the request's
+//! SigV4 `Authorization` header ([`signature`], then [`Callers::find`]).
 //!
 //! Requests signed with any other key (a test's own SDK client, a learner's
 //! curl or awscli) are not a Lambda's: they act as the account's
 //! administrator, as the developer's own credentials usually do on AWS.
-
-use std::sync::Arc;
+//!
+//! [`Callers::find`]: super::callers::Callers::find
 
 use hyper::HeaderMap;
 use hyper::header;
 
-use super::callers::{Caller, Callers};
+use super::callers::Caller;
 use super::events::{Event, EventBus};
 use crate::stack::{Decision, Origin, Role, Stack};
 
@@ -72,57 +71,31 @@ impl std::fmt::Debug for Iam {
 
 pub(crate) struct Iam {
     role: Option<Role>,
-    callers: Arc<Callers>,
 }
 
 impl Iam {
-    /// The stack's role, for the calls of these processes.
-    pub(crate) fn new(stack: &Stack, callers: Arc<Callers>) -> Iam {
+    /// The stack's role.
+    pub(crate) fn new(stack: &Stack) -> Iam {
         Iam {
             role: stack.role.clone(),
-            callers,
         }
     }
 
-    /// The function whose process signed `headers`, if a process did; a call
-    /// made after its handler returned is reported as such (`call` says what).
-    pub(crate) fn caller(
-        &self,
-        headers: &HeaderMap,
-        call: &str,
-        events: &EventBus,
-    ) -> Option<String> {
-        self.identify(headers, call, events)
-            .map(|caller| caller.function.clone())
-    }
-
-    /// The process that signed `headers`.
-    fn identify(&self, headers: &HeaderMap, call: &str, events: &EventBus) -> Option<Arc<Caller>> {
-        let caller = self.callers.find(headers)?;
-        if caller.after_return() {
-            events.emit(Event::AfterReturn {
-                function: caller.function.clone(),
-                call: call.to_owned(),
-                request_id: caller.invocation(),
-            });
-        }
-        Some(caller)
-    }
-
-    /// Whether the signer of `headers` may perform `action` on `resource`
-    /// (the call `call`, in words for reports). A refusal is reported as an
-    /// event before it is returned.
+    /// Whether `caller` (no Lambda process: the administrator) may perform
+    /// `action` on `resource` (the call `call`, in words for reports). Work
+    /// after return and a refusal are reported as events before the answer.
     pub(crate) fn authorize(
         &self,
-        headers: &HeaderMap,
+        caller: Option<&Caller>,
         action: &str,
         resource: &str,
         call: &str,
         events: &EventBus,
     ) -> Result<(), Refusal> {
-        let Some(caller) = self.identify(headers, call, events) else {
+        let Some(caller) = caller else {
             return Ok(());
         };
+        caller.report_if_after_return(call, events);
         let Some(role) = &self.role else {
             return Ok(());
         };

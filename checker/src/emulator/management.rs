@@ -9,6 +9,7 @@ use hyper::{Method, Request, Response, StatusCode, header};
 use serde_json::json;
 
 use super::body::{self, BodyError};
+use super::callers::Caller;
 use super::connections::{Outgoing, SendError};
 use super::events::Event;
 use super::{MAX_MESSAGE_BYTES, Shared, iam, ids};
@@ -27,24 +28,35 @@ pub(crate) async fn handle(
     connection_id: &str,
 ) -> Response<Full<Bytes>> {
     let method = request.method().clone();
-    let caller = shared.callers.invocation_for(request.headers());
-    let response = answer(shared, request, stage, connection_id, caller.clone()).await;
+    let caller = shared.callers.find(request.headers());
+    let request_id = caller.as_ref().and_then(|caller| caller.invocation());
+    let response = answer(
+        shared,
+        request,
+        stage,
+        connection_id,
+        caller.as_deref(),
+        request_id.clone(),
+    )
+    .await;
     shared.events.emit(Event::Management {
         method: method.to_string(),
         connection_id: connection_id.to_owned(),
         status: response.status().as_u16(),
-        request_id: caller,
+        request_id,
     });
     response
 }
 
-/// `caller`: the request id of the calling invocation, when known.
+/// `caller`: the Lambda process that signed the request, if one did;
+/// `request_id`: its invocation's, which the frame it posts belongs to.
 async fn answer(
     shared: &Shared,
     request: Request<Incoming>,
     stage: &str,
     connection_id: &str,
-    caller: Option<String>,
+    caller: Option<&Caller>,
+    request_id: Option<String>,
 ) -> Response<Full<Bytes>> {
     if !iam::is_signed(request.headers()) {
         return error(
@@ -59,13 +71,11 @@ async fn answer(
         shared.region, shared.api_id
     );
     let call = format!("{method} @connections/{connection_id}");
-    if let Err(refusal) = shared.iam.authorize(
-        request.headers(),
-        MANAGE_CONNECTIONS,
-        &resource,
-        &call,
-        &shared.events,
-    ) {
+    if let Err(refusal) =
+        shared
+            .iam
+            .authorize(caller, MANAGE_CONNECTIONS, &resource, &call, &shared.events)
+    {
         // API Gateway's words for IAM's refusal, under its own key `Message`.
         let why = if refusal.explicit {
             " with an explicit deny"
@@ -141,7 +151,7 @@ async fn answer(
                 Ok(text) => Outgoing::Text(text),
                 Err(not_text) => Outgoing::Binary(not_text.into_bytes()),
             };
-            match connection.send_for(frame, caller) {
+            match connection.send_for(frame, request_id) {
                 Ok(()) => empty(StatusCode::OK),
                 Err(SendError::Gone) => gone(),
                 // API Gateway's answer when "the WebSocket client side buffer is full".

@@ -48,15 +48,18 @@ pub(crate) fn handle(shared: &Shared, request: &Request<Incoming>) -> Response<F
         "{} {path} on the regional {service} endpoint",
         request.method()
     );
-    let function = shared.iam.caller(request.headers(), &call, &shared.events);
+    let caller = shared.callers.find(request.headers());
+    if let Some(caller) = &caller {
+        caller.report_if_after_return(&call, &shared.events);
+    }
     shared.events.emit(Event::RegionalEndpoint {
-        function,
+        function: caller.as_ref().map(|caller| caller.function.clone()),
         service,
         region,
         method: request.method().to_string(),
         path,
         status: status.as_u16(),
-        request_id: shared.callers.invocation_for(request.headers()),
+        request_id: caller.and_then(|caller| caller.invocation()),
     });
     let mut response = Response::new(Full::new(Bytes::from(
         json!({ "message": message }).to_string(),

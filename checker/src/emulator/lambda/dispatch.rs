@@ -14,8 +14,8 @@ use super::{Invocation, InvokeError};
 /// bound, an invocation fails at once as Lambda throttles (clients sending
 /// faster than the processes answer cannot grow the queue without end).
 /// Ten processes answer thousands a second; the benchmark's burst is 1,000.
-pub(super) const MAX_WAITING_INVOCATIONS: usize = 2_000;
-pub(super) const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
+const MAX_WAITING_INVOCATIONS: usize = 2_000;
+const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
 
 #[derive(Default)]
 pub(super) struct Dispatch {
