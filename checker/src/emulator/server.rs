@@ -152,6 +152,7 @@ async fn dispatch(server: &Server, request: Request<Incoming>, arrival: Arrival)
         [] if dynamodb::is_request(&request) => dynamodb::handle(services, request).await,
         [] => websocket_endpoint(api.clone(), request, arrival).await,
         [stage] if *stage == api.stage => websocket_endpoint(api.clone(), request, arrival).await,
+        // What API Gateway answers for a path it does not serve.
         _ => response::json_message(StatusCode::FORBIDDEN, "Forbidden"),
     }
 }
