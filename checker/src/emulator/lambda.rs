@@ -3,6 +3,11 @@
 //! Each function has a pool of workers; a worker owns at most one child
 //! process and hands it one invocation at a time. When every worker is busy
 //! the pool adds one, up to a limit, as Lambda scales out.
+//!
+//! An invocation's way: [`FunctionPool::invoke`] → `dispatch` (the worker
+//! idle last, else a bounded queue) → `worker` → `process` (the child, its
+//! group and its output) → `runtime_api` (`/next`, `/response`), with
+//! `sandbox` freezing the process between invocations.
 
 mod dispatch;
 mod group;
