@@ -1,7 +1,38 @@
 //! The local copy of an API Gateway WebSocket API and its Lambdas: one port
 //! that serves WebSocket clients, the `@connections` management API (plain
-//! and TLS) and the stack's DynamoDB tables and, per function, child
-//! processes behind the Lambda Runtime API.
+//! and TLS), the stack's DynamoDB tables and the console, and, per function,
+//! child processes behind the Lambda Runtime API.
+//!
+//! A message's path through the modules; each calls the next, none calls
+//! back up:
+//!
+//! ```text
+//! a client's text frame
+//!  → server                the one port: TLS or plain by the first byte, then by path
+//!  → gateway::connection   the connection's loop reads it (gateway::socket: limits, close codes)
+//!  → gateway::message      route selection (routing) picks its route, else $default
+//!  → gateway::invoke       the route's function with the Lambda's event (gateway::lambda_event)
+//!  → lambda                FunctionPool → dispatch → worker → process
+//!  → lambda::runtime_api   the child process takes it (/next, thawed: lambda::sandbox), answers
+//!  ← gateway::message      a two-way reply or an error frame, queued on the connection (connections)
+//!
+//! the Lambda's own calls come back to the port:
+//!  → server → management   @connections: its signer read once (callers, sigv4), its role
+//!                          checked (iam), the frame queued on the connection (connections)
+//!           → dynamodb     the same checks, then the tables
+//!           → regional     the SDK's regional endpoint, refused as AWS refuses it
+//!  ← gateway::connection   its writer sends the queued frames in order (gateway::socket)
+//! ```
+//!
+//! A connection's own life (the handshake, `$connect`, that loop, and one
+//! finish with `$disconnect`) is `gateway/connection.rs`. Every HTTP answer
+//! is shaped by `response`; every step reports on `events`, the one stream
+//! the console, `serve`'s log and the transcripts read. What a step needs is
+//! handed down to it: the gateway's `WebSocketApi` (routes, connections) to
+//! the gateway and `@connections`, the `Services` (DynamoDB, IAM, callers,
+//! events) to the AWS services. A scenario reads and arranges the emulator
+//! through [`Probe`]. `scripts/code-shape imports emulator` draws the module
+//! graph and names any circle in it.
 
 mod body;
 mod callers;
@@ -10,14 +41,18 @@ mod console;
 mod dynamodb;
 pub mod events;
 mod gateway;
-mod hooks;
 mod iam;
 mod ids;
-pub mod lambda;
+mod invoke_error;
+mod lambda;
 mod management;
+mod probe;
 mod regional;
+mod response;
 mod routing;
 mod server;
+mod services;
+mod sigv4;
 mod tls;
 
 use std::collections::{BTreeMap, HashMap};
@@ -31,17 +66,18 @@ use tokio::task::JoinHandle;
 
 use crate::stack::Stack;
 use callers::Callers;
-use connections::Connections;
+use console::Console;
+use dynamodb::tables::Tables;
 use events::EventBus;
+use gateway::{Route, WebSocketApi};
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
+use server::Server;
+use services::Services;
 
 pub use dynamodb::{DynamoError, TableDump};
-pub use hooks::LocalHooks;
-
-/// API Gateway's quotas for WebSocket APIs.
-pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
-pub const MAX_FRAME_BYTES: usize = 32 * 1024;
+pub use invoke_error::InvokeError;
+pub use probe::Probe;
 
 /// What can be tuned per run; tests shorten the lifetimes.
 #[derive(Debug, Clone)]
@@ -101,37 +137,10 @@ pub enum EmulatorError {
     MissingBinary { function: String, binary: String },
 }
 
-pub(crate) struct Route {
-    pub(crate) function: Arc<FunctionPool>,
-    pub(crate) two_way: bool,
-}
-
-/// Everything the request handlers share.
-pub(crate) struct Shared {
-    pub(crate) stage: String,
-    /// The stack's region: the one in every ARN.
-    pub(crate) region: String,
-    pub(crate) api_id: String,
-    /// `127.0.0.1:{port}`, what Lambdas see as `requestContext.domainName`.
-    pub(crate) domain_name: String,
-    pub(crate) route_selection: RouteSelection,
-    pub(crate) routes: HashMap<String, Route>,
-    /// Every function by its name in `serverless.yml` (the console replays through them).
-    pub(crate) functions: HashMap<String, Arc<FunctionPool>>,
-    /// The stack as `checker stack --json` prints it, for the console.
-    pub(crate) stack: serde_json::Value,
-    pub(crate) callers: Arc<Callers>,
-    pub(crate) connections: Connections,
-    pub(crate) dynamodb: dynamodb::Tables,
-    pub(crate) events: Arc<EventBus>,
-    /// Who calls and what its role allows.
-    pub(crate) iam: Arc<iam::Iam>,
-    pub(crate) settings: Settings,
-    pub(crate) tls: tls::LocalTls,
-}
-
 pub struct Emulator {
-    shared: Arc<Shared>,
+    api: Arc<WebSocketApi>,
+    services: Arc<Services>,
+    tls: tls::LocalTls,
     address: SocketAddr,
     pools: Vec<Arc<FunctionPool>>,
     server: JoinHandle<()>,
@@ -145,10 +154,6 @@ impl Emulator {
         binaries: &BTreeMap<String, PathBuf>,
         settings: Settings,
     ) -> Result<Self, EmulatorError> {
-        let tables = match settings.dynamodb_endpoint {
-            Some(_) => dynamodb::Tables::default(),
-            None => dynamodb::Tables::new(&stack.tables, &stack.region),
-        };
         let listener = bind(settings.port).await?;
         let address = listener
             .local_addr()
@@ -156,78 +161,55 @@ impl Emulator {
                 port: settings.port,
                 source,
             })?;
-        let tls = tls::LocalTls::generate()?;
+        let tls =
+            tls::LocalTls::generate().map_err(|error| EmulatorError::Tls(error.to_string()))?;
         let domain_name = address.to_string();
-        let dynamodb_endpoint = settings
-            .dynamodb_endpoint
-            .clone()
-            .unwrap_or_else(|| format!("http://{domain_name}"));
-        let events = Arc::new(EventBus::default());
-        let callers = Arc::new(Callers::default());
-        let iam = Arc::new(iam::Iam::new(stack));
-
-        let mut pools = HashMap::new();
-        for function in &stack.functions {
-            let binary =
-                binaries
-                    .get(&function.binary)
-                    .ok_or_else(|| EmulatorError::MissingBinary {
-                        function: function.name.clone(),
-                        binary: function.binary.clone(),
-                    })?;
-            let mut environment =
-                emulator_environment(&domain_name, &tls.ca_file, &dynamodb_endpoint);
-            environment.extend(function.environment.clone());
-            let spec = FunctionSpec {
-                name: function.name.clone(),
-                deployed_name: function.deployed_name.clone(),
-                binary: binary.clone(),
-                timeout: function.timeout,
-                memory_size: function.memory_size,
-                region: stack.region.clone(),
-                environment,
-            };
-            let pool = FunctionPool::start(
-                spec,
-                events.clone(),
-                callers.clone(),
-                settings.max_concurrency,
-            );
-            pools.insert(function.name.clone(), Arc::new(pool));
-        }
-        let routes = stack
-            .routes
-            .iter()
-            .filter_map(|route| {
-                let function = pools.get(&route.function)?.clone();
-                let target = Route {
-                    function,
-                    two_way: route.two_way,
-                };
-                Some((route.key.clone(), target))
-            })
-            .collect();
-
-        let shared = Arc::new(Shared {
-            stage: stack.stage.clone(),
+        let environment = emulator_environment(
+            &domain_name,
+            &tls.ca_file,
+            settings.dynamodb_endpoint.as_deref(),
+        );
+        let services = Arc::new(Services {
             region: stack.region.clone(),
+            dynamodb: match settings.dynamodb_endpoint {
+                Some(_) => Tables::default(),
+                None => Tables::new(&stack.tables, &stack.region),
+            },
+            iam: iam::Iam::new(stack),
+            callers: Arc::new(Callers::default()),
+            events: Arc::new(EventBus::default()),
+            body_timeout: settings.body_timeout,
+        });
+        let pools = start_functions(stack, binaries, &environment, &services, &settings)?;
+        let api = Arc::new(WebSocketApi {
+            stage: stack.stage.clone(),
             api_id: ids::api_id(),
             domain_name,
             route_selection: RouteSelection::parse(&stack.route_selection_expression),
-            routes,
-            functions: pools.clone(),
-            stack: stack.reading(),
-            callers,
-            connections: Connections::default(),
-            dynamodb: tables,
-            events,
-            iam,
-            settings,
-            tls,
+            routes: routes(stack, &pools),
+            connections: connections::Connections::default(),
+            events: services.events.clone(),
+            idle_timeout: settings.idle_timeout,
+            max_lifetime: settings.max_lifetime,
+            write_timeout: settings.write_timeout,
         });
-        let server = tokio::spawn(server::serve(listener, shared.clone()));
+        let server = Server {
+            api: api.clone(),
+            services: services.clone(),
+            console: Console {
+                stack: Arc::new(stack.reading()),
+                functions: pools.clone(),
+                services: services.clone(),
+            },
+            tls: tls.acceptor.clone(),
+            header_timeout: settings.header_timeout,
+            max_pending_connections: settings.max_pending_connections,
+        };
+        let server = tokio::spawn(server::serve(listener, Arc::new(server)));
         Ok(Self {
-            shared,
+            api,
+            services,
+            tls,
             address,
             pools: pools.into_values().collect(),
             server,
@@ -240,7 +222,7 @@ impl Emulator {
 
     /// The URL clients connect to: `ws://127.0.0.1:{port}/{stage}`.
     pub fn websocket_url(&self) -> String {
-        format!("ws://{}/{}", self.address, self.shared.stage)
+        format!("ws://{}/{}", self.address, self.api.stage)
     }
 
     /// The live console's page: `http://127.0.0.1:{port}/@console/`.
@@ -249,17 +231,17 @@ impl Emulator {
     }
 
     pub fn events(&self) -> &EventBus {
-        &self.shared.events
+        &self.services.events
     }
 
     /// What a local run may read and arrange: events, tables, a throttled management API.
-    pub fn local_hooks(&self) -> LocalHooks {
-        LocalHooks::new(self.shared.clone())
+    pub fn probe(&self) -> Probe {
+        Probe::new(self.api.clone(), self.services.clone())
     }
 
     /// The PEM bundle that makes the emulator's TLS certificate trusted.
     pub fn ca_file(&self) -> &Path {
-        &self.shared.tls.ca_file
+        &self.tls.ca_file
     }
 
     /// Stops serving and kills every Lambda process; returns once they are gone.
@@ -270,8 +252,64 @@ impl Emulator {
             pool.shutdown().await;
         }
         // The console's feeds hold subscriptions: they end here.
-        self.shared.events.close();
+        self.services.events.close();
     }
+}
+
+/// One pool per function, each with a warm process, by its name in
+/// `serverless.yml`; `environment` is what the emulator adds to each.
+fn start_functions(
+    stack: &Stack,
+    binaries: &BTreeMap<String, PathBuf>,
+    environment: &BTreeMap<String, String>,
+    services: &Services,
+    settings: &Settings,
+) -> Result<HashMap<String, Arc<FunctionPool>>, EmulatorError> {
+    let mut pools = HashMap::new();
+    for function in &stack.functions {
+        let binary =
+            binaries
+                .get(&function.binary)
+                .ok_or_else(|| EmulatorError::MissingBinary {
+                    function: function.name.clone(),
+                    binary: function.binary.clone(),
+                })?;
+        let mut environment = environment.clone();
+        environment.extend(function.environment.clone());
+        let spec = FunctionSpec {
+            name: function.name.clone(),
+            deployed_name: function.deployed_name.clone(),
+            binary: binary.clone(),
+            timeout: function.timeout,
+            memory_size: function.memory_size,
+            region: stack.region.clone(),
+            environment,
+        };
+        let pool = FunctionPool::start(
+            spec,
+            services.events.clone(),
+            services.callers.clone(),
+            settings.max_concurrency,
+        );
+        pools.insert(function.name.clone(), Arc::new(pool));
+    }
+    Ok(pools)
+}
+
+/// The stack's routes, by key, each to its function's pool.
+fn routes(stack: &Stack, pools: &HashMap<String, Arc<FunctionPool>>) -> HashMap<String, Route> {
+    stack
+        .routes
+        .iter()
+        .filter_map(|route| {
+            let function = pools.get(&route.function)?.clone();
+            let target = Route {
+                function,
+                two_way: route.two_way,
+            };
+            Some((route.key.clone(), target))
+        })
+        .collect()
 }
 
 /// A fresh connection id in API Gateway's style (`R1kmxc2VNjMCFIA=`), for
@@ -299,17 +337,16 @@ async fn bind(port: u16) -> Result<TcpListener, EmulatorError> {
 fn emulator_environment(
     domain_name: &str,
     ca_file: &Path,
-    dynamodb_endpoint: &str,
+    dynamodb_endpoint: Option<&str>,
 ) -> BTreeMap<String, String> {
+    let dynamodb_endpoint =
+        dynamodb_endpoint.map_or_else(|| format!("http://{domain_name}"), str::to_owned);
     BTreeMap::from([
         (
             "AWS_ENDPOINT_URL".to_owned(),
             format!("http://{domain_name}/{}", regional::PATH),
         ),
-        (
-            "AWS_ENDPOINT_URL_DYNAMODB".to_owned(),
-            dynamodb_endpoint.to_owned(),
-        ),
+        ("AWS_ENDPOINT_URL_DYNAMODB".to_owned(), dynamodb_endpoint),
         ("SSL_CERT_FILE".to_owned(), ca_file.display().to_string()),
     ])
 }

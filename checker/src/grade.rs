@@ -187,7 +187,7 @@ pub async fn transcript_local(
     if expected.is_some_and(|expected| !judge(&expected, &run).passed()) {
         // What the frozen Lambdas had left to do explains a failure: thawed
         // now, their calls name the functions that did work after returning.
-        let leftover = local.emulator.local_hooks().release_frozen().await;
+        let leftover = local.emulator.probe().release_frozen().await;
         run.events.extend(leftover);
     }
     local.shutdown().await;

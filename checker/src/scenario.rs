@@ -80,7 +80,7 @@ impl Session {
     /// A session against the local `emulator`, seeing its events from now on.
     /// `expected` is the snapshot to stop early against.
     pub fn local(emulator: &Emulator, expected: Option<Vec<Step>>) -> Self {
-        let run = LocalRun::new(emulator.events().subscribe(), emulator.local_hooks());
+        let run = LocalRun::new(emulator.events().subscribe(), emulator.probe());
         Self::with_mode(
             emulator.websocket_url(),
             expected,

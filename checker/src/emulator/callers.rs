@@ -5,7 +5,8 @@
 //! after its handler returned is an [`Event::AfterReturn`]), and the
 //! invocation it runs or ran last (which the call's events belong to). A
 //! client built with other credentials (a test's own, a learner's awscli) is
-//! no process's. Each service finds a request's caller once and passes it on.
+//! no process's. Each service reads a request's [`Signer`] once and passes it
+//! on.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -14,8 +15,8 @@ use hyper::HeaderMap;
 use rand::Rng;
 
 use super::events::{Event, EventBus};
-use super::iam::signature;
 use super::lambda::sandbox::Sandbox;
+use super::sigv4::{Authorization, Credential};
 
 /// The dummy credentials one process gets.
 #[derive(Debug, Clone)]
@@ -68,6 +69,21 @@ impl Caller {
     }
 }
 
+/// Who signed a request: its `Authorization` header, and the Lambda process
+/// whose credentials signed it, if one did.
+pub(crate) struct Signer {
+    pub(crate) authorization: Authorization,
+    pub(crate) caller: Option<Arc<Caller>>,
+}
+
+impl Signer {
+    /// The request id of the calling process's invocation, when known: what
+    /// the call's events belong to.
+    pub(crate) fn invocation(&self) -> Option<String> {
+        self.caller.as_ref().and_then(|caller| caller.invocation())
+    }
+}
+
 /// A process's place among the callers, and its credentials; it is forgotten
 /// when this is dropped with the process.
 pub(crate) struct Registration {
@@ -107,11 +123,22 @@ impl Callers {
         }
     }
 
-    /// The process that signed a request with these headers, if one did.
-    pub(crate) fn find(&self, headers: &HeaderMap) -> Option<Arc<Caller>> {
-        let signature = signature(headers)?;
+    /// Who signed a request with these headers: read once per request.
+    pub(crate) fn signer(&self, headers: &HeaderMap) -> Signer {
+        let authorization = Authorization::read(headers);
+        let caller = authorization
+            .credential()
+            .and_then(|credential| self.find(credential));
+        Signer {
+            authorization,
+            caller,
+        }
+    }
+
+    /// The process whose credentials these are, if one's are.
+    fn find(&self, credential: &Credential) -> Option<Arc<Caller>> {
         lock(&self.by_access_key)
-            .get(&signature.access_key_id)
+            .get(&credential.access_key_id)
             .cloned()
     }
 
@@ -171,15 +198,19 @@ mod tests {
         let first_key = first.credentials.access_key_id.clone();
         assert_ne!(first_key, second.credentials.access_key_id);
         first.caller.set_invocation("req-1");
-        let found = callers.find(&signed_by(&first_key)).unwrap();
-        assert_eq!(found.function, "onMessage");
+        let found = callers.signer(&signed_by(&first_key));
+        assert_eq!(found.caller.as_ref().unwrap().function, "onMessage");
         assert_eq!(found.invocation(), Some("req-1".into()));
         let second_headers = signed_by(&second.credentials.access_key_id);
-        assert_eq!(callers.find(&second_headers).unwrap().invocation(), None);
-        assert!(callers.find(&signed_by("AKIASOMEONEELSE00000")).is_none());
+        let second_signer = callers.signer(&second_headers);
+        assert!(second_signer.caller.is_some());
+        assert_eq!(second_signer.invocation(), None);
+        let someone_else = callers.signer(&signed_by("AKIASOMEONEELSE00000"));
+        assert!(someone_else.authorization.is_signed());
+        assert!(someone_else.caller.is_none());
         drop(first);
-        assert!(callers.find(&signed_by(&first_key)).is_none());
-        assert!(callers.find(&second_headers).is_some());
+        assert!(callers.signer(&signed_by(&first_key)).caller.is_none());
+        assert!(callers.signer(&second_headers).caller.is_some());
     }
 
     #[test]

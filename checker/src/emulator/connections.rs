@@ -79,7 +79,7 @@ impl Drop for InFlight {
 
 /// What one connection has waiting.
 #[derive(Debug, Default)]
-struct Queue {
+struct QueueSize {
     frames: AtomicUsize,
     bytes: AtomicUsize,
 }
@@ -90,7 +90,7 @@ struct Queue {
 pub(crate) struct Queued {
     bytes: usize,
     counted: bool,
-    queue: Arc<Queue>,
+    queue: Arc<QueueSize>,
     total_bytes: Arc<AtomicUsize>,
     _in_flight: InFlight,
 }
@@ -123,7 +123,7 @@ pub(crate) struct Connection {
     open: AtomicBool,
     /// Only the bounds below keep this queue finite: every frame goes through `send`.
     outbox: mpsc::UnboundedSender<Frame>,
-    queue: Arc<Queue>,
+    queue: Arc<QueueSize>,
     /// A close is queued once; later ones add nothing.
     closing: AtomicBool,
     in_flight: InFlightCount,
@@ -256,23 +256,23 @@ fn add_within(counter: &AtomicUsize, amount: usize, limit: usize) -> bool {
         .is_ok()
 }
 
-type Table = Arc<Mutex<HashMap<String, Arc<Connection>>>>;
+type ById = Arc<Mutex<HashMap<String, Arc<Connection>>>>;
 
-/// A connection's entry in the table, removed when this is dropped: a
+/// A connection's place among the open ones, removed when this is dropped: a
 /// handshake abandoned half-way or a task that panics leaves no entry behind.
-pub(crate) struct Registration {
-    table: Table,
+pub(crate) struct Listing {
+    by_id: ById,
     id: String,
 }
 
-impl Drop for Registration {
+impl Drop for Listing {
     fn drop(&mut self) {
-        lock(&self.table).remove(&self.id);
+        lock(&self.by_id).remove(&self.id);
     }
 }
 
 pub(crate) struct Connections {
-    by_id: Table,
+    by_id: ById,
     /// While set, PostToConnection answers 429 LimitExceededException (a
     /// scenario's fault, to see that a Lambda does not swallow such errors).
     throttled: AtomicBool,
@@ -285,7 +285,7 @@ pub(crate) struct Connections {
 impl Default for Connections {
     fn default() -> Self {
         Self {
-            by_id: Table::default(),
+            by_id: ById::default(),
             throttled: AtomicBool::default(),
             in_flight: Arc::new(watch::Sender::new(0)),
             queued_bytes: Arc::default(),
@@ -313,12 +313,12 @@ impl Connections {
         self.throttled.load(Ordering::SeqCst)
     }
 
-    /// Adds the connection; it stays until the registration is dropped.
-    pub(crate) fn register(&self, connection: Arc<Connection>) -> Registration {
+    /// Adds the connection; it stays until the listing is dropped.
+    pub(crate) fn register(&self, connection: Arc<Connection>) -> Listing {
         let id = connection.id.clone();
         lock(&self.by_id).insert(id.clone(), connection);
-        Registration {
-            table: self.by_id.clone(),
+        Listing {
+            by_id: self.by_id.clone(),
             id,
         }
     }
@@ -328,7 +328,7 @@ impl Connections {
     }
 }
 
-fn lock(table: &Table) -> MutexGuard<'_, HashMap<String, Arc<Connection>>> {
+fn lock(by_id: &ById) -> MutexGuard<'_, HashMap<String, Arc<Connection>>> {
     // Each operation is a single map call: a panic cannot leave it half done.
-    table.lock().unwrap_or_else(PoisonError::into_inner)
+    by_id.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -11,17 +11,17 @@ mod feed;
 mod guard;
 mod replay;
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
-use serde_json::json;
+use hyper::{Method, Request, StatusCode};
+use serde_json::{Value, json};
 
-use super::Shared;
+use super::gateway::{Arrival, is_upgrade};
+use super::lambda::FunctionPool;
+use super::response::{self, Response};
+use super::services::Services;
 
 /// The path segment the console lives under; API Gateway answers 403 there.
 pub(crate) const SEGMENT: &str = "@console";
@@ -35,109 +35,76 @@ const INDEX_HTML: &str = include_str!("console/page/index.html");
 const CONSOLE_JS: &str = include_str!("console/page/console.js");
 const CONSOLE_CSS: &str = include_str!("console/page/console.css");
 
-/// Answers a request under `/@console/`; `rest` is the path after it.
-pub(crate) async fn handle(
-    shared: Arc<Shared>,
-    request: Request<Incoming>,
-    rest: &[String],
-    peer: SocketAddr,
-    local_port: u16,
-) -> Response<Full<Bytes>> {
-    let allowed = match guard::check(&request, peer, local_port) {
-        Ok(allowed) => allowed,
-        Err(guard::Refused(reason)) => return json_error(StatusCode::FORBIDDEN, &reason),
-    };
-    let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let method = request.method().clone();
-    let mut response = match (&method, rest.as_slice()) {
-        (&Method::GET, []) if !request.uri().path().ends_with('/') => {
+/// What the console shows and replays.
+pub(crate) struct Console {
+    /// The stack as `checker stack --json` prints it.
+    pub(crate) stack: Arc<Value>,
+    /// Every function by its name in `serverless.yml`, which replays go through.
+    pub(crate) functions: HashMap<String, Arc<FunctionPool>>,
+    /// The tables it shows and the event stream it follows.
+    pub(crate) services: Arc<Services>,
+}
+
+impl Console {
+    /// Answers a request under `/@console/`; `rest` is the path after it.
+    pub(crate) async fn handle(
+        &self,
+        request: Request<Incoming>,
+        rest: &[String],
+        arrival: Arrival,
+    ) -> Response {
+        let allowed = match guard::check(&request, arrival.peer, arrival.local_port) {
+            Ok(allowed) => allowed,
+            Err(guard::Refused(reason)) => {
+                return response::json_message(StatusCode::FORBIDDEN, &reason);
+            }
+        };
+        let rest: Vec<&str> = rest.iter().map(String::as_str).collect();
+        let method = request.method().clone();
+        let events = &self.services.events;
+        let answer = match (&method, rest.as_slice()) {
             // Relative links need the slash.
-            let mut response = text(StatusCode::PERMANENT_REDIRECT, "");
-            response
-                .headers_mut()
-                .insert(header::LOCATION, HeaderValue::from_static(PATH));
-            response
-        }
-        (&Method::GET, [] | ["index.html"]) => asset(INDEX_HTML, "text/html; charset=utf-8"),
-        (&Method::GET, ["console.js"]) => asset(CONSOLE_JS, "text/javascript; charset=utf-8"),
-        (&Method::GET, ["console.css"]) => asset(CONSOLE_CSS, "text/css; charset=utf-8"),
-        (&Method::GET, ["api", "stack"]) => json(StatusCode::OK, shared.stack.to_string()),
-        (&Method::GET, ["api", "tables"]) => tables(&shared),
-        (&Method::POST, ["api", "replay"]) => replay::handle(shared, request.into_body()).await,
-        (&Method::GET, ["feed"]) if super::gateway::is_upgrade(&request) => {
-            feed::upgrade(shared, request)
-        }
-        _ => json_error(
-            StatusCode::NOT_FOUND,
-            &format!("the console has nothing at {}", request.uri().path()),
-        ),
-    };
-    secure(&mut response, &allowed.host);
-    response
-}
-
-/// Every table and its items (the first [`MAX_ITEMS_SHOWN`] of each).
-fn tables(shared: &Shared) -> Response<Full<Bytes>> {
-    let tables: Vec<serde_json::Value> = shared
-        .dynamodb
-        .dump()
-        .into_iter()
-        .map(|table| {
-            let count = table.items.len();
-            let items: Vec<_> = table.items.into_iter().take(MAX_ITEMS_SHOWN).collect();
-            json!({ "name": table.name, "count": count, "items": items })
-        })
-        .collect();
-    json(StatusCode::OK, serde_json::Value::from(tables).to_string())
-}
-
-/// Headers that keep the page to itself: scripts and connections only from
-/// this origin (nothing leaves the machine), never framed by another page.
-fn secure(response: &mut Response<Full<Bytes>>, host: &str) {
-    let policy = format!(
-        "default-src 'self'; connect-src 'self' ws://{host}; img-src 'self' data:; \
-         frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-    );
-    let headers = response.headers_mut();
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+            (&Method::GET, []) if !request.uri().path().ends_with('/') => response::redirect(PATH),
+            (&Method::GET, [] | ["index.html"]) => {
+                response::asset(INDEX_HTML, "text/html; charset=utf-8")
+            }
+            (&Method::GET, ["console.js"]) => {
+                response::asset(CONSOLE_JS, "text/javascript; charset=utf-8")
+            }
+            (&Method::GET, ["console.css"]) => {
+                response::asset(CONSOLE_CSS, "text/css; charset=utf-8")
+            }
+            (&Method::GET, ["api", "stack"]) => {
+                response::json(StatusCode::OK, self.stack.to_string())
+            }
+            (&Method::GET, ["api", "tables"]) => self.tables(),
+            (&Method::POST, ["api", "replay"]) => {
+                replay::handle(events, &self.functions, request.into_body()).await
+            }
+            (&Method::GET, ["feed"]) if is_upgrade(&request) => {
+                feed::upgrade(events.clone(), self.stack.clone(), request)
+            }
+            _ => response::json_message(
+                StatusCode::NOT_FOUND,
+                &format!("the console has nothing at {}", request.uri().path()),
+            ),
+        };
+        response::kept_to_its_origin(answer, &allowed.host)
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-}
 
-fn asset(body: &'static str, content_type: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
-}
-
-fn json(status: StatusCode, body: String) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
-}
-
-fn json_error(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    json(status, json!({ "message": message }).to_string())
-}
-
-fn text(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *response.status_mut() = status;
-    response
+    /// Every table and its items (the first [`MAX_ITEMS_SHOWN`] of each).
+    fn tables(&self) -> Response {
+        let tables: Vec<Value> = self
+            .services
+            .dynamodb
+            .dump()
+            .into_iter()
+            .map(|table| {
+                let count = table.items.len();
+                let items: Vec<_> = table.items.into_iter().take(MAX_ITEMS_SHOWN).collect();
+                json!({ "name": table.name, "count": count, "items": items })
+            })
+            .collect();
+        response::json(StatusCode::OK, Value::from(tables).to_string())
+    }
 }

@@ -13,28 +13,26 @@ mod key;
 mod number;
 mod read;
 mod request;
-mod tables;
+pub(crate) mod tables;
 mod value;
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::{Method, Request, Response, StatusCode, header};
-use serde_json::{Value, json};
+use hyper::{Method, Request, StatusCode};
+use serde_json::Value;
 
 use super::body::{self, BodyError};
 use super::events::EventBus;
-use super::{Shared, iam, ids};
+use super::response::{self, AwsError, Protocol, Response};
+use super::services::Services;
 use crate::stack::table_arn;
 pub use error::DynamoError;
 use error::ErrorCode;
 use request::parse;
 
 pub use tables::TableDump;
-pub(crate) use tables::Tables;
+use tables::Tables;
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
-const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 /// DynamoDB's own request limit.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
 const SUPPORTED_OPERATIONS: &str =
@@ -45,26 +43,28 @@ pub(crate) fn is_request(request: &Request<Incoming>) -> bool {
     request.method() == Method::POST && request.headers().contains_key("x-amz-target")
 }
 
-pub(crate) async fn handle(shared: &Shared, request: Request<Incoming>) -> Response<Full<Bytes>> {
-    match answer(shared, request).await {
-        Ok(body) => respond(StatusCode::OK, body, None),
+pub(crate) async fn handle(services: &Services, request: Request<Incoming>) -> Response {
+    match answer(services, request).await {
+        Ok(body) => response::aws(Protocol::AwsJson, StatusCode::OK, &body),
         Err(error) => {
             tracing::debug!(%error, "DynamoDB call refused");
-            // AccessDenied comes from AWS's front end, which capitalises the key.
-            let key = match error.code {
-                ErrorCode::AccessDenied => "Message",
-                _ => "message",
+            let qualified = error.code.qualified();
+            let answer = AwsError {
+                qualified: Some(&qualified),
+                // AccessDenied comes from AWS's front end.
+                denied: error.code == ErrorCode::AccessDenied,
+                ..AwsError::new(error.code.status(), error.code.name(), &error.message)
             };
-            let body = json!({ "__type": error.code.qualified(), key: error.message });
-            respond(error.code.status(), body, Some(error.code))
+            response::aws_error(Protocol::AwsJson, answer)
         }
     }
 }
 
-async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, DynamoError> {
+async fn answer(services: &Services, request: Request<Incoming>) -> Result<Value, DynamoError> {
     // The SDK signs with SigV4; only the header's presence is checked, as
     // the Lambdas hold dummy credentials.
-    if !iam::is_signed(request.headers()) {
+    let signer = services.callers.signer(request.headers());
+    if !signer.authorization.is_signed() {
         return Err(DynamoError::new(
             ErrorCode::MissingAuthenticationToken,
             "Request is missing Authentication Token",
@@ -75,15 +75,14 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let caller = shared.callers.find(request.headers());
-    let request_id = caller.as_ref().and_then(|caller| caller.invocation());
+    let request_id = signer.invocation();
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
     let body = body::read(
         request.into_body(),
         MAX_REQUEST_BYTES,
-        shared.settings.body_timeout,
+        services.body_timeout,
     )
     .await
     .map_err(|error| match error {
@@ -97,23 +96,24 @@ async fn answer(shared: &Shared, request: Request<Incoming>) -> Result<Value, Dy
     })?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
-    if let Some(resource) = resource(&shared.region, &operation, &body) {
+    if let Some(resource) = resource(&services.region, &operation, &body) {
         let action = format!("dynamodb:{operation}");
         let on = body
             .get("TableName")
             .and_then(Value::as_str)
             .unwrap_or("every table");
         let call = format!("{action} on {on}");
-        shared
+        let caller = signer.caller.as_deref();
+        services
             .iam
-            .authorize(caller.as_deref(), &action, &resource, &call, &shared.events)
+            .authorize(caller, &action, &resource, &call, &services.events)
             .map_err(|refusal| {
                 DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
             })?;
     }
     run(
-        &shared.dynamodb,
-        &shared.events,
+        &services.dynamodb,
+        &services.events,
         request_id.as_deref(),
         &operation,
         body,
@@ -164,26 +164,6 @@ fn unknown_operation(operation: &str) -> DynamoError {
              {operation}; it supports {SUPPORTED_OPERATIONS}"
         ),
     )
-}
-
-fn respond(status: StatusCode, body: Value, error: Option<ErrorCode>) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static(CONTENT_TYPE),
-    );
-    if let Ok(request_id) = header::HeaderValue::from_str(&ids::request_id()) {
-        headers.insert("x-amzn-requestid", request_id);
-    }
-    if let Some(code) = error {
-        headers.insert(
-            "x-amzn-errortype",
-            header::HeaderValue::from_static(code.name()),
-        );
-    }
-    response
 }
 
 #[cfg(test)]

@@ -1,57 +1,18 @@
 //! Whether a Lambda process's role allows a call, as IAM decides: the stack's
 //! role, as Serverless builds it. A refused call is an
 //! [`Event::AccessDenied`]. Which process calls is read from the request's
-//! SigV4 `Authorization` header ([`signature`], then [`Callers::find`]).
+//! SigV4 `Authorization` header, once, by the service it reaches
+//! ([`Callers::signer`]).
 //!
 //! Requests signed with any other key (a test's own SDK client, a learner's
 //! curl or awscli) are not a Lambda's: they act as the account's
 //! administrator, as the developer's own credentials usually do on AWS.
 //!
-//! [`Callers::find`]: super::callers::Callers::find
-
-use hyper::HeaderMap;
-use hyper::header;
+//! [`Callers::signer`]: super::callers::Callers::signer
 
 use super::callers::Caller;
 use super::events::{Event, EventBus};
 use crate::stack::{Decision, Origin, Role, Stack};
-
-/// What a request's SigV4 `Authorization` header says about its signer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Signature {
-    pub(crate) access_key_id: String,
-    /// The region and service of the credential scope.
-    pub(crate) region: String,
-    pub(crate) service: String,
-}
-
-/// Whether the request is SigV4-signed, as the SDK signs every call; an
-/// unsigned call is refused as on AWS.
-pub(crate) fn is_signed(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("AWS4-HMAC-SHA256 "))
-}
-
-/// `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/execute-api/aws4_request, …`.
-/// The signature itself is not verified: the Lambdas hold dummy credentials.
-pub(crate) fn signature(headers: &HeaderMap) -> Option<Signature> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let parameters = value.strip_prefix("AWS4-HMAC-SHA256 ")?;
-    let credential = parameters
-        .split(',')
-        .map(str::trim)
-        .find_map(|parameter| parameter.strip_prefix("Credential="))?;
-    let mut scope = credential.split('/');
-    let access_key_id = scope.next().filter(|key| !key.is_empty())?;
-    let (_date, region, service) = (scope.next()?, scope.next()?, scope.next()?);
-    Some(Signature {
-        access_key_id: access_key_id.to_owned(),
-        region: region.to_owned(),
-        service: service.to_owned(),
-    })
-}
 
 /// Why a call was refused, for the service's error message.
 pub(crate) struct Refusal {
@@ -119,31 +80,5 @@ impl Iam {
             caller: role.session_arn(&caller.deployed_name),
             explicit: deny_at.is_some(),
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_signer_from_a_sigv4_header() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::AUTHORIZATION,
-            "AWS4-HMAC-SHA256 Credential=ASIAABCDEFGHIJKLMNOP/20240120/eu-west-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc"
-                .parse()
-                .unwrap(),
-        );
-        assert_eq!(
-            signature(&headers),
-            Some(Signature {
-                access_key_id: "ASIAABCDEFGHIJKLMNOP".to_owned(),
-                region: "eu-west-1".to_owned(),
-                service: "execute-api".to_owned(),
-            })
-        );
-        headers.insert(header::AUTHORIZATION, "Bearer x".parse().unwrap());
-        assert_eq!(signature(&headers), None);
     }
 }

@@ -6,28 +6,26 @@
 //! as it does on AWS, where the regional endpoint knows no API (403
 //! `ForbiddenException`), and every call is reported, naming its function.
 
-use bytes::Bytes;
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::{Request, Response, StatusCode, header};
+use hyper::{Request, StatusCode};
 use percent_encoding::percent_decode_str;
-use serde_json::json;
 
 use super::events::Event;
-use super::{Shared, iam, ids};
+use super::response::{self, AwsError, Protocol, Response};
+use super::services::Services;
 
 /// The first path segment of the emulator's stand-in for the regional endpoints.
 pub(crate) const PATH: &str = "aws-regional-endpoint";
 
 /// Answers a request whose path starts with `/{PATH}`.
-pub(crate) fn handle(shared: &Shared, request: &Request<Incoming>) -> Response<Full<Bytes>> {
-    let signature = iam::signature(request.headers());
-    let service = signature
-        .as_ref()
-        .map_or_else(|| "an unsigned call".to_owned(), |s| s.service.clone());
-    let region = signature
-        .as_ref()
-        .map_or_else(|| "?".to_owned(), |s| s.region.clone());
+pub(crate) fn handle(services: &Services, request: &Request<Incoming>) -> Response {
+    let signer = services.callers.signer(request.headers());
+    let credential = signer.authorization.credential();
+    let service = credential.map_or_else(
+        || "an unsigned call".to_owned(),
+        |credential| credential.service.clone(),
+    );
+    let region = credential.map_or_else(|| "?".to_owned(), |credential| credential.region.clone());
     let path = request
         .uri()
         .path()
@@ -48,34 +46,18 @@ pub(crate) fn handle(shared: &Shared, request: &Request<Incoming>) -> Response<F
         "{} {path} on the regional {service} endpoint",
         request.method()
     );
-    let caller = shared.callers.find(request.headers());
-    if let Some(caller) = &caller {
-        caller.report_if_after_return(&call, &shared.events);
+    if let Some(caller) = &signer.caller {
+        caller.report_if_after_return(&call, &services.events);
     }
-    shared.events.emit(Event::RegionalEndpoint {
-        function: caller.as_ref().map(|caller| caller.function.clone()),
+    services.events.emit(Event::RegionalEndpoint {
+        function: signer.caller.as_ref().map(|caller| caller.function.clone()),
         service,
         region,
         method: request.method().to_string(),
         path,
         status: status.as_u16(),
-        request_id: caller.and_then(|caller| caller.invocation()),
+        request_id: signer.invocation(),
     });
-    let mut response = Response::new(Full::new(Bytes::from(
-        json!({ "message": message }).to_string(),
-    )));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/json"),
-    );
-    headers.insert(
-        "x-amzn-errortype",
-        header::HeaderValue::from_static("ForbiddenException"),
-    );
-    if let Ok(request_id) = header::HeaderValue::from_str(&ids::request_id()) {
-        headers.insert("x-amzn-requestid", request_id);
-    }
-    response
+    let forbidden = AwsError::new(status, "ForbiddenException", &message);
+    response::aws_error(Protocol::RestJson, forbidden)
 }

@@ -18,8 +18,6 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio_rustls::TlsAcceptor;
 
-use super::EmulatorError;
-
 /// Where common distributions keep their CA bundle; appended to ours so a
 /// Lambda that also talks to a real HTTPS service still trusts it.
 const SYSTEM_BUNDLES: &[&str] = &[
@@ -38,12 +36,17 @@ pub(crate) struct LocalTls {
     _scratch: Option<tempfile::TempDir>,
 }
 
-fn tls_error(error: impl std::fmt::Display) -> EmulatorError {
-    EmulatorError::Tls(error.to_string())
+/// Why the certificate could not be set up, in words.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub(crate) struct TlsError(String);
+
+fn tls_error(error: impl std::fmt::Display) -> TlsError {
+    TlsError(error.to_string())
 }
 
 impl LocalTls {
-    pub(crate) fn generate() -> Result<Self, EmulatorError> {
+    pub(crate) fn generate() -> Result<Self, TlsError> {
         let (ca_key, ca_file, scratch) = match cache_dir() {
             Some(dir) => {
                 let key = stored_key(&dir).map_err(|e| {
@@ -102,7 +105,7 @@ impl LocalTls {
 
 /// The authority's certificate: the same subject and key every run, so a
 /// bundle written by any run trusts the certificates of all.
-fn ca_params() -> Result<CertificateParams, EmulatorError> {
+fn ca_params() -> Result<CertificateParams, TlsError> {
     let mut params = CertificateParams::new(Vec::<String>::new()).map_err(tls_error)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use super::client::{Client, Observed};
 use super::{FRAME_WAIT, IDLE_PROOF, Mode, Session, redact};
 use crate::emulator::events::{Event, Subscription};
-use crate::emulator::{LocalHooks, TableDump};
+use crate::emulator::{Probe, TableDump};
 
 /// Transcript lines only a local run can observe: invocations and table contents.
 const INVOCATION: &str = "lambda: ";
@@ -29,7 +29,7 @@ pub const LOCAL_STEP: &str = "(local) ";
 
 /// A local run's view of the emulator.
 pub(super) struct LocalRun {
-    hooks: LocalHooks,
+    hooks: Probe,
     events: Subscription,
     in_flight: watch::Receiver<usize>,
     /// Everything the emulator reported, kept for the failure report.
@@ -50,7 +50,7 @@ pub(super) struct LocalRun {
 }
 
 impl LocalRun {
-    pub(super) fn new(events: Subscription, hooks: LocalHooks) -> Self {
+    pub(super) fn new(events: Subscription, hooks: Probe) -> Self {
         Self {
             in_flight: hooks.in_flight(),
             hooks,

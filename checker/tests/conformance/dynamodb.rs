@@ -130,7 +130,7 @@ async fn an_external_dynamodb_endpoint_replaces_the_local_tables() {
     let mut ws = support::connect(&running.url()).await;
     support::send(&mut ws, "env:AWS_ENDPOINT_URL_DYNAMODB").await;
     assert_eq!(support::next_text(&mut ws).await, "http://127.0.0.1:8000");
-    assert!(running.emulator().local_hooks().dump().is_empty());
+    assert!(running.emulator().probe().dump().is_empty());
     running.stop().await;
 }
 

@@ -209,7 +209,7 @@ async fn scans_read_whole_tables_in_key_order_and_the_dump_shows_them() {
     let running = support::start(STACK).await;
     let client = client(&running);
     // A scenario arranges contents through the handle, as a PutItem would.
-    let handle = running.emulator().local_hooks();
+    let handle = running.emulator().probe();
     let planted = serde_json::json!({"ConnectionId": {"S": "c"}, "Name": {"S": "carol"}});
     assert_eq!(handle.put(CONNECTIONS, planted), Ok(()));
     let refused = handle

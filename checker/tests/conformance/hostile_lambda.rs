@@ -4,8 +4,8 @@
 
 use std::time::Duration;
 
+use checker::emulator::InvokeError;
 use checker::emulator::events::Event;
-use checker::emulator::lambda::InvokeError;
 use tokio::io::AsyncWriteExt;
 
 use crate::process::running as alive;

@@ -3,8 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use checker::emulator::InvokeError;
 use checker::emulator::events::Event;
-use checker::emulator::lambda::InvokeError;
 
 use crate::support;
 

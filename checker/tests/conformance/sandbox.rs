@@ -79,7 +79,7 @@ async fn work_left_running_is_named_when_the_process_is_released() {
     support::send(&mut ws, "spawn:left").await;
     assert_eq!(support::next_text(&mut ws).await, "spawn:left");
     until_frozen(process).await;
-    let leftover = running.emulator().local_hooks().release_frozen().await;
+    let leftover = running.emulator().probe().release_frozen().await;
     let [
         Event::AfterReturn {
             function,

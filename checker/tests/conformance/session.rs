@@ -38,7 +38,7 @@ async fn a_quiet_check_waits_for_a_slow_lambda_and_sees_its_late_frame() {
 #[tokio::test]
 async fn the_emulator_counts_a_message_in_flight_until_its_reply_is_written() {
     let mut running = support::start("fixtures.yml").await;
-    let hooks = running.emulator().local_hooks();
+    let hooks = running.emulator().probe();
     let mut ws = support::connect(&running.url()).await;
     support::send(&mut ws, "sleep:300").await;
     running

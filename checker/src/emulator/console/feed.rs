@@ -7,22 +7,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::header::{self, HeaderValue};
+use hyper::header;
 use hyper::upgrade::Upgraded;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
-use crate::emulator::Shared;
-use crate::emulator::events::{Bound, Delivery, Stamped};
+use crate::emulator::events::{Bound, Delivery, EventBus, Stamped, Subscription};
+use crate::emulator::response::{self, Response};
 
 /// Each page's queue: a page that cannot keep up misses events (and is told
 /// how many) instead of making the emulator hold them.
@@ -39,10 +36,12 @@ const MAX_INCOMING_BYTES: usize = 4 * 1024;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
+/// Accepts the page's WebSocket and streams `events` to it, after the `stack`.
 pub(super) fn upgrade(
-    shared: Arc<Shared>,
+    events: Arc<EventBus>,
+    stack: Arc<Value>,
     mut request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Response {
     let headers = request.headers();
     let version_ok = headers
         .get(header::SEC_WEBSOCKET_VERSION)
@@ -52,7 +51,7 @@ pub(super) fn upgrade(
         .filter(|_| version_ok)
         .cloned()
     else {
-        return super::text(
+        return response::text(
             StatusCode::BAD_REQUEST,
             "the console feed is a WebSocket: it needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13",
         );
@@ -60,31 +59,23 @@ pub(super) fn upgrade(
     let upgraded = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
         match upgraded.await {
-            Ok(upgraded) => run(shared, upgraded).await,
+            Ok(upgraded) => run(&events, &stack, upgraded).await,
             Err(error) => tracing::debug!(%error, "the console left during the handshake"),
         }
     });
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
-        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-    response
+    response::switching_protocols(&key, Vec::new())
 }
 
-async fn run(shared: Arc<Shared>, upgraded: Upgraded) {
+async fn run(events: &EventBus, stack: &Value, upgraded: Upgraded) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_INCOMING_BYTES))
         .max_frame_size(Some(MAX_INCOMING_BYTES));
     let mut socket =
         WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-    let (backlog, mut feed) = shared.events.subscribe_with_history(FEED_BOUND);
+    let (backlog, mut feed) = events.subscribe_with_history(FEED_BOUND);
     let hello = json!({
         "kind": "hello",
-        "stack": shared.stack,
+        "stack": stack,
         "evicted": backlog.evicted,
         "history": { "events": Bound::HISTORY.events },
     });
@@ -113,11 +104,7 @@ async fn run(shared: Arc<Shared>, upgraded: Upgraded) {
 }
 
 /// Sends `first` and whatever else is queued, in batches, in order.
-async fn forward(
-    socket: &mut Socket,
-    feed: &mut crate::emulator::events::Subscription,
-    first: Delivery,
-) -> Result<(), ()> {
+async fn forward(socket: &mut Socket, feed: &mut Subscription, first: Delivery) -> Result<(), ()> {
     let mut batch: Vec<Arc<Stamped>> = Vec::new();
     let mut next = Some(first);
     while let Some(delivery) = next.take() {

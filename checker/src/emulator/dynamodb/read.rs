@@ -15,7 +15,7 @@ use super::value::{self, Item};
 use crate::stack::{Index, KeySchema, Projection};
 
 pub(crate) fn query(tables: &Tables, Query(input): Query) -> Result<Value, DynamoError> {
-    let target = Target::of(tables, &input)?;
+    let target = TableOrIndex::of(tables, &input)?;
     let Some(text) = input.key_condition_expression.as_deref() else {
         return Err(DynamoError::validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in \
@@ -33,7 +33,7 @@ pub(crate) fn query(tables: &Tables, Query(input): Query) -> Result<Value, Dynam
 }
 
 pub(crate) fn scan(tables: &Tables, Scan(input): Scan) -> Result<Value, DynamoError> {
-    let target = Target::of(tables, &input)?;
+    let target = TableOrIndex::of(tables, &input)?;
     let mut placeholders = placeholders(&input)?;
     let plan = Plan::new(&input, &mut placeholders)?;
     placeholders.finish()?;
@@ -123,12 +123,12 @@ impl Position {
 }
 
 /// A table, or one of its indexes.
-struct Target<'t> {
+struct TableOrIndex<'t> {
     table: &'t Table,
     index: Option<&'t Index>,
 }
 
-impl<'t> Target<'t> {
+impl<'t> TableOrIndex<'t> {
     fn of(tables: &'t Tables, input: &Read) -> Result<Self, DynamoError> {
         let table = tables.get(&input.table_name)?;
         let index = match &input.index_name {

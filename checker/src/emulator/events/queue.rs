@@ -1,14 +1,57 @@
-//! One subscriber's bounded queue. Once an event does not fit, every later
-//! one is counted instead of queued until the subscriber has read what is
-//! queued and the count: the gap it is told about is exactly where events
-//! are missing.
+//! What a subscriber receives (an event with its number and time, or a
+//! count of those it missed) and its bounded queue. Once an event does not
+//! fit, every later one is counted instead of queued until the subscriber has
+//! read what is queued and the count: the gap it is told about is exactly
+//! where events are missing.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use serde::Serialize;
 use tokio::sync::Notify;
 
-use super::{Bound, Delivery, Stamped};
+use super::event::Event;
+
+/// An event with its place in the stream and the time it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stamped {
+    /// 1, 2, 3… in the order the emulator emitted them.
+    pub seq: u64,
+    /// Microseconds since the Unix epoch, read from a monotonic clock started
+    /// with the bus (so durations between events are exact).
+    pub at: i64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What a subscription hands out: an event, or how many it missed.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    Event(Arc<Stamped>),
+    Skipped(u64),
+}
+
+/// A limit on a queue or on the history, in events and in bytes; whichever
+/// is reached first applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    pub events: usize,
+    pub bytes: usize,
+}
+
+impl Bound {
+    /// What [`EventBus::subscribe`](super::EventBus::subscribe) gives: more than any scenario or test
+    /// produces between two reads.
+    pub const SUBSCRIBER: Self = Self {
+        events: 65_536,
+        bytes: 128 << 20,
+    };
+    /// The run's history a console opened late is shown.
+    pub const HISTORY: Self = Self {
+        events: 50_000,
+        bytes: 64 << 20,
+    };
+}
 
 pub(super) struct Queue {
     state: Mutex<State>,

@@ -1,4 +1,5 @@
 use super::*;
+use crate::emulator::InvokeError;
 
 fn frame(text: &str) -> Event {
     Event::FrameIn {

@@ -1,32 +1,15 @@
-//! The opening handshake: RFC 6455's checks, then `$connect`, whose answer
-//! becomes the handshake's status, then the socket.
-//!
-//! `$connect` and what follows run in a task of their own. hyper drops the
-//! request's future when the client leaves mid-handshake; the task still sees
-//! `$connect`'s outcome, so a connection `$connect` accepted gets its
-//! `$disconnect` even if it never opened, and its table entry (held by a
-//! `Registration`) goes whatever path ends it.
+//! The opening handshake's rules, as pure functions: what RFC 6455 asks of
+//! the request, and what `$connect`'s answer makes of the handshake's (its
+//! status, its headers). The connection ([`super::connection`]) applies them.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
-use http_body_util::Full;
-use hyper::body::Incoming;
 use hyper::header::{self, HeaderName, HeaderValue};
-use hyper::upgrade::OnUpgrade;
-use hyper::{Method, Request, Response, StatusCode, Version};
+use hyper::{Method, Request, StatusCode, Version};
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use super::event::{self, Handshake};
-use super::socket::{self, VANISHED_CODE, VANISHED_REASON};
-use crate::emulator::connections::{Connection, Frames, Registration};
-use crate::emulator::events::Event;
-use crate::emulator::lambda::InvokeError;
-use crate::emulator::{Shared, ids};
+use crate::emulator::invoke_error::InvokeError;
+use crate::emulator::response::{self, Response};
 
 /// Response headers API Gateway sets itself; a `$connect` Lambda's are ignored.
 const HANDSHAKE_RESPONSE_OWNED: &[&str] = &[
@@ -36,55 +19,28 @@ const HANDSHAKE_RESPONSE_OWNED: &[&str] = &[
     "content-length",
     "transfer-encoding",
 ];
-/// How long the 101 answer may take to be written before the client is taken for gone.
-const UPGRADE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Where the request came in.
-pub(crate) struct Origin {
+/// Where a request came in: the client's address, the port it reached, and
+/// whether over TLS.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arrival {
     pub(crate) peer: SocketAddr,
     pub(crate) local_port: u16,
     pub(crate) secure: bool,
 }
 
-/// Runs `$connect`, then answers the handshake with its status, as API Gateway does.
-pub(crate) async fn upgrade(
-    shared: Arc<Shared>,
-    mut request: Request<Incoming>,
-    origin: Origin,
-) -> Response<Full<Bytes>> {
-    let key = match check(&request) {
-        Ok(key) => key,
-        Err(refusal) => return refusal.response(),
-    };
-    let user_agent = request
+/// Whether a request asks for a WebSocket upgrade.
+pub(crate) fn is_upgrade<B>(request: &Request<B>) -> bool {
+    request
         .headers()
-        .get(header::USER_AGENT)
+        .get(header::UPGRADE)
         .and_then(|value| value.to_str().ok())
-        .map(str::to_owned);
-    let (connection, frames) = Connection::new(
-        ids::connection_id(),
-        origin.peer.ip().to_string(),
-        user_agent,
-        &shared.connections,
-    );
-    let registration = shared.connections.register(connection.clone());
-    let on_upgrade = hyper::upgrade::on(&mut request);
-    let (answer, answered) = oneshot::channel();
-    let pending = Pending {
-        shared,
-        connection,
-        frames,
-        registration,
-    };
-    tokio::spawn(pending.connect(request, origin, key, answer, on_upgrade));
-    answered
-        .await
-        .unwrap_or_else(|_| plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal server error"))
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
 }
 
 /// Why RFC 6455 §4.2.1 refuses a handshake.
-#[derive(Debug, Clone, Copy)]
-enum Refusal {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum InvalidHandshake {
     OldHttp,
     NotGet,
     NoKey,
@@ -92,198 +48,69 @@ enum Refusal {
     OtherVersion,
 }
 
-impl Refusal {
-    fn response(self) -> Response<Full<Bytes>> {
-        let (status, text) = match self {
-            Refusal::OldHttp => (
+impl InvalidHandshake {
+    pub(super) fn answer(self) -> Response {
+        match self {
+            InvalidHandshake::OldHttp => response::text(
                 StatusCode::BAD_REQUEST,
                 "a WebSocket handshake needs HTTP/1.1",
             ),
-            Refusal::NotGet => (
+            InvalidHandshake::NotGet => response::text_with(
                 StatusCode::METHOD_NOT_ALLOWED,
                 "a WebSocket handshake is a GET request",
+                header::ALLOW,
+                "GET",
             ),
-            Refusal::NoKey => (
+            InvalidHandshake::NoKey => response::text(
                 StatusCode::BAD_REQUEST,
                 "a WebSocket handshake needs Sec-WebSocket-Key",
             ),
-            Refusal::NoVersion => (
+            InvalidHandshake::NoVersion => response::text(
                 StatusCode::BAD_REQUEST,
                 "a WebSocket handshake needs Sec-WebSocket-Version: 13",
             ),
-            Refusal::OtherVersion => (
+            // RFC 6455 §4.4: say which version the server speaks.
+            InvalidHandshake::OtherVersion => response::text_with(
                 StatusCode::UPGRADE_REQUIRED,
                 "this server speaks WebSocket version 13",
+                header::SEC_WEBSOCKET_VERSION,
+                "13",
             ),
-        };
-        let mut response = plain(status, text);
-        let headers = response.headers_mut();
-        match self {
-            Refusal::NotGet => {
-                headers.insert(header::ALLOW, HeaderValue::from_static("GET"));
-            }
-            // RFC 6455 §4.4: say which version the server speaks.
-            Refusal::OtherVersion => {
-                headers.insert(
-                    header::SEC_WEBSOCKET_VERSION,
-                    HeaderValue::from_static("13"),
-                );
-            }
-            _ => {}
         }
-        response
     }
 }
 
 /// RFC 6455 §4.2.1's requirements on the request; the key when they hold.
-fn check(request: &Request<Incoming>) -> Result<HeaderValue, Refusal> {
+pub(super) fn check<B>(request: &Request<B>) -> Result<HeaderValue, InvalidHandshake> {
     if request.version() < Version::HTTP_11 {
-        return Err(Refusal::OldHttp);
+        return Err(InvalidHandshake::OldHttp);
     }
     if request.method() != Method::GET {
-        return Err(Refusal::NotGet);
+        return Err(InvalidHandshake::NotGet);
     }
     let headers = request.headers();
     let key = headers
         .get(header::SEC_WEBSOCKET_KEY)
         .cloned()
-        .ok_or(Refusal::NoKey)?;
+        .ok_or(InvalidHandshake::NoKey)?;
     match headers.get(header::SEC_WEBSOCKET_VERSION) {
         Some(version) if version == "13" => Ok(key),
-        None => Err(Refusal::NoVersion),
-        Some(_) => Err(Refusal::OtherVersion),
+        None => Err(InvalidHandshake::NoVersion),
+        Some(_) => Err(InvalidHandshake::OtherVersion),
     }
 }
 
-/// A connection between its request and its socket.
-struct Pending {
-    shared: Arc<Shared>,
-    connection: Arc<Connection>,
-    frames: Frames,
-    registration: Registration,
-}
-
-impl Pending {
-    async fn connect(
-        self,
-        request: Request<Incoming>,
-        origin: Origin,
-        key: HeaderValue,
-        answer: oneshot::Sender<Response<Full<Bytes>>>,
-        on_upgrade: OnUpgrade,
-    ) {
-        let shared = &self.shared;
-        let query = request.uri().query().unwrap_or_default().to_owned();
-        let connect_headers = match shared.routes.get("$connect") {
-            None => Vec::new(),
-            Some(route) => {
-                let request_id = ids::request_id();
-                let handshake = Handshake {
-                    headers: request.headers(),
-                    query: request.uri().query(),
-                    local_port: origin.local_port,
-                    secure: origin.secure,
-                };
-                let event = event::connect(shared, &self.connection, &request_id, &handshake);
-                let outcome = super::invoke(
-                    shared,
-                    &route.function,
-                    "$connect",
-                    &self.connection.id,
-                    &request_id,
-                    event,
-                )
-                .await;
-                match connect_status(&outcome) {
-                    Ok(()) => outcome
-                        .map(|response| response_headers(&response))
-                        .unwrap_or_default(),
-                    Err(status) => {
-                        drop(self.registration);
-                        shared.events.emit(Event::ConnectRejected {
-                            connection_id: self.connection.id.clone(),
-                            status: status.as_u16(),
-                            query,
-                        });
-                        // The client may have left meanwhile: nothing more to do then.
-                        let _ = answer.send(rejection(status));
-                        return;
-                    }
-                }
-            }
-        };
-        // Not kept for the connection's life: only `$connect` needed it.
-        drop(request);
-        if answer
-            .send(switching_protocols(&key, connect_headers))
-            .is_err()
-        {
-            return self.abandoned().await;
-        }
-        match tokio::time::timeout(UPGRADE_TIMEOUT, on_upgrade).await {
-            Ok(Ok(upgraded)) => {
-                socket::run(
-                    self.shared,
-                    self.connection,
-                    self.frames,
-                    self.registration,
-                    upgraded,
-                    query,
-                )
-                .await;
-            }
-            Ok(Err(error)) => {
-                tracing::debug!(%error, "the client left during the handshake");
-                self.abandoned().await;
-            }
-            Err(_) => self.abandoned().await,
-        }
-    }
-
-    /// `$connect` accepted a client that left before its socket opened: it
-    /// is gone as a vanished client is, and gets its `$disconnect`.
-    async fn abandoned(self) {
-        drop(self.registration);
-        self.shared.events.emit(Event::Disconnected {
-            connection_id: self.connection.id.clone(),
-            status_code: VANISHED_CODE,
-            reason: VANISHED_REASON.to_owned(),
-        });
-        super::disconnect(
-            self.shared,
-            self.connection,
-            VANISHED_CODE,
-            VANISHED_REASON.to_owned(),
-        )
-        .await;
-    }
-}
-
-fn switching_protocols(
-    key: &HeaderValue,
-    connect_headers: Vec<(HeaderName, HeaderValue)>,
-) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-    let headers = response.headers_mut();
-    for (name, value) in connect_headers {
-        headers.append(name, value);
-    }
-    headers.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    if let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) {
-        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
-    }
-    response
-}
-
-/// 2xx accepts; any other status rejects with that status; a failed Lambda gives 502.
-fn connect_status(outcome: &Result<Value, InvokeError>) -> Result<(), StatusCode> {
+/// What `$connect`'s outcome makes of the handshake: accepted with the
+/// headers it returned, or rejected with a status. 2xx (or no status)
+/// accepts; any other status rejects with that status; a failed Lambda gives 502.
+pub(super) fn connect_answer(
+    outcome: &Result<Value, InvokeError>,
+) -> Result<Vec<(HeaderName, HeaderValue)>, StatusCode> {
     let Ok(response) = outcome else {
         return Err(StatusCode::BAD_GATEWAY);
     };
     let status = match response.get("statusCode") {
-        None | Some(Value::Null) => return Ok(()),
+        None | Some(Value::Null) => return Ok(response_headers(response)),
         Some(Value::Number(number)) => number.as_u64(),
         Some(Value::String(text)) => text.parse().ok(),
         Some(_) => None,
@@ -293,7 +120,7 @@ fn connect_status(outcome: &Result<Value, InvokeError>) -> Result<(), StatusCode
         .and_then(|code| StatusCode::from_u16(code).ok())
         .ok_or(StatusCode::BAD_GATEWAY)?;
     if status.is_success() {
-        Ok(())
+        Ok(response_headers(response))
     } else {
         Err(status)
     }
@@ -335,14 +162,67 @@ fn response_headers(response: &Value) -> Vec<(HeaderName, HeaderValue)> {
         .collect()
 }
 
-fn rejection(status: StatusCode) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = status;
-    response
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
 
-pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
-    *response.status_mut() = status;
-    response
+    use super::*;
+
+    fn handshake(method: Method, headers: &[(&str, &str)]) -> Request<()> {
+        let mut builder = Request::builder().method(method).uri("/dev");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[test]
+    fn rfc_6455_requirements_are_checked_in_order() {
+        let key = ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==");
+        let version = ("sec-websocket-version", "13");
+        assert!(check(&handshake(Method::GET, &[key, version])).is_ok());
+        assert_eq!(
+            check(&handshake(Method::POST, &[key, version])),
+            Err(InvalidHandshake::NotGet)
+        );
+        assert_eq!(
+            check(&handshake(Method::GET, &[version])),
+            Err(InvalidHandshake::NoKey)
+        );
+        assert_eq!(
+            check(&handshake(Method::GET, &[key])),
+            Err(InvalidHandshake::NoVersion)
+        );
+        assert_eq!(
+            check(&handshake(
+                Method::GET,
+                &[key, ("sec-websocket-version", "8")]
+            )),
+            Err(InvalidHandshake::OtherVersion)
+        );
+    }
+
+    #[test]
+    fn connect_statuses_accept_reject_or_fail() {
+        let accepted = connect_answer(&Ok(json!({
+            "statusCode": 200,
+            "headers": { "Sec-WebSocket-Protocol": "chat", "Upgrade": "no" }
+        })))
+        .expect("2xx accepts");
+        assert_eq!(accepted.len(), 1, "API Gateway's own headers are dropped");
+        assert_eq!(accepted[0].0, "sec-websocket-protocol");
+        assert!(connect_answer(&Ok(json!(null))).is_ok());
+        assert_eq!(
+            connect_answer(&Ok(json!({ "statusCode": "401" }))),
+            Err(StatusCode::UNAUTHORIZED)
+        );
+        assert_eq!(
+            connect_answer(&Ok(json!({ "statusCode": true }))),
+            Err(StatusCode::BAD_GATEWAY)
+        );
+        assert_eq!(
+            connect_answer(&Err(InvokeError::ShuttingDown)),
+            Err(StatusCode::BAD_GATEWAY)
+        );
+    }
 }

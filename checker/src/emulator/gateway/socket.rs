@@ -1,10 +1,11 @@
-//! One open WebSocket connection: reads client frames, writes queued frames,
-//! enforces API Gateway's limits and lifetimes, and runs `$disconnect` at the end.
+//! The WebSocket under a connection: API Gateway's frame limits, what each
+//! thing the client sends means for the connection, writing the queued
+//! frames, and closing as RFC 6455 asks. The connection's loop
+//! ([`super::connection`]) drives these.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::SplitSink;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::Upgraded;
 use hyper_util::rt::TokioIo;
@@ -14,138 +15,40 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
-use crate::emulator::connections::{Connection, Frames, Outgoing, Registration};
-use crate::emulator::events::Event;
-use crate::emulator::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES, Shared, ids};
+use super::api::{MAX_FRAME_BYTES, MAX_MESSAGE_BYTES};
+use crate::emulator::connections::{Connection, Frames, Outgoing};
+use crate::emulator::events::{Event, EventBus};
 
 /// Each connection's read buffer; it grows for larger frames.
 const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// How long a closing connection waits for the client's close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 /// What `$disconnect` reports for a client gone without a closing handshake.
-pub(super) const VANISHED_CODE: u16 = 1006;
-pub(super) const VANISHED_REASON: &str = "Connection closed abnormally";
+const VANISHED_CODE: u16 = 1006;
+const VANISHED_REASON: &str = "Connection closed abnormally";
 
-type Socket = WebSocketStream<TokioIo<Upgraded>>;
+pub(super) type Socket = WebSocketStream<TokioIo<Upgraded>>;
+pub(super) type Sink = SplitSink<Socket, Message>;
+pub(super) type Stream = SplitStream<Socket>;
 
 /// The close code and reason `$disconnect` reports.
-struct Closing {
-    code: u16,
-    reason: String,
+pub(super) struct Closing {
+    pub(super) code: u16,
+    pub(super) reason: String,
 }
 
-pub(super) async fn run(
-    shared: Arc<Shared>,
-    connection: Arc<Connection>,
-    mut frames: Frames,
-    registration: Registration,
-    upgraded: Upgraded,
-    query: String,
-) {
-    // tungstenite's default 128 KiB read buffer per connection is what held
-    // 10,000 idle connections at 1.3 GB; frames are at most 32 KB anyway.
-    let config = WebSocketConfig::default()
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .max_message_size(Some(MAX_MESSAGE_BYTES))
-        .max_frame_size(Some(MAX_FRAME_BYTES));
-    let socket =
-        WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await;
-    connection.mark_open();
-    shared.events.emit(Event::Connected {
-        connection_id: connection.id.clone(),
-        query,
-    });
-
-    let lifetime = tokio::time::sleep(shared.settings.max_lifetime);
-    tokio::pin!(lifetime);
-    let idle = tokio::time::sleep(shared.settings.idle_timeout);
-    tokio::pin!(idle);
-    // Reading and writing go on side by side, as at API Gateway: a client
-    // that reads nothing can still send, and its replies then wait in its
-    // bounded queue instead of holding up what it sends.
-    let (mut sink, mut stream) = socket.split();
-    let end = {
-        let mut writing =
-            std::pin::pin!(write_queued(&shared, &connection, &mut frames, &mut sink));
-        loop {
-            tokio::select! {
-                frame = stream.next() => match frame {
-                    Some(Ok(Message::Text(text))) => {
-                        connection.touch();
-                        idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
-                        let text = text.as_str().to_owned();
-                        let request_id = ids::request_id();
-                        shared.events.emit(Event::FrameIn {
-                            connection_id: connection.id.clone(),
-                            text: text.clone(),
-                            request_id: request_id.clone(),
-                        });
-                        // API Gateway invokes each message on its own; so does the emulator.
-                        let routing = shared.connections.routing();
-                        let routed = super::route_message(shared.clone(), connection.clone(), text, request_id);
-                        tokio::spawn(async move {
-                            routed.await;
-                            drop(routing);
-                        });
-                    }
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => {
-                        idle.as_mut().reset(tokio::time::Instant::now() + shared.settings.idle_timeout);
-                    }
-                    Some(Ok(Message::Binary(_))) => {
-                        break End::Close(CloseCode::Unsupported, "Binary frames are not supported".into());
-                    }
-                    Some(Ok(Message::Close(frame))) => {
-                        // tungstenite answers the close frame itself; report what the client sent.
-                        let closing = match frame {
-                            Some(frame) => Closing { code: frame.code.into(), reason: frame.reason.as_str().to_owned() },
-                            None => Closing { code: 1005, reason: "Client-side close frame status not set".into() },
-                        };
-                        break End::ClientClosed(closing);
-                    }
-                    Some(Ok(Message::Frame(_))) => {}
-                    Some(Err(WsError::Capacity(error))) => {
-                        tracing::debug!(%error, connection_id = %connection.id, "frame or message over the limit");
-                        break End::Close(CloseCode::Size, "Message too big".into());
-                    }
-                    Some(Err(error)) => {
-                        tracing::debug!(%error, connection_id = %connection.id, "the client broke the protocol");
-                        break match violation(&error) {
-                            Some((code, reason)) => End::Close(code, reason.into()),
-                            None => End::Vanished,
-                        };
-                    }
-                    None => break End::Vanished,
-                },
-                end = &mut writing => break end,
-                () = &mut idle => break End::Close(CloseCode::Away, "Going away".into()),
-                () = &mut lifetime => break End::Close(CloseCode::Away, "Going away".into()),
-            }
+impl Closing {
+    /// A client gone without a closing handshake.
+    pub(super) fn vanished() -> Self {
+        Self {
+            code: VANISHED_CODE,
+            reason: VANISHED_REASON.to_owned(),
         }
-    };
-    let closing = match sink.reunite(stream) {
-        Ok(mut socket) => match end {
-            End::ClientClosed(closing) => {
-                drain(&mut socket).await;
-                closing
-            }
-            End::Close(code, reason) => close(&mut socket, code, &reason).await,
-            End::Vanished => vanished(),
-        },
-        // The two halves of one socket: they always fit.
-        Err(_) => vanished(),
-    };
-
-    drop(registration);
-    shared.events.emit(Event::Disconnected {
-        connection_id: connection.id.clone(),
-        status_code: closing.code,
-        reason: closing.reason.clone(),
-    });
-    super::disconnect(shared, connection, closing.code, closing.reason).await;
+    }
 }
 
 /// Why the connection's loop ended, and so how it closes.
-enum End {
+pub(super) enum End {
     /// The client sent its close frame (tungstenite answers it).
     ClientClosed(Closing),
     /// The emulator closes with this code and reason.
@@ -154,13 +57,82 @@ enum End {
     Vanished,
 }
 
+impl End {
+    /// API Gateway's close for an idle or too old connection.
+    pub(super) fn going_away() -> Self {
+        End::Close(CloseCode::Away, "Going away".into())
+    }
+}
+
+/// What one read from the client means.
+pub(super) enum Read {
+    /// A message to route.
+    Text(String),
+    /// A ping or a pong: the client is there.
+    Alive,
+    /// Nothing for the connection (a raw frame).
+    Nothing,
+    End(End),
+}
+
+/// The socket over the upgraded connection, with API Gateway's limits.
+pub(super) async fn open(upgraded: Upgraded) -> Socket {
+    // tungstenite's default 128 KiB read buffer per connection is what held
+    // 10,000 idle connections at 1.3 GB; frames are at most 32 KB anyway.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .max_message_size(Some(MAX_MESSAGE_BYTES))
+        .max_frame_size(Some(MAX_FRAME_BYTES));
+    WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config)).await
+}
+
+/// What the client's next frame (or the lack of one) means.
+pub(super) fn read(frame: Option<Result<Message, WsError>>, connection_id: &str) -> Read {
+    match frame {
+        Some(Ok(Message::Text(text))) => Read::Text(text.as_str().to_owned()),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Read::Alive,
+        Some(Ok(Message::Binary(_))) => Read::End(End::Close(
+            CloseCode::Unsupported,
+            "Binary frames are not supported".into(),
+        )),
+        Some(Ok(Message::Close(frame))) => {
+            // tungstenite answers the close frame itself; report what the client sent.
+            let closing = match frame {
+                Some(frame) => Closing {
+                    code: frame.code.into(),
+                    reason: frame.reason.as_str().to_owned(),
+                },
+                None => Closing {
+                    code: 1005,
+                    reason: "Client-side close frame status not set".into(),
+                },
+            };
+            Read::End(End::ClientClosed(closing))
+        }
+        Some(Ok(Message::Frame(_))) => Read::Nothing,
+        Some(Err(WsError::Capacity(error))) => {
+            tracing::debug!(%error, %connection_id, "frame or message over the limit");
+            Read::End(End::Close(CloseCode::Size, "Message too big".into()))
+        }
+        Some(Err(error)) => {
+            tracing::debug!(%error, %connection_id, "the client broke the protocol");
+            Read::End(match violation(&error) {
+                Some((code, reason)) => End::Close(code, reason.into()),
+                None => End::Vanished,
+            })
+        }
+        None => Read::End(End::Vanished),
+    }
+}
+
 /// Writes the connection's queued frames in order until one cannot be
-/// written or a close is asked for (`DeleteConnection`).
-async fn write_queued(
-    shared: &Shared,
+/// written within `timeout` or a close is asked for (`DeleteConnection`).
+pub(super) async fn write_queued(
+    events: &EventBus,
     connection: &Connection,
     frames: &mut Frames,
-    sink: &mut SplitSink<Socket, Message>,
+    sink: &mut Sink,
+    timeout: Duration,
 ) -> End {
     // The frame holds its place in the queue until it is written.
     while let Some((outgoing, request_id, _queued)) = frames.recv().await {
@@ -172,10 +144,10 @@ async fn write_queued(
             }
             Outgoing::Close { code, reason } => return End::Close(CloseCode::from(code), reason),
         };
-        if !write(sink, message, shared.settings.write_timeout).await {
+        if !write(sink, message, timeout).await {
             return End::Vanished;
         }
-        shared.events.emit(Event::FrameOut {
+        events.emit(Event::FrameOut {
             connection_id: connection.id.clone(),
             text,
             request_id,
@@ -185,10 +157,19 @@ async fn write_queued(
     std::future::pending().await
 }
 
-fn vanished() -> Closing {
-    Closing {
-        code: VANISHED_CODE,
-        reason: VANISHED_REASON.to_owned(),
+/// Closes the socket as `end` asks; the code and reason `$disconnect` reports.
+pub(super) async fn close(sink: Sink, stream: Stream, end: End) -> Closing {
+    let Ok(mut socket) = sink.reunite(stream) else {
+        // The two halves of one socket: they always fit.
+        return Closing::vanished();
+    };
+    match end {
+        End::ClientClosed(closing) => {
+            drain(&mut socket).await;
+            closing
+        }
+        End::Close(code, reason) => close_with(&mut socket, code, &reason).await,
+        End::Vanished => Closing::vanished(),
     }
 }
 
@@ -210,7 +191,7 @@ fn violation(error: &WsError) -> Option<(CloseCode, &'static str)> {
 
 /// Writes one frame; false when the client is gone or has read nothing for
 /// `timeout` (its buffers full): the connection then ends as vanished.
-async fn write(sink: &mut SplitSink<Socket, Message>, message: Message, timeout: Duration) -> bool {
+async fn write(sink: &mut Sink, message: Message, timeout: Duration) -> bool {
     matches!(
         tokio::time::timeout(timeout, sink.send(message)).await,
         Ok(Ok(()))
@@ -218,7 +199,7 @@ async fn write(sink: &mut SplitSink<Socket, Message>, message: Message, timeout:
 }
 
 /// Sends a close frame, waits briefly for the client's, and reports the code.
-async fn close(socket: &mut Socket, code: CloseCode, reason: &str) -> Closing {
+async fn close_with(socket: &mut Socket, code: CloseCode, reason: &str) -> Closing {
     let frame = CloseFrame {
         code,
         reason: reason.to_owned().into(),

@@ -6,9 +6,10 @@
 use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use super::{Invocation, InvokeError};
+use crate::emulator::invoke_error::InvokeError;
 
 /// Invocations one function may have waiting for a process: past either
 /// bound, an invocation fails at once as Lambda throttles (clients sending
@@ -16,6 +17,16 @@ use super::{Invocation, InvokeError};
 /// Ten processes answer thousands a second; the benchmark's burst is 1,000.
 const MAX_WAITING_INVOCATIONS: usize = 2_000;
 const MAX_WAITING_BYTES: usize = 64 * 1024 * 1024;
+
+/// One invocation on its way to a worker, and where its answer goes.
+pub(super) struct Invocation {
+    /// The Runtime API's `Lambda-Runtime-Aws-Request-Id`.
+    pub(super) request_id: String,
+    /// API Gateway's request id for the event: what the event stream names it by.
+    pub(super) gateway_request_id: String,
+    pub(super) payload: Bytes,
+    pub(super) reply: oneshot::Sender<Result<Bytes, InvokeError>>,
+}
 
 #[derive(Default)]
 pub(super) struct Dispatch {

@@ -34,7 +34,7 @@ impl ProcessGroup {
     /// Kills every process of the group; the leader is then reaped by its owner.
     pub(super) fn kill(&self) {
         if let Some(id) = self.id {
-            kill_group(id);
+            signal(id, Signal::Kill);
         }
     }
 }
@@ -42,7 +42,7 @@ impl ProcessGroup {
 impl Drop for ProcessGroup {
     fn drop(&mut self) {
         if let Some(id) = self.id.take() {
-            kill_group(id);
+            signal(id, Signal::Kill);
             // Killed: the id can be reused by another group once its
             // processes are gone, so the watchdog forgets it.
             watchdog::forget(id);
@@ -50,18 +50,34 @@ impl Drop for ProcessGroup {
     }
 }
 
+/// What a process group is sent: the group is killed here, and stopped and
+/// continued by the sandbox.
+#[derive(Clone, Copy)]
+pub(super) enum Signal {
+    Kill,
+    Stop,
+    Continue,
+}
+
+/// Sends `signal` to every process of the group `id`: the emulator's one
+/// `killpg`.
 #[cfg(unix)]
 #[allow(unsafe_code)]
-fn kill_group(id: u32) {
+pub(super) fn signal(id: u32, signal: Signal) {
     let Ok(group) = libc::pid_t::try_from(id) else {
         return;
+    };
+    let number = match signal {
+        Signal::Kill => libc::SIGKILL,
+        Signal::Stop => libc::SIGSTOP,
+        Signal::Continue => libc::SIGCONT,
     };
     // SAFETY: killpg only sends a signal; an id whose group is already gone
     // gives ESRCH, which changes nothing.
     unsafe {
-        libc::killpg(group, libc::SIGKILL);
+        libc::killpg(group, number);
     }
 }
 
 #[cfg(not(unix))]
-fn kill_group(_id: u32) {}
+pub(super) fn signal(_id: u32, _signal: Signal) {}

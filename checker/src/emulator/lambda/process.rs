@@ -2,6 +2,8 @@
 //! logs, and the rules that end it (crash, deadline). The process leads a
 //! process group of its own, killed whole when the `Process` is dropped.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,11 +15,26 @@ use super::group::{ProcessGroup, lead_own_group};
 use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::sandbox::Sandbox;
-use super::{FunctionSpec, InvokeError};
 use crate::emulator::callers::{Callers, Credentials, Registration};
 use crate::emulator::events::EventBus;
 use crate::emulator::ids;
+use crate::emulator::invoke_error::InvokeError;
 use crate::stack::ACCOUNT_ID;
+
+/// What a child process needs to start: its binary and its environment.
+#[derive(Debug, Clone)]
+pub(crate) struct FunctionSpec {
+    /// The name in `serverless.yml`, used to prefix log lines.
+    pub(crate) name: String,
+    /// `AWS_LAMBDA_FUNCTION_NAME`: `{service}-{stage}-{name}`, as Serverless names it.
+    pub(crate) deployed_name: String,
+    pub(crate) binary: PathBuf,
+    pub(crate) timeout: Duration,
+    pub(crate) memory_size: u32,
+    pub(crate) region: String,
+    /// The function's own variables plus the emulator's (endpoints, CA bundle).
+    pub(crate) environment: BTreeMap<String, String>,
+}
 
 pub(super) struct Process {
     // Dropped first: the group is killed before the child handle goes.

@@ -13,9 +13,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use tokio::net::TcpListener;
@@ -25,6 +25,7 @@ use tokio::task::JoinHandle;
 
 use super::sandbox::Sandbox;
 use crate::emulator::ids;
+use crate::emulator::response::{self, Response};
 
 const PREFIX: &str = "/2018-06-01/runtime/";
 /// Lambda's limit on a synchronous invocation's response, as its error
@@ -119,10 +120,7 @@ async fn serve(listener: TcpListener, state: Arc<ApiState>) {
     }
 }
 
-async fn handle(
-    state: Arc<ApiState>,
-    request: Request<Incoming>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn handle(state: Arc<ApiState>, request: Request<Incoming>) -> Result<Response, Infallible> {
     let path = request.uri().path().to_owned();
     let Some(route) = path.strip_prefix(&state.prefix) else {
         // Another process than the child, or a path the API does not have.
@@ -192,7 +190,7 @@ async fn handle(
 
 /// Blocks until the worker hands over an event, as the real `/next` does;
 /// meanwhile the process is frozen, as Lambda freezes it.
-async fn next(state: &ApiState) -> Response<Full<Bytes>> {
+async fn next(state: &ApiState) -> Response {
     let mut events = state.next.lock().await;
     let event = match events.try_recv() {
         Ok(event) => Some(event),
@@ -210,15 +208,13 @@ async fn next(state: &ApiState) -> Response<Full<Bytes>> {
             r#"{"errorMessage":"the function is shutting down"}"#,
         );
     };
-    Response::builder()
-        .status(StatusCode::OK)
-        .header("content-type", "application/json")
-        .header("lambda-runtime-aws-request-id", &event.request_id)
-        .header("lambda-runtime-deadline-ms", event.deadline_ms.to_string())
-        .header("lambda-runtime-invoked-function-arn", &event.function_arn)
-        .header("lambda-runtime-trace-id", &event.trace_id)
-        .body(Full::new(event.payload))
-        .unwrap_or_else(|_| reply(StatusCode::INTERNAL_SERVER_ERROR, "{}"))
+    let headers = [
+        ("lambda-runtime-aws-request-id", event.request_id),
+        ("lambda-runtime-deadline-ms", event.deadline_ms.to_string()),
+        ("lambda-runtime-invoked-function-arn", event.function_arn),
+        ("lambda-runtime-trace-id", event.trace_id),
+    ];
+    response::runtime_event(event.payload, headers)
 }
 
 #[derive(Deserialize, Default)]
@@ -263,7 +259,7 @@ async fn read_body(request: Request<Incoming>) -> Result<Bytes, BodyTooLarge> {
 
 /// Hands a result to the worker; 429 when the process posts faster than one
 /// invocation at a time could explain.
-fn post(state: &ApiState, result: RuntimeResult) -> Response<Full<Bytes>> {
+fn post(state: &ApiState, result: RuntimeResult) -> Response {
     match state.results.try_send(result) {
         Ok(()) => accepted(),
         // The worker is gone: the process is being discarded.
@@ -275,12 +271,11 @@ fn post(state: &ApiState, result: RuntimeResult) -> Response<Full<Bytes>> {
     }
 }
 
-fn accepted() -> Response<Full<Bytes>> {
+fn accepted() -> Response {
     reply(StatusCode::ACCEPTED, r#"{"status":"OK"}"#)
 }
 
-fn reply(status: StatusCode, body: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    *response.status_mut() = status;
-    response
+/// The Runtime API's answers are JSON text without a content type.
+fn reply(status: StatusCode, body: &'static str) -> Response {
+    response::text(status, body)
 }

@@ -12,6 +12,8 @@
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use super::group::{self, Signal};
+
 /// One process's freeze state.
 #[derive(Debug, Default)]
 pub(crate) struct Sandbox {
@@ -94,28 +96,9 @@ impl Sandbox {
     }
 }
 
-#[derive(Clone, Copy)]
-enum Signal {
-    Stop,
-    Continue,
-}
-
-#[cfg(unix)]
-#[allow(unsafe_code)]
+/// Signals the group, if the process has started.
 fn signal(group: Option<u32>, signal: Signal) {
-    let Some(Ok(group)) = group.map(libc::pid_t::try_from) else {
-        return;
-    };
-    let number = match signal {
-        Signal::Stop => libc::SIGSTOP,
-        Signal::Continue => libc::SIGCONT,
-    };
-    // SAFETY: killpg only sends a signal; a group that is already gone gives
-    // ESRCH, which changes nothing.
-    unsafe {
-        libc::killpg(group, number);
+    if let Some(id) = group {
+        group::signal(id, signal);
     }
 }
-
-#[cfg(not(unix))]
-fn signal(_group: Option<u32>, _signal: Signal) {}

@@ -3,24 +3,36 @@
 //! timeout.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use super::dispatch::Next;
-use super::process::Process;
-use super::{InvokeError, PoolShared};
-use crate::emulator::events::Event;
+use super::dispatch::{Dispatch, Next};
+use super::process::{FunctionSpec, Process};
+use crate::emulator::callers::Callers;
+use crate::emulator::events::{Event, EventBus};
+use crate::emulator::invoke_error::InvokeError;
 
-pub(super) async fn run(shared: Arc<PoolShared>) {
+/// A function's pool as its workers share it: what starts a process, the
+/// invocations waiting, and how many workers there are.
+pub(super) struct Pool {
+    pub(super) spec: FunctionSpec,
+    pub(super) events: Arc<EventBus>,
+    pub(super) callers: Arc<Callers>,
+    pub(super) dispatch: Dispatch,
+    pub(super) workers: AtomicUsize,
+    pub(super) max_workers: usize,
+}
+
+pub(super) async fn run(pool: Arc<Pool>) {
     // The first process starts at once so the first request meets a warm Lambda;
     // later ones start on demand, so a binary that crashes at start-up is not
     // restarted in a loop.
-    let mut process = start(&shared).await.ok();
+    let mut process = start(&pool).await.ok();
     let mut answer: Option<Answer> = None;
     'work: loop {
-        let next = shared.dispatch.next();
+        let next = pool.dispatch.next();
         // Answered only once idle: the caller's next message, sent as soon as
         // it has this answer, then finds this warm worker instead of waiting
         // for another.
@@ -38,14 +50,14 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
                         Err(_) => break 'work,
                     },
                     exit = exited(&mut process) => {
-                        log(&shared, format!("process exited while idle ({exit})"));
+                        log(&pool, format!("process exited while idle ({exit})"));
                         process = None;
                     }
                 }
             },
         };
         if process.is_none() {
-            match start(&shared).await {
+            match start(&pool).await {
                 Ok(started) => process = Some(started),
                 Err(error) => {
                     answer = Some((invocation.reply, Err(error)));
@@ -61,7 +73,7 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
                 &invocation.request_id,
                 &invocation.gateway_request_id,
                 invocation.payload,
-                shared.spec.timeout,
+                pool.spec.timeout,
             )
             .await;
         if let Err(InvokeError::Exited(_) | InvokeError::TimedOut(_)) = &outcome {
@@ -70,7 +82,7 @@ pub(super) async fn run(shared: Arc<PoolShared>) {
         }
         answer = Some((invocation.reply, outcome));
     }
-    shared.workers.fetch_sub(1, Ordering::SeqCst);
+    pool.workers.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Where an invocation's caller waits, and what it gets. The caller may have
@@ -80,10 +92,10 @@ type Answer = (
     Result<Bytes, InvokeError>,
 );
 
-async fn start(shared: &PoolShared) -> Result<Process, InvokeError> {
-    Process::start(&shared.spec, shared.events.clone(), &shared.callers)
+async fn start(pool: &Pool) -> Result<Process, InvokeError> {
+    Process::start(&pool.spec, pool.events.clone(), &pool.callers)
         .await
-        .inspect_err(|error| log(shared, error.to_string()))
+        .inspect_err(|error| log(pool, error.to_string()))
 }
 
 /// Waits for the process to exit; never resolves when there is none.
@@ -94,9 +106,9 @@ async fn exited(process: &mut Option<Process>) -> String {
     }
 }
 
-fn log(shared: &PoolShared, line: String) {
-    shared.events.emit(Event::Log {
-        function: shared.spec.name.clone(),
+fn log(pool: &Pool, line: String) {
+    pool.events.emit(Event::Log {
+        function: pool.spec.name.clone(),
         line: format!("[checker] {line}"),
         request_id: None,
     });

@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::oneshot;
 
-type Queue = BTreeMap<u64, oneshot::Sender<()>>;
+type ByArrival = BTreeMap<u64, oneshot::Sender<()>>;
 
 pub(super) struct Waiting {
     limit: usize,
     next: AtomicU64,
     /// Oldest first: ids grow with each admission.
-    queue: Mutex<Queue>,
+    queue: Mutex<ByArrival>,
 }
 
 /// A connection's place among those waiting; dropped when its first request
@@ -55,7 +55,7 @@ impl Waiting {
         (ticket, evicted)
     }
 
-    fn lock(&self) -> MutexGuard<'_, Queue> {
+    fn lock(&self) -> MutexGuard<'_, ByArrival> {
         // Single map operations only: a panic cannot leave it half done.
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }

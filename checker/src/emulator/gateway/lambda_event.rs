@@ -1,4 +1,6 @@
-//! The events API Gateway hands to a WebSocket Lambda (proxy integration).
+//! The Lambda's event: the JSON API Gateway hands a WebSocket Lambda (proxy
+//! integration) for `$connect`, a message and `$disconnect`. Not the
+//! emulator's own events (`emulator::events`), which report what happened.
 //! Field names and presence follow captured AWS events; each must deserialize
 //! into `aws_lambda_events`' `ApiGatewayWebsocketProxyRequest`.
 
@@ -8,22 +10,23 @@ use chrono::{DateTime, Utc};
 use hyper::HeaderMap;
 use serde_json::{Map, Value, json};
 
-use crate::emulator::Shared;
+use super::api::WebSocketApi;
 use crate::emulator::connections::Connection;
 use crate::emulator::ids;
 
 /// Headers API Gateway drops from the handshake before the Lambda sees it.
 const HANDSHAKE_ONLY: &[&str] = &["connection", "upgrade"];
 
-pub(crate) struct Handshake<'a> {
-    pub(crate) headers: &'a HeaderMap,
-    pub(crate) query: Option<&'a str>,
-    pub(crate) local_port: u16,
-    pub(crate) secure: bool,
+/// What `$connect`'s event is made of: the handshake request as it came in.
+pub(super) struct Handshake<'a> {
+    pub(super) headers: &'a HeaderMap,
+    pub(super) query: Option<&'a str>,
+    pub(super) local_port: u16,
+    pub(super) secure: bool,
 }
 
-pub(crate) fn connect(
-    shared: &Shared,
+pub(super) fn connect(
+    api: &WebSocketApi,
     connection: &Connection,
     request_id: &str,
     handshake: &Handshake<'_>,
@@ -68,21 +71,21 @@ pub(crate) fn connect(
     let now = connection.connected_at;
     event.insert(
         "requestContext".into(),
-        request_context(shared, connection, request_id, "$connect", "CONNECT", now),
+        request_context(api, connection, request_id, "$connect", "CONNECT", now),
     );
     event.insert("isBase64Encoded".into(), json!(false));
     Value::Object(event)
 }
 
-pub(crate) fn message(
-    shared: &Shared,
+pub(super) fn message(
+    api: &WebSocketApi,
     connection: &Connection,
     request_id: &str,
     route_key: &str,
     body: &str,
 ) -> Value {
     let mut context = request_context(
-        shared,
+        api,
         connection,
         request_id,
         route_key,
@@ -93,15 +96,15 @@ pub(crate) fn message(
     json!({ "requestContext": context, "body": body, "isBase64Encoded": false })
 }
 
-pub(crate) fn disconnect(
-    shared: &Shared,
+pub(super) fn disconnect(
+    api: &WebSocketApi,
     connection: &Connection,
     request_id: &str,
     status_code: u16,
     reason: &str,
 ) -> Value {
     let mut context = request_context(
-        shared,
+        api,
         connection,
         request_id,
         "$disconnect",
@@ -111,7 +114,7 @@ pub(crate) fn disconnect(
     context["disconnectStatusCode"] = json!(status_code);
     context["disconnectReason"] = json!(reason);
     let headers = BTreeMap::from([
-        ("Host".to_owned(), vec![shared.domain_name.clone()]),
+        ("Host".to_owned(), vec![api.domain_name.clone()]),
         ("x-api-key".to_owned(), vec![String::new()]),
         ("X-Forwarded-For".to_owned(), vec![String::new()]),
         ("x-restapi".to_owned(), vec![String::new()]),
@@ -125,7 +128,7 @@ pub(crate) fn disconnect(
 }
 
 fn request_context(
-    shared: &Shared,
+    api: &WebSocketApi,
     connection: &Connection,
     request_id: &str,
     route_key: &str,
@@ -138,14 +141,14 @@ fn request_context(
         "extendedRequestId": request_id,
         "requestTime": at.format("%d/%b/%Y:%H:%M:%S %z").to_string(),
         "messageDirection": "IN",
-        "stage": shared.stage,
+        "stage": api.stage,
         "connectedAt": connection.connected_at.timestamp_millis(),
         "requestTimeEpoch": at.timestamp_millis(),
         "identity": connection.identity(),
         "requestId": request_id,
-        "domainName": shared.domain_name,
+        "domainName": api.domain_name,
         "connectionId": connection.id,
-        "apiId": shared.api_id,
+        "apiId": api.api_id,
     })
 }
 

@@ -1,5 +1,7 @@
-//! What a local scenario may read and arrange inside the emulator: table contents, a stale id, a throttled management API. Faults a
-//! deployed stack shows only by chance, made to happen on purpose.
+//! A probe into a running emulator, for a local scenario: it reads what the
+//! emulator holds (table contents, work in flight, what frozen Lambdas had
+//! left to do) and arranges what a deployed stack shows only by chance (a
+//! stale id in a table, a throttled management API), on purpose.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,9 +10,11 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::Shared;
-use super::dynamodb::{self, DynamoError, TableDump};
+use super::dynamodb::tables::TableDump;
+use super::dynamodb::{self, DynamoError};
 use super::events::Event;
+use super::gateway::WebSocketApi;
+use super::services::Services;
 
 /// How long the emulator must hear nothing from thawed processes before what
 /// they had left to do counts as done: long enough for a dev-profile Lambda's
@@ -22,19 +26,20 @@ const LEFTOVER_LIMIT: Duration = Duration::from_secs(5);
 /// A handle on the emulator's insides; it holds the emulator's state, so it
 /// outlives a borrow of the emulator.
 #[derive(Clone)]
-pub struct LocalHooks {
-    shared: Arc<Shared>,
+pub struct Probe {
+    api: Arc<WebSocketApi>,
+    services: Arc<Services>,
 }
 
-impl LocalHooks {
-    pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+impl Probe {
+    pub(crate) fn new(api: Arc<WebSocketApi>, services: Arc<Services>) -> Self {
+        Self { api, services }
     }
 
     /// Every local table and its items (DynamoDB JSON), sorted by name and
     /// key; empty with an external DynamoDB endpoint.
     pub fn dump(&self) -> Vec<TableDump> {
-        self.shared.dynamodb.dump()
+        self.services.dynamodb.dump()
     }
 
     /// Stores `item` (DynamoDB JSON) in `table` as a PutItem would, with its
@@ -42,8 +47,8 @@ impl LocalHooks {
     pub fn put(&self, table: &str, item: Value) -> Result<(), DynamoError> {
         let body = json!({ "TableName": table, "Item": item });
         dynamodb::run(
-            &self.shared.dynamodb,
-            &self.shared.events,
+            &self.services.dynamodb,
+            &self.services.events,
             None,
             "PutItem",
             body,
@@ -53,7 +58,7 @@ impl LocalHooks {
 
     /// While on, every PostToConnection answers 429 LimitExceededException.
     pub fn throttle_posts(&self, on: bool) {
-        self.shared.connections.set_throttled(on);
+        self.api.connections.set_throttled(on);
     }
 
     /// Thaws for good every Lambda process that was frozen after answering an
@@ -62,9 +67,9 @@ impl LocalHooks {
     /// which on AWS runs late or never. Waits until the emulator has heard
     /// nothing for a second (and at most five).
     pub async fn release_frozen(&self) -> Vec<Event> {
-        let mut events = self.shared.events.subscribe();
+        let mut events = self.services.events.subscribe();
         let frozen: Vec<_> = self
-            .shared
+            .services
             .callers
             .sandboxes()
             .into_iter()
@@ -92,6 +97,6 @@ impl LocalHooks {
     /// routed to their end (while any, a frame may still reach a client); the
     /// receiver wakes on each change.
     pub fn in_flight(&self) -> watch::Receiver<usize> {
-        self.shared.connections.in_flight()
+        self.api.connections.in_flight()
     }
 }
