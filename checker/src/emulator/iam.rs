@@ -14,7 +14,7 @@ use hyper::header;
 
 use super::callers::Caller;
 use super::events::{Event, EventBus};
-use crate::stack::{Decision, Origin, Role, Stack};
+use crate::stack::{Decision, Role, Stack, StatementOrigin};
 
 /// What a request's SigV4 `Authorization` header says about its signer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,8 +103,8 @@ impl Iam {
             Decision::Allowed => return Ok(()),
             Decision::NotAllowed => None,
             Decision::Denied(statement) => Some(match &statement.origin {
-                Origin::Declared(at) => Some(at.clone()),
-                Origin::Serverless(_) => None,
+                StatementOrigin::Declared(at) => Some(at.clone()),
+                StatementOrigin::Serverless(_) => None,
             }),
         };
         events.emit(Event::AccessDenied {
