@@ -21,7 +21,7 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
     let r = Reader { file };
     let service = service(&r, root)?;
     let (provider, provider_at) = provider(&r, root)?;
-    let settings = Settings::read(&r, provider, options)?;
+    let settings = ProviderSettings::read(&r, provider, options)?;
     let resources = root.get("resources");
     let tables = tables::tables(&r, resources)?;
     let intrinsics = Intrinsics {
@@ -113,7 +113,7 @@ fn provider<'n>(r: &Reader<'_>, root: &'n Node) -> Result<(&'n Node, Pos), Stack
 }
 
 /// The provider's settings that are plain values.
-struct Settings {
+struct ProviderSettings {
     runtime: String,
     stage: String,
     region: String,
@@ -121,7 +121,7 @@ struct Settings {
     route_selection_expression: String,
 }
 
-impl Settings {
+impl ProviderSettings {
     fn read(r: &Reader<'_>, provider: &Node, options: &StackOptions) -> Result<Self, StackError> {
         let runtime = r.text(
             provider,

@@ -1,16 +1,15 @@
 //! The CloudFormation functions a serverless.yml puts in values the emulator
-//! needs (environment variables, IAM statements): `Ref`, `Fn::GetAtt
-//! <Table>.Arn`, `Fn::Join` and `Fn::Sub`, worked out from `resources` and the
-//! pseudo parameters, since there is no CloudFormation to do it locally.
+//! needs (environment variables, IAM statements): `Ref`,
+//! `Fn::GetAtt <Table>.Arn`, `Fn::Join` and `Fn::Sub`, worked out from
+//! `resources` and the pseudo parameters, since there is no CloudFormation to
+//! do it locally.
 
 use super::Table;
+use super::error::Problem;
 use super::yaml::{Kind, Node, Pos};
 
 /// The account in ARNs the checker makes up (the one LocalStack and moto use).
 pub const ACCOUNT_ID: &str = "000000000000";
-
-/// What one problem is and where: the innermost node that cannot be worked out.
-pub(crate) type Problem = (Pos, String);
 
 /// Why a name in a CloudFormation function cannot be worked out.
 #[derive(Debug, thiserror::Error)]

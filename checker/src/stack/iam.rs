@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::Function;
 use super::cloudformation::{ACCOUNT_ID, Intrinsics};
-use super::error::{Location, StackError, StackErrorKind};
+use super::error::{Location, Problem, StackError, StackErrorKind};
 use super::reader::Reader;
 use super::yaml::{Key, Kind, Node, Pos};
 
@@ -440,8 +440,6 @@ fn statement(sources: &Sources<'_>, item: &Node, field: &str) -> Result<Statemen
         origin: StatementOrigin::Declared(r.at(item.pos)),
     })
 }
-
-type Problem = (Pos, String);
 
 /// `Action`: one action or a list, each `service:Action` (wildcards allowed) or `*`.
 fn actions(node: &Node) -> Result<Vec<String>, Problem> {

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::error::{Location, StackError, StackErrorKind};
+use super::error::{Location, Problem, StackError, StackErrorKind};
 use super::reader::Reader;
 use super::yaml::{Kind, Node, Pos};
 
@@ -135,9 +135,6 @@ impl Table {
         self.indexes.iter().find(|index| index.name == name)
     }
 }
-
-/// A problem found in one table, and the node it is at.
-type Problem = (Pos, String);
 
 /// The tables of a stack's `resources` section, in file order.
 pub(super) fn tables(r: &Reader<'_>, resources: Option<&Node>) -> Result<Vec<Table>, StackError> {

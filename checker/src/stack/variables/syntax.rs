@@ -78,22 +78,23 @@ pub(super) enum SyntaxError {
 /// Parses `text`; the error says what is wrong and how to write it instead.
 pub(super) fn parse(text: &str) -> Result<Template, SyntaxError> {
     let mut parser = Parser { s: text, i: 0 };
-    parser.template(Context::Top)
+    parser.template(Part::Top)
 }
 
+/// Which part of a string the parser is in: it decides what ends a template.
 #[derive(Clone, Copy, PartialEq)]
-enum Context {
+enum Part {
     Top,
     Param,
     Address,
 }
 
-impl Context {
+impl Part {
     fn stops(self, c: u8) -> bool {
         match self {
-            Context::Top => false,
-            Context::Param => c == b',' || c == b')',
-            Context::Address => c == b',' || c == b'}',
+            Part::Top => false,
+            Part::Param => c == b',' || c == b')',
+            Part::Address => c == b',' || c == b'}',
         }
     }
 }
@@ -118,16 +119,16 @@ impl Parser<'_> {
         }
     }
 
-    fn template(&mut self, context: Context) -> Result<Template, SyntaxError> {
+    fn template(&mut self, part: Part) -> Result<Template, SyntaxError> {
         let mut pieces = Vec::new();
         let mut text_start = self.i;
         while let Some(c) = self.peek() {
-            if context.stops(c) {
+            if part.stops(c) {
                 break;
             }
             match c {
                 // An escaped character never starts a variable; the text stays as written.
-                b'\\' if context == Context::Top => {
+                b'\\' if part == Part::Top => {
                     self.i += 1;
                     self.i += self.s[self.i..].chars().next().map_or(0, char::len_utf8);
                 }
@@ -139,7 +140,7 @@ impl Parser<'_> {
                             pieces.push(Piece::Var(var));
                             text_start = self.i;
                         }
-                        None if context == Context::Top => self.i += 2,
+                        None if part == Part::Top => self.i += 2,
                         None => {
                             return Err(SyntaxError::NotAVariable {
                                 example: "${self:custom.name}",
@@ -147,10 +148,10 @@ impl Parser<'_> {
                         }
                     }
                 }
-                b'}' if context == Context::Param => {
+                b'}' if part == Part::Param => {
                     return Err(SyntaxError::ParenthesisInAddress);
                 }
-                b':' if context == Context::Address => {
+                b':' if part == Part::Address => {
                     return Err(SyntaxError::SecondColon);
                 }
                 _ => self.i += self.s[self.i..].chars().next().map_or(1, char::len_utf8),
@@ -217,7 +218,7 @@ impl Parser<'_> {
             address = match self.peek() {
                 Some(b'}' | b',') | None => None,
                 Some(quote @ (b'\'' | b'"')) => Some(vec![Piece::Text(self.quoted(quote)?)]),
-                Some(_) => Some(trim(self.template(Context::Address)?)),
+                Some(_) => Some(trim(self.template(Part::Address)?)),
             };
         }
         Ok(Source::Ref {
@@ -238,7 +239,7 @@ impl Parser<'_> {
                     return Ok(params);
                 }
                 Some(quote @ (b'\'' | b'"')) => params.push(vec![Piece::Text(self.quoted(quote)?)]),
-                Some(_) => params.push(trim(self.template(Context::Param)?)),
+                Some(_) => params.push(trim(self.template(Part::Param)?)),
                 None => return Err(SyntaxError::Parenthesis),
             }
             self.skip_spaces();
