@@ -87,7 +87,7 @@ pub struct Route {
     /// Long form with `routeResponseSelectionExpression: $default`: the function's
     /// response goes back to the client.
     pub two_way: bool,
-    /// Where the `websocket:` event is, for later messages.
+    /// Where its `websocket:` entry is, for later messages.
     pub at: Location,
 }
 

@@ -2,7 +2,7 @@
 //! (`IamRoleLambdaExecution`, `lib/plugins/aws/package/lib/merge-iam-templates.js`):
 //! the log rights it adds by itself, the statements of
 //! `provider.iam.role.statements` (older: `provider.iamRoleStatements`), and
-//! `execute-api:ManageConnections` when the service has websocket events. The
+//! `execute-api:ManageConnections` when the service has websocket routes. The
 //! emulator checks every DynamoDB and `@connections` call against it, as AWS
 //! does. What the checker cannot evaluate (conditions, `NotAction`, a role
 //! defined outside the file…) stops the load at its `file:line:column`:
@@ -271,8 +271,9 @@ fn log_statements(sources: &Sources<'_>) -> Result<Vec<Statement>, StackError> {
             stack.region
         )
     };
-    let mut streams = Vec::new();
-    let mut events = Vec::new();
+    // CreateLogStream takes the log groups, PutLogEvents their streams.
+    let mut group_arns = Vec::new();
+    let mut stream_arns = Vec::new();
     let mut canonical = false;
     let mut silent = Vec::new();
     for (function, (key, body)) in sources.functions.iter().zip(sources.entries) {
@@ -298,15 +299,15 @@ fn log_statements(sources: &Sources<'_>) -> Result<Vec<Statement>, StackError> {
                 canonical = true;
             }
         } else if !disabled {
-            streams.push(format!("{}:*", group(name)));
-            events.push(format!("{}:*:*", group(name)));
+            group_arns.push(format!("{}:*", group(name)));
+            stream_arns.push(format!("{}:*:*", group(name)));
         }
     }
     let origin = StatementOrigin::Serverless("the functions' logs");
     let mut statements = Vec::new();
     if canonical {
-        streams.push(format!("{}*:*", group(&prefix)));
-        events.push(format!("{}*:*:*", group(&prefix)));
+        group_arns.push(format!("{}*:*", group(&prefix)));
+        stream_arns.push(format!("{}*:*:*", group(&prefix)));
     }
     statements.push(Statement {
         effect: Effect::Allow,
@@ -317,13 +318,13 @@ fn log_statements(sources: &Sources<'_>) -> Result<Vec<Statement>, StackError> {
         ]
         .map(str::to_owned)
         .to_vec(),
-        resources: streams,
+        resources: group_arns,
         origin: origin.clone(),
     });
     statements.push(Statement {
         effect: Effect::Allow,
         actions: vec!["logs:PutLogEvents".to_owned()],
-        resources: events,
+        resources: stream_arns,
         origin: origin.clone(),
     });
     if canonical && !silent.is_empty() {
