@@ -36,15 +36,16 @@ pub enum Diagnostics {
 struct CargoMessage {
     reason: String,
     #[serde(default)]
-    target: Option<Target>,
+    target: Option<CargoTarget>,
     #[serde(default)]
     executable: Option<PathBuf>,
     #[serde(default)]
     message: Option<RenderedMessage>,
 }
 
+/// The crate target (binary, library) a message of cargo's is about.
 #[derive(Deserialize)]
-struct Target {
+struct CargoTarget {
     name: String,
     #[serde(default)]
     src_path: Option<PathBuf>,
@@ -99,37 +100,12 @@ pub fn build_with_warnings(
     diagnostics: Diagnostics,
     profile: Profile,
 ) -> Result<Built, BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    // `--workspace` resolves features as a whole-workspace build does, so the
-    // Lambdas reuse what `cargo test --workspace` already compiled.
-    command.current_dir(dir).args(["build", "--workspace"]);
-    if profile == Profile::Release {
-        command.arg("--release");
-    }
     // On a terminal the learner sees the build move (cargo's own counts, in a
     // bar); elsewhere (tests, CI, graders) the output stays as plain as before.
     let show_progress = diagnostics == Diagnostics::Capture && std::io::stderr().is_terminal();
-    match diagnostics {
-        Diagnostics::Inherit => command
-            .arg("--message-format=json-render-diagnostics")
-            .stderr(Stdio::inherit()),
-        Diagnostics::Capture => command
-            .arg("--message-format=json-diagnostic-rendered-ansi")
-            .stderr(Stdio::piped()),
-    };
-    if show_progress {
-        // Cargo draws its progress only on a terminal unless told; its counts are parsed below.
-        command.env("CARGO_TERM_PROGRESS_WHEN", "always");
-        command.env("CARGO_TERM_PROGRESS_WIDTH", "100");
-    } else if diagnostics == Diagnostics::Capture {
-        command.arg("--quiet");
-    }
-    for binary in binaries {
-        command.arg("--bin").arg(binary);
-    }
-    command.stdout(Stdio::piped()).stdin(Stdio::null());
-    let mut child = command.spawn().map_err(BuildError::Spawn)?;
+    let mut child = cargo_build(dir, binaries, diagnostics, profile, show_progress)
+        .spawn()
+        .map_err(BuildError::Spawn)?;
     // Read stderr on its own thread so a full pipe cannot stall cargo.
     let stderr_reader = child.stderr.take().map(|err| {
         std::thread::spawn(move || {
@@ -143,12 +119,88 @@ pub fn build_with_warnings(
             }
         })
     });
-
     let own_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
-    let mut executables = BTreeMap::new();
-    let mut warnings: Vec<String> = Vec::new();
-    let mut rendered = String::new();
-    if let Some(stdout) = child.stdout.take() {
+    let said = child
+        .stdout
+        .take()
+        .map(|stdout| Said::read(stdout, &own_dir))
+        .unwrap_or_default();
+    let stderr = stderr_reader
+        .and_then(|reader| reader.join().ok())
+        .unwrap_or_default();
+    let status = child.wait().map_err(BuildError::Spawn)?;
+    if !status.success() {
+        return Err(BuildError::Failed {
+            diagnostics: said.rendered + &stderr,
+        });
+    }
+    let executables = binaries
+        .iter()
+        .map(|name| {
+            said.executables
+                .get(name)
+                .map(|path| (name.clone(), path.clone()))
+                .ok_or_else(|| BuildError::MissingBinary(name.clone()))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Built {
+        executables,
+        warnings: said.warnings,
+    })
+}
+
+/// `cargo build --workspace --bin …`, its messages as JSON on stdout.
+fn cargo_build(
+    dir: &Path,
+    binaries: &BTreeSet<String>,
+    diagnostics: Diagnostics,
+    profile: Profile,
+    show_progress: bool,
+) -> Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    // `--workspace` resolves features as a whole-workspace build does, so the
+    // Lambdas reuse what `cargo test --workspace` already compiled.
+    command.current_dir(dir).args(["build", "--workspace"]);
+    if profile == Profile::Release {
+        command.arg("--release");
+    }
+    match diagnostics {
+        Diagnostics::Inherit => command
+            .arg("--message-format=json-render-diagnostics")
+            .stderr(Stdio::inherit()),
+        Diagnostics::Capture => command
+            .arg("--message-format=json-diagnostic-rendered-ansi")
+            .stderr(Stdio::piped()),
+    };
+    if show_progress {
+        // Cargo draws its progress only on a terminal unless told; its counts are parsed by `progress`.
+        command.env("CARGO_TERM_PROGRESS_WHEN", "always");
+        command.env("CARGO_TERM_PROGRESS_WIDTH", "100");
+    } else if diagnostics == Diagnostics::Capture {
+        command.arg("--quiet");
+    }
+    for binary in binaries {
+        command.arg("--bin").arg(binary);
+    }
+    command.stdout(Stdio::piped()).stdin(Stdio::null());
+    command
+}
+
+/// What cargo's JSON messages say.
+#[derive(Default)]
+struct Said {
+    /// Each binary built, and its executable.
+    executables: BTreeMap<String, PathBuf>,
+    /// Warnings about the crates under the build's folder, each once.
+    warnings: Vec<String>,
+    /// Every compiler message, as cargo renders it.
+    rendered: String,
+}
+
+impl Said {
+    fn read(stdout: impl std::io::Read, own_dir: &Path) -> Self {
+        let mut said = Self::default();
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let Ok(message) = serde_json::from_str::<CargoMessage>(&line) else {
                 continue;
@@ -156,7 +208,7 @@ pub fn build_with_warnings(
             match message.reason.as_str() {
                 "compiler-artifact" => {
                     if let (Some(target), Some(executable)) = (message.target, message.executable) {
-                        executables.insert(target.name, executable);
+                        said.executables.insert(target.name, executable);
                     }
                 }
                 "compiler-message" => {
@@ -169,37 +221,16 @@ pub fn build_with_warnings(
                     let own = message
                         .target
                         .and_then(|target| target.src_path)
-                        .is_some_and(|path| path.starts_with(&own_dir));
+                        .is_some_and(|path| path.starts_with(own_dir));
                     // A module shared by several binaries warns once per binary.
-                    if own && compiler.level == "warning" && !warnings.contains(&text) {
-                        warnings.push(text.clone());
+                    if own && compiler.level == "warning" && !said.warnings.contains(&text) {
+                        said.warnings.push(text.clone());
                     }
-                    rendered.push_str(&text);
+                    said.rendered.push_str(&text);
                 }
                 _ => {}
             }
         }
+        said
     }
-    let stderr = stderr_reader
-        .and_then(|reader| reader.join().ok())
-        .unwrap_or_default();
-    let status = child.wait().map_err(BuildError::Spawn)?;
-    if !status.success() {
-        return Err(BuildError::Failed {
-            diagnostics: rendered + &stderr,
-        });
-    }
-    let executables = binaries
-        .iter()
-        .map(|name| {
-            executables
-                .get(name)
-                .map(|path| (name.clone(), path.clone()))
-                .ok_or_else(|| BuildError::MissingBinary(name.clone()))
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(Built {
-        executables,
-        warnings,
-    })
 }

@@ -1,9 +1,10 @@
-//! Command-line arguments and the commands they run.
+//! Command-line arguments and the commands they run: each command parses
+//! its arguments, asks the workshop, grading or deploying modules of the
+//! library, and prints what they answer.
 
 mod check;
 mod deploy;
-mod files;
-mod progress;
+mod exercise;
 mod serve;
 mod stack;
 mod watch;
@@ -12,7 +13,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use checker::exercises::Workshop;
+use checker::workshop::{Variant, Workshop};
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
@@ -64,9 +65,9 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
     match args.command {
         None => check::run(check::CheckArgs::default()).await,
         Some(Command::Check(check)) => check::run(check).await,
-        Some(Command::Hint { exercise, all }) => files::hint(&exercise, all),
-        Some(Command::Reset { exercise }) => files::reset(&exercise),
-        Some(Command::Solution { exercise, apply }) => files::solution(&exercise, apply),
+        Some(Command::Hint { exercise, all }) => exercise::hint(&exercise, all),
+        Some(Command::Reset { exercise }) => exercise::reset(&exercise),
+        Some(Command::Solution { exercise, apply }) => exercise::solution(&exercise, apply),
         Some(Command::Watch) => watch::run().await,
         Some(Command::Compare(compare)) => check::compare(compare).await,
         Some(Command::Serve(serve)) => serve::run(serve).await,
@@ -85,4 +86,24 @@ pub(crate) fn workshop() -> anyhow::Result<Workshop> {
     }
     let here = std::env::current_dir().context("cannot read the current folder")?;
     Ok(Workshop::discover(&here)?)
+}
+
+/// `--solutions`: the reference solution (`solutions/`) instead of the
+/// learner's copy (`exercises/`). Each command words its help with
+/// `mut_arg("solutions", …)`.
+#[derive(Debug, Default, Clone, Copy, clap::Args)]
+pub(crate) struct Solutions {
+    /// Use the reference solution instead of your copy.
+    #[arg(long = "solutions")]
+    solutions: bool,
+}
+
+impl Solutions {
+    pub(crate) fn variant(self) -> Variant {
+        if self.solutions {
+            Variant::Solution
+        } else {
+            Variant::Learner
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! Fidelity: the same scenario against the local emulator and a deployed
 //! stack, and where their transcripts differ (ids are already masked).
 
-use crate::grade::{self, Target, Verdict};
-use crate::scenario::{Step, is_local_only};
+use crate::grade::{self, Submission, Verdict};
+use crate::session::{Step, is_local_only};
 
 /// One step whose observations differ between the two runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,10 +12,10 @@ pub struct Difference {
     pub remote: Vec<String>,
 }
 
-/// Runs `target` locally and the scenario against `url`, and lists the steps that differ.
-pub async fn compare(target: &Target, url: &str) -> Result<Vec<Difference>, Verdict> {
-    let local = grade::transcript_local(target, None).await?;
-    let remote = grade::transcript_remote(&target.exercise, url).await?;
+/// Runs `submission` locally and the scenario against `url`, and lists the steps that differ.
+pub async fn compare(submission: &Submission, url: &str) -> Result<Vec<Difference>, Verdict> {
+    let local = grade::transcript_local(submission).await?;
+    let remote = grade::transcript_remote(&submission.exercise, url).await?;
     Ok(differences(
         &without_local_only(&local.steps),
         &remote.steps,

@@ -1,10 +1,17 @@
 //! Deploying an exercise to AWS with the Serverless Framework v3, and removing
-//! it: building its Lambdas with cargo-lambda, placing each zip where its
-//! `serverless.yml` expects it, running Serverless, and reading the endpoint.
+//! it: planned (`plan`: what, as which learner, whether the prerequisites
+//! hold), then run (`steps`): its Lambdas built with cargo-lambda, each zip
+//! placed where its `serverless.yml` expects it, Serverless run, and the
+//! endpoint read from what it says.
 
 pub mod endpoint;
 pub mod learner;
+mod plan;
 pub mod prerequisites;
+mod steps;
+
+pub use plan::{Action, Deployment, Planned, Request, Service};
+pub use steps::Removal;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -14,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
-use crate::exercises::Variant;
 use crate::stack::Stack;
+use crate::workshop::Variant;
 
 /// The cargo binary and the artifact path of each function of `stack`, the
 /// binaries of `variant` (`-solution` for the reference solutions).

@@ -4,7 +4,7 @@ mod human;
 mod json;
 mod junit;
 
-pub use human::{HintShown, HumanReport, Next};
+pub use human::{HumanReport, Next, Walk};
 pub use json::exercism_results;
 pub use junit::junit_xml;
 
@@ -12,7 +12,12 @@ use crate::grade::{Failure, Graded, Verdict};
 
 /// A verdict's one-paragraph reason, without colour: for JSON, JUnit and summaries.
 pub fn plain_reason(graded: &Graded) -> Option<String> {
-    match &graded.verdict {
+    plain_verdict(&graded.verdict)
+}
+
+/// [`plain_reason`] of a verdict alone.
+pub fn plain_verdict(verdict: &Verdict) -> Option<String> {
+    match verdict {
         Verdict::Passed => None,
         Verdict::Failed(failure) => Some(plain_failure(failure)),
         Verdict::BuildFailed { diagnostics } => Some(format!(

@@ -6,46 +6,48 @@ mod connect;
 mod there_and_back_again;
 mod websockets_party;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use crate::scenario::{Diverged, Session};
-
-pub type Run =
-    for<'a> fn(&'a mut Session) -> Pin<Box<dyn Future<Output = Result<(), Diverged>> + Send + 'a>>;
+use crate::session::{self, Script, Step};
 
 pub struct Scenario {
     pub exercise: &'static str,
-    pub run: Run,
+    pub script: Script,
     /// The reference transcript: `checker/snapshots/<exercise>.snap`, written by
     /// the self-check tests and updated with `cargo insta review`.
     pub snapshot: &'static str,
 }
 
+impl Scenario {
+    /// The steps the snapshot expects; without `local`, only what a run
+    /// against a deployed stack can observe.
+    pub fn expected(&self, local: bool) -> Vec<Step> {
+        session::parse(self.snapshot, local)
+    }
+}
+
 pub const ALL: &[Scenario] = &[
     Scenario {
         exercise: "01-connect",
-        run: connect::run,
+        script: connect::run,
         snapshot: include_str!("../snapshots/01-connect.snap"),
     },
     Scenario {
         exercise: "02-there-and-back-again",
-        run: there_and_back_again::run,
+        script: there_and_back_again::run,
         snapshot: include_str!("../snapshots/02-there-and-back-again.snap"),
     },
     Scenario {
         exercise: "03-websockets-party",
-        run: websockets_party::run,
+        script: websockets_party::run,
         snapshot: include_str!("../snapshots/03-websockets-party.snap"),
     },
     Scenario {
         exercise: "04-clean-exits",
-        run: clean_exits::run,
+        script: clean_exits::run,
         snapshot: include_str!("../snapshots/04-clean-exits.snap"),
     },
     Scenario {
         exercise: "05-chat-rooms",
-        run: chat_rooms::run,
+        script: chat_rooms::run,
         snapshot: include_str!("../snapshots/05-chat-rooms.snap"),
     },
 ];

@@ -7,10 +7,11 @@
 mod build;
 mod cloudformation;
 mod error;
-mod events;
 mod iam;
 mod naming;
+mod reader;
 mod reading;
+mod routes;
 mod tables;
 mod variables;
 mod yaml;
@@ -21,7 +22,7 @@ use std::time::Duration;
 
 pub use self::cloudformation::{ACCOUNT_ID, table_arn};
 pub use self::error::{Location, StackError, StackErrorKind};
-pub use self::iam::{Decision, Effect, Origin, Role, STATEMENTS_FIELD, Statement};
+pub use self::iam::{Decision, Effect, Role, STATEMENTS_FIELD, Statement, StatementOrigin};
 pub use self::tables::{Index, KeyAttribute, KeySchema, Projection, ScalarKind, Table};
 
 #[derive(Clone, Debug)]
@@ -86,7 +87,7 @@ pub struct Route {
     /// Long form with `routeResponseSelectionExpression: $default`: the function's
     /// response goes back to the client.
     pub two_way: bool,
-    /// Where the `websocket:` event is, for later messages.
+    /// Where its `websocket:` entry is, for later messages.
     pub at: Location,
 }
 

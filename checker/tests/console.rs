@@ -14,8 +14,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use checker::emulator::events::Event;
-use checker::exercises::Variant;
-use checker::local_stack::{Launch, LocalStack};
+use checker::launch::{Launch, RunningStack};
+use checker::workshop::Variant;
 use checker_testkit::browser::{self, Browser};
 use fantoccini::Locator;
 use futures_util::{SinkExt, StreamExt};
@@ -24,11 +24,11 @@ use tokio_tungstenite::tungstenite::Message;
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn chat_app() -> LocalStack {
+async fn chat_app() -> RunningStack {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut launch = Launch::new(root.join("solutions/05-chat-rooms/serverless.yml"));
-    launch.variant = Variant::Solution;
-    LocalStack::start(&launch)
+    launch.binary_suffix = Variant::Solution.binary_suffix();
+    RunningStack::start(&launch)
         .await
         .expect("exercise 05's solution builds and starts")
 }

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use checker::exercises::Variant;
-use checker::local_stack::{Launch, LocalStack};
+use checker::launch::{Launch, RunningStack};
+use checker::workshop::Variant;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
@@ -39,8 +39,8 @@ pub struct Figures {
 pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow::Result<Figures> {
     let root = crate::manifest_dir().join("..");
     let mut launch = Launch::new(root.join("solutions/05-chat-rooms/serverless.yml"));
-    launch.variant = Variant::Solution;
-    let local = LocalStack::start(&launch).await?;
+    launch.binary_suffix = Variant::Solution.binary_suffix();
+    let local = RunningStack::start(&launch).await?;
     let address = local.emulator.address();
 
     // The clients join one chat (each is told it joined) before anyone watches.

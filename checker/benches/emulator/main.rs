@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use checker::cargo_build::Profile;
 use checker::emulator::Settings;
-use checker::local_stack::LocalStack;
+use checker::launch::RunningStack;
 use checker_testkit::load::{self, Load, Mode, Outcome};
 use clap::Parser;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -175,7 +175,7 @@ fn machine() -> String {
     format!("{cores} cores, {cpu}")
 }
 
-async fn start_emulator(stack_file: &str, options: &Options) -> anyhow::Result<LocalStack> {
+async fn start_emulator(stack_file: &str, options: &Options) -> anyhow::Result<RunningStack> {
     let mut settings = Settings {
         port: 0,
         ..Settings::default()

@@ -1,14 +1,15 @@
-//! `checker [check [EXERCISE]...] [--solutions] [--format human|json|junit]`.
+//! `checker [check [EXERCISE]...] [--solutions] [--format human|json|junit]`
+//! and `checker compare`.
 
 use std::process::ExitCode;
 
 use anyhow::bail;
 
-use checker::exercises::{Exercise, Variant, Workshop};
-use checker::grade::{self, Graded, Target};
-use checker::report::{self, HintShown, HumanReport, Next};
+use checker::grade::{self, Graded, Submission};
+use checker::report::{self, HumanReport, Next, Walk};
+use checker::workshop::{Exercise, Progress, Variant, Workshop};
 
-use super::progress::{self, Progress};
+use super::Solutions;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Format {
@@ -22,14 +23,15 @@ pub(crate) enum Format {
 }
 
 #[derive(Debug, Default, clap::Args)]
+#[command(mut_arg("solutions", |arg| arg.help(
+    "Check the reference solutions instead of your copies (for instructors); every exercise is checked, none stops the others"
+)))]
 pub(crate) struct CheckArgs {
     /// Exercises by name or number (`01`, `02-there-and-back-again`). Without
     /// any, all are checked in order, stopping at the first that fails.
     exercises: Vec<String>,
-    /// Check the reference solutions instead of your copies (for instructors);
-    /// every exercise is checked, none stops the others.
-    #[arg(long)]
-    solutions: bool,
+    #[command(flatten)]
+    solutions: Solutions,
     #[arg(long, value_enum, default_value_t)]
     format: Format,
     /// Check a stack that is already running there (`wss://….amazonaws.com/dev`,
@@ -43,49 +45,30 @@ pub(crate) struct CheckArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("solutions", |arg| arg.help(
+    "Run the local side from the reference solution instead of your copy"
+)))]
 pub(crate) struct CompareArgs {
     /// The exercise the deployed stack runs.
     exercise: String,
     /// The deployed stack's WebSocket URL.
     #[arg(long, value_name = "URL")]
     endpoint: String,
-    /// Run the local side from the reference solution instead of your copy.
-    #[arg(long)]
-    solutions: bool,
+    #[command(flatten)]
+    solutions: Solutions,
 }
 
 pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
-    let variant = if args.solutions {
-        Variant::Solution
-    } else {
-        Variant::Learner
-    };
+    let variant = args.solutions.variant();
     // Like rustlings: walking the workshop stops at the learner's current exercise.
-    let walking = args.exercises.is_empty() && !args.solutions;
+    let walking = args.exercises.is_empty() && variant == Variant::Learner;
     // A learner's checks at a terminal count towards their progress; graders'
     // (JSON, JUnit) leave no trace and always get every verdict afresh.
     let mut progress =
         (variant == Variant::Learner && args.endpoint.is_none() && args.format == Format::Human)
             .then(|| Progress::load(&workshop));
-    let mut unchanged = Vec::new();
-    let chosen: Vec<Exercise> = if args.exercises.is_empty() {
-        let mut exercises = workshop.exercises.clone();
-        // A walk starts at the first exercise not done.
-        if let (true, Some(progress)) = (walking, &progress) {
-            let done = exercises
-                .iter()
-                .take_while(|exercise| progress.is_done(&workshop, exercise))
-                .count();
-            unchanged = exercises.drain(..done).collect();
-        }
-        exercises
-    } else {
-        args.exercises
-            .iter()
-            .map(|asked| workshop.find(asked).cloned())
-            .collect::<Result<_, _>>()?
-    };
+    let (unchanged, chosen) = chosen(&workshop, &args.exercises, walking, progress.as_ref())?;
     let results = match &args.endpoint {
         Some(url) => {
             let [exercise] = chosen.as_slice() else {
@@ -96,22 +79,18 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             vec![grade::check_remote(exercise, url).await]
         }
         None => {
-            let options = CheckOptions {
+            let options = grade::CheckOptions {
                 variant,
                 stop_at_failure: walking,
-                format: args.format,
                 dynamodb_endpoint: args.dynamodb_endpoint.clone(),
             };
-            check_all(&workshop, &chosen, &options, progress.as_mut()).await
+            check_each(&workshop, &chosen, &options, args.format, progress.as_mut()).await
         }
     };
     let all_passed = results.iter().all(|graded| graded.verdict.passed());
     match args.format {
         Format::Human => {
-            let walk = Walk {
-                unchanged: &unchanged,
-                walking,
-            };
+            let walk = Walk { unchanged, walking };
             print_human(&workshop, &results, variant, &walk, progress.as_mut())?;
         }
         Format::Json => {
@@ -137,49 +116,45 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// How `check_all` walks the exercises.
-pub(crate) struct CheckOptions {
-    pub(crate) variant: Variant,
-    pub(crate) stop_at_failure: bool,
-    pub(crate) format: Format,
-    pub(crate) dynamodb_endpoint: Option<String>,
+/// The exercises named, or all; on a walk, those done before the first
+/// that is not (not checked again) and the rest.
+fn chosen<'w>(
+    workshop: &'w Workshop,
+    asked: &[String],
+    walking: bool,
+    progress: Option<&Progress>,
+) -> anyhow::Result<(&'w [Exercise], Vec<Exercise>)> {
+    if !asked.is_empty() {
+        let chosen = asked
+            .iter()
+            .map(|asked| workshop.find(asked).cloned())
+            .collect::<Result<_, _>>()?;
+        return Ok((&[], chosen));
+    }
+    Ok(match (walking, progress) {
+        (true, Some(progress)) => {
+            let (done, rest) = progress.walk(workshop);
+            (done, rest.to_vec())
+        }
+        _ => (&[], workshop.exercises.clone()),
+    })
 }
 
-/// Checks `chosen` in order; with `progress`, records each verdict there.
-pub(crate) async fn check_all(
+/// Checks `chosen` locally, saying which one is being checked when the
+/// report is for people.
+pub(crate) async fn check_each(
     workshop: &Workshop,
     chosen: &[Exercise],
-    options: &CheckOptions,
-    mut progress: Option<&mut Progress>,
+    options: &grade::CheckOptions,
+    format: Format,
+    progress: Option<&mut Progress>,
 ) -> Vec<Graded> {
-    let mut results = Vec::new();
-    for exercise in chosen {
-        if options.format == Format::Human {
+    grade::check_each(workshop, chosen, options, progress, |exercise| {
+        if format == Format::Human {
             eprintln!("Checking {} ...", exercise.name);
         }
-        // Hashed before the check: an edit made while it runs is not taken as checked.
-        let files = progress::files_hash(&workshop.dir(exercise, options.variant));
-        let mut target = Target::of(workshop, exercise, options.variant);
-        target.dynamodb_endpoint = options.dynamodb_endpoint.clone();
-        let graded = grade::check_local(&target).await;
-        let passed = graded.verdict.passed();
-        if let Some(progress) = progress.as_deref_mut() {
-            progress.record(exercise, passed, files);
-        }
-        results.push(graded);
-        if options.stop_at_failure && !passed {
-            break;
-        }
-    }
-    results
-}
-
-/// Where a walk through the workshop stands.
-pub(crate) struct Walk<'a> {
-    /// Exercises skipped because they are done.
-    pub(crate) unchanged: &'a [Exercise],
-    /// All exercises in order (no list named): suggest the next one.
-    pub(crate) walking: bool,
+    })
+    .await
 }
 
 /// Prints the report; with `progress`, failing exercises show their next
@@ -202,44 +177,25 @@ pub(crate) fn print_human(
             .filter(|graded| graded.verdict.passed())
             .count(),
     };
-    let failed = results.iter().find(|graded| !graded.verdict.passed());
-    let folder = variant.folder();
-    let next = match (failed, walk.walking) {
-        (Some(graded), _) => Next::Fix {
-            exercise: graded.exercise.short_name().to_owned(),
-            dir: format!("{folder}/{}", graded.exercise.name),
-        },
-        (None, true) => {
-            let checked = walk.unchanged.len() + results.len();
-            match workshop.exercises.get(checked) {
-                Some(exercise) => Next::Start {
-                    exercise: exercise.short_name().to_owned(),
-                    dir: format!("{folder}/{}", exercise.name),
-                },
-                None => Next::Done,
-            }
-        }
-        (None, false) => Next::Nothing,
-    };
     let mut hints = std::collections::BTreeMap::new();
     for graded in results.iter().filter(|graded| !graded.verdict.passed()) {
         let exercise = &graded.exercise;
         let hint = match progress.as_deref_mut() {
             Some(progress) => Some(progress.next_hint(exercise)),
-            None => progress::first_hint(exercise),
+            None => checker::workshop::HintShown::first(exercise),
         };
         if let Some(hint) = hint {
             hints.insert(exercise.name.clone(), hint);
         }
     }
-    let hint_of = |exercise: &Exercise| -> Option<HintShown> { hints.get(&exercise.name).cloned() };
+    let hint_of = |exercise: &Exercise| hints.get(&exercise.name).cloned();
     HumanReport {
         unchanged: walk.unchanged,
         results,
         total: workshop.exercises.len(),
         done,
         hint_of: &hint_of,
-        next,
+        next: Next::after(workshop, results, variant, walk),
         show_times: true,
     }
     .print()?;
@@ -249,26 +205,13 @@ pub(crate) fn print_human(
 pub(crate) async fn compare(args: CompareArgs) -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
     let exercise = workshop.find(&args.exercise)?;
-    let variant = if args.solutions {
-        Variant::Solution
-    } else {
-        Variant::Learner
-    };
-    let target = Target::of(&workshop, exercise, variant);
-    let differences = match checker::compare::compare(&target, &args.endpoint).await {
+    let submission = Submission::of(&workshop, exercise, args.solutions.variant());
+    let differences = match checker::compare::compare(&submission, &args.endpoint).await {
         Ok(differences) => differences,
-        Err(verdict) => {
-            let graded = Graded {
-                exercise: exercise.clone(),
-                verdict,
-                duration: std::time::Duration::ZERO,
-                serve: None,
-            };
-            bail!(
-                "the local side cannot run: {}",
-                report::plain_reason(&graded).unwrap_or_default()
-            );
-        }
+        Err(verdict) => bail!(
+            "the local side cannot run: {}",
+            report::plain_verdict(&verdict).unwrap_or_default()
+        ),
     };
     if differences.is_empty() {
         println!(

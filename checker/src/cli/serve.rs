@@ -9,21 +9,25 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use checker::cargo_build::{Diagnostics, Profile};
-use checker::exercises::Variant;
-use checker::local_stack::{Binaries, Launch, Plan};
+use checker::launch::{Binaries, Launch, Plan};
+use checker::workshop::Variant;
+
+use super::Solutions;
 
 const DEFAULT_PORT: u16 = 3001;
 /// What the first character of each line of the log means (`log::describe`).
 const LEGEND: &str = "Log: + connected  - disconnected  x rejected by $connect  > from a client  < to a client  ! a Lambda failed, or a likely slip  = table write  [function] its output";
 
 #[derive(Debug, clap::Args)]
+#[command(mut_arg("solutions", |arg| arg.help(
+    "Serve the exercise's reference solution instead of your copy"
+)))]
 pub(crate) struct ServeArgs {
     /// An exercise to serve, by name or number (`02`, `02-there-and-back-again`);
     /// the repository's root `serverless.yml` when left out.
     exercise: Option<String>,
-    /// Serve the exercise's reference solution instead of your copy.
-    #[arg(long)]
-    solutions: bool,
+    #[command(flatten)]
+    solutions: Solutions,
     /// Serve any `serverless.yml` whose functions are binaries of a cargo workspace.
     #[arg(long, short = 'c', value_name = "FILE", conflicts_with_all = ["exercise", "solutions"])]
     config: Option<PathBuf>,
@@ -43,7 +47,7 @@ impl Default for ServeArgs {
     fn default() -> Self {
         Self {
             exercise: None,
-            solutions: false,
+            solutions: Solutions::default(),
             config: None,
             port: DEFAULT_PORT,
             stage: None,
@@ -53,18 +57,14 @@ impl Default for ServeArgs {
 }
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let variant = if args.solutions {
-        Variant::Solution
-    } else {
-        Variant::Learner
-    };
+    let variant = args.solutions.variant();
     let file = match &args.config {
         Some(file) => file.clone(),
         None => stack_file(args.exercise.as_deref(), variant)?,
     };
     let mut launch = Launch::new(&file);
     launch.options.stage = args.stage.clone();
-    launch.variant = variant;
+    launch.binary_suffix = variant.binary_suffix();
     launch.settings.port = args.port;
     launch.settings.dynamodb_endpoint = args.dynamodb_endpoint.clone();
     launch.binaries = Binaries::Build {

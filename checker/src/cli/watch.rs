@@ -2,79 +2,40 @@
 //! files changes, until it passes, then moves on to the next.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use checker::exercises::Variant;
+use checker::grade::{self, Graded};
+use checker::report::Walk;
+use checker::workshop::{self, Progress, Variant, Workshop};
+use notify_debouncer_mini::notify::RecommendedWatcher;
 use notify_debouncer_mini::notify::RecursiveMode;
-use notify_debouncer_mini::{DebounceEventResult, new_debouncer};
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::check::{self, Format};
-use super::progress::Progress;
 
 /// Editors write a file in several steps; wait for them to settle.
 const SETTLE: Duration = Duration::from_millis(300);
 
 pub(crate) async fn run() -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
-    let exercises_dir = workshop.root.join(Variant::Learner.folder());
-    let (changes, mut changed) = tokio::sync::mpsc::unbounded_channel();
-    let mut debouncer = new_debouncer(SETTLE, move |result: DebounceEventResult| {
-        if let Ok(events) = result {
-            // Build output under an exercise's own `target/` is not an edit.
-            let relevant = events.iter().any(|event| {
-                let inside = event
-                    .path
-                    .strip_prefix(&exercises_dir)
-                    .unwrap_or(&event.path);
-                !inside.components().any(|part| part.as_os_str() == "target")
-            });
-            if relevant {
-                let _ = changes.send(());
-            }
-        }
-    })?;
+    let (mut debouncer, mut changed) = watcher(&workshop)?;
     let mut watched = None;
     loop {
         // What this check reads: an edit saved while it runs (before the
         // watcher below is on the folder) starts the next check too.
-        let checked: HashMap<PathBuf, Fingerprint> = workshop
+        let checked: HashMap<PathBuf, String> = workshop
             .exercises
             .iter()
             .map(|exercise| {
                 let dir = workshop.dir(exercise, Variant::Learner);
-                let files = fingerprint(&dir);
-                (dir, files)
+                let fingerprint = workshop::fingerprint(&dir);
+                (dir, fingerprint)
             })
             .collect();
-        let options = check::CheckOptions {
-            variant: Variant::Learner,
-            stop_at_failure: true,
-            format: Format::Human,
-            dynamodb_endpoint: None,
-        };
-        // Like `cargo run -p checker`: from the first exercise not done.
-        let mut progress = Progress::load(&workshop);
-        let done = workshop
-            .exercises
-            .iter()
-            .take_while(|exercise| progress.is_done(&workshop, exercise))
-            .count();
-        let (unchanged, chosen) = workshop.exercises.split_at(done);
-        let results = check::check_all(&workshop, chosen, &options, Some(&mut progress)).await;
-        let walk = check::Walk {
-            unchanged,
-            walking: true,
-        };
-        check::print_human(
-            &workshop,
-            &results,
-            Variant::Learner,
-            &walk,
-            Some(&mut progress),
-        )?;
-        progress.save();
+        let results = check_walk(&workshop).await?;
         let Some(current) = results.iter().find(|graded| !graded.verdict.passed()) else {
             return Ok(ExitCode::SUCCESS);
         };
@@ -90,10 +51,10 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
             "\nWatching {} for changes (Ctrl-C to stop) ...",
             dir.display()
         );
-        // Reading a file (cargo does) also wakes the watcher: only a real
-        // change of a file's size or time starts a new check.
+        // Reading a file (cargo does) also wakes the watcher: only a change
+        // of the learner's files starts a new check.
         let before = checked.get(&dir).cloned().unwrap_or_default();
-        while fingerprint(&dir) == before {
+        while workshop::fingerprint(&dir) == before {
             tokio::select! {
                 _ = changed.recv() => {}
                 _ = tokio::signal::ctrl_c() => return Ok(ExitCode::FAILURE),
@@ -104,18 +65,59 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Each file's path, size and modification time, `target/` left out.
-type Fingerprint = Vec<(PathBuf, u64, Option<SystemTime>)>;
+/// A watcher of the learner's exercise folders (on none yet), and the
+/// channel it signals changes on; build output under `target/` is not an edit.
+fn watcher(
+    workshop: &Workshop,
+) -> anyhow::Result<(Debouncer<RecommendedWatcher>, UnboundedReceiver<()>)> {
+    let exercises_dir = workshop.root.join(Variant::Learner.folder());
+    let (changes, changed) = tokio::sync::mpsc::unbounded_channel();
+    let debouncer = new_debouncer(SETTLE, move |result: DebounceEventResult| {
+        if let Ok(events) = result {
+            let relevant = events.iter().any(|event| {
+                let inside = event
+                    .path
+                    .strip_prefix(&exercises_dir)
+                    .unwrap_or(&event.path);
+                !inside.components().any(|part| part.as_os_str() == "target")
+            });
+            if relevant {
+                let _ = changes.send(());
+            }
+        }
+    })?;
+    Ok((debouncer, changed))
+}
 
-fn fingerprint(dir: &Path) -> Fingerprint {
-    super::files::files_under(dir)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|relative| {
-            let metadata = std::fs::metadata(dir.join(&relative)).ok();
-            let size = metadata.as_ref().map_or(0, std::fs::Metadata::len);
-            let modified = metadata.and_then(|metadata| metadata.modified().ok());
-            (relative, size, modified)
-        })
-        .collect()
+/// Like `cargo run -p checker`: from the first exercise not done, up to the
+/// first that fails, reported with progress.
+async fn check_walk(workshop: &Workshop) -> anyhow::Result<Vec<Graded>> {
+    let options = grade::CheckOptions {
+        variant: Variant::Learner,
+        stop_at_failure: true,
+        dynamodb_endpoint: None,
+    };
+    let mut progress = Progress::load(workshop);
+    let (unchanged, chosen) = progress.walk(workshop);
+    let results = check::check_each(
+        workshop,
+        chosen,
+        &options,
+        Format::Human,
+        Some(&mut progress),
+    )
+    .await;
+    let walk = Walk {
+        unchanged,
+        walking: true,
+    };
+    check::print_human(
+        workshop,
+        &results,
+        Variant::Learner,
+        &walk,
+        Some(&mut progress),
+    )?;
+    progress.save();
+    Ok(results)
 }

@@ -8,7 +8,7 @@ pub const MAX_LEN: usize = 16;
 
 /// Where the learner id in use came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub enum IdSource {
     /// `--learner ID`.
     Option,
     /// `.checker/learner`, written by an earlier deploy (or by hand).
@@ -96,10 +96,10 @@ pub fn choose(
     stored: Option<String>,
     stored_at: &Path,
     name: Option<String>,
-) -> Result<(String, Source), LearnerIdError> {
+) -> Result<(String, IdSource), LearnerIdError> {
     if let Some(id) = explicit {
         if is_valid(id) {
-            return Ok((id.to_owned(), Source::Option));
+            return Ok((id.to_owned(), IdSource::Option));
         }
         return Err(LearnerIdError::NotAStage {
             id: id.to_owned(),
@@ -107,7 +107,7 @@ pub fn choose(
         });
     }
     if let Some(id) = stored {
-        return Ok((id, Source::File(stored_at.to_owned())));
+        return Ok((id, IdSource::File(stored_at.to_owned())));
     }
     match name
         .as_deref()
@@ -115,7 +115,7 @@ pub fn choose(
     {
         Some((name, id)) => Ok((
             id,
-            Source::Derived {
+            IdSource::Derived {
                 from: name.to_owned(),
             },
         )),
@@ -216,17 +216,17 @@ mod tests {
         let name = Some("Ada Lovelace".to_owned());
         assert_eq!(
             choose(Some("bob"), Some("carol".into()), at, name.clone()),
-            Ok(("bob".into(), Source::Option))
+            Ok(("bob".into(), IdSource::Option))
         );
         assert_eq!(
             choose(None, Some("carol".into()), at, name.clone()),
-            Ok(("carol".into(), Source::File(at.to_owned())))
+            Ok(("carol".into(), IdSource::File(at.to_owned())))
         );
         assert_eq!(
             choose(None, None, at, name),
             Ok((
                 "ada-lovelace".into(),
-                Source::Derived {
+                IdSource::Derived {
                     from: "Ada Lovelace".into()
                 }
             ))

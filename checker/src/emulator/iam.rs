@@ -12,7 +12,7 @@
 
 use super::callers::Caller;
 use super::events::{Event, EventBus};
-use crate::stack::{Decision, Origin, Role, Stack};
+use crate::stack::{Decision, Role, Stack, StatementOrigin};
 
 /// Why a call was refused, for the service's error message.
 pub(crate) struct Refusal {
@@ -64,8 +64,8 @@ impl Iam {
             Decision::Allowed => return Ok(()),
             Decision::NotAllowed => None,
             Decision::Denied(statement) => Some(match &statement.origin {
-                Origin::Declared(at) => Some(at.clone()),
-                Origin::Serverless(_) => None,
+                StatementOrigin::Declared(at) => Some(at.clone()),
+                StatementOrigin::Serverless(_) => None,
             }),
         };
         events.emit(Event::AccessDenied {

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 
 use super::{DiffLine, diff_lines};
-use crate::exercises::Exercise;
 use crate::grade::{Failure, Graded, Verdict};
+use crate::workshop::{Exercise, HintShown, Variant, Workshop};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
@@ -29,19 +29,6 @@ pub enum Next {
     Nothing,
 }
 
-/// The hint a failing report shows: the next stage the learner has not seen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HintShown {
-    /// Stage `number` (from 1) of `of`.
-    Stage {
-        number: usize,
-        of: usize,
-        text: String,
-    },
-    /// Every stage was shown before.
-    AllSeen { of: usize },
-}
-
 pub struct HumanReport<'a> {
     /// Exercises not checked again: they passed before and their files are unchanged.
     pub unchanged: &'a [Exercise],
@@ -54,6 +41,45 @@ pub struct HumanReport<'a> {
     pub next: Next,
     /// Off in tests, whose snapshots must not depend on timing.
     pub show_times: bool,
+}
+
+/// Where a walk through the workshop stands.
+pub struct Walk<'a> {
+    /// Exercises skipped because they are done.
+    pub unchanged: &'a [Exercise],
+    /// All exercises in order (no list named): suggest the next one.
+    pub walking: bool,
+}
+
+impl Next {
+    /// What to suggest after `results`, checked in `variant`'s folder: fix
+    /// the first that failed, else, on a walk, start the exercise after them.
+    pub fn after(
+        workshop: &Workshop,
+        results: &[Graded],
+        variant: Variant,
+        walk: &Walk<'_>,
+    ) -> Self {
+        let failed = results.iter().find(|graded| !graded.verdict.passed());
+        let folder = variant.folder();
+        match (failed, walk.walking) {
+            (Some(graded), _) => Next::Fix {
+                exercise: graded.exercise.short_name().to_owned(),
+                dir: format!("{folder}/{}", graded.exercise.name),
+            },
+            (None, true) => {
+                let checked = walk.unchanged.len() + results.len();
+                match workshop.exercises.get(checked) {
+                    Some(exercise) => Next::Start {
+                        exercise: exercise.short_name().to_owned(),
+                        dir: format!("{folder}/{}", exercise.name),
+                    },
+                    None => Next::Done,
+                }
+            }
+            (None, false) => Next::Nothing,
+        }
+    }
 }
 
 impl HumanReport<'_> {

@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::scenario::{Client, Diverged, Session};
+use crate::session::{Client, Diverged, Session};
 
 // Indexes into the scenario's clients.
 const ALICE: usize = 0;
@@ -43,114 +43,130 @@ async fn say(
 pub fn run(
     session: &mut Session,
 ) -> Pin<Box<dyn Future<Output = Result<(), Diverged>> + Send + '_>> {
-    Box::pin(async move {
-        session.step("alice, bob and carol connect")?;
-        let Some(mut clients) = session.connect_all(&["alice", "bob", "carol"]).await else {
-            return session.finish();
-        };
+    Box::pin(chat(session))
+}
 
-        session.step("each joins a chat and is told so")?;
-        for (index, chat, participant) in [
-            (ALICE, "rust", "Alice"),
-            (BOB, "rust", "Bob"),
-            (CAROL, "go", "Carol"),
-        ] {
-            say(
-                session,
-                &mut clients,
-                index,
-                &join(chat, participant),
-                &[index],
-                &[],
-            )
-            .await;
-        }
+async fn chat(session: &mut Session) -> Result<(), Diverged> {
+    session.step("alice, bob and carol connect")?;
+    let Some(mut clients) = session.connect_all(&["alice", "bob", "carol"]).await else {
+        return session.finish();
+    };
+    join_and_talk(session, &mut clients).await?;
 
-        session.step("a message reaches the sender's chat only")?;
+    session.step("a participant joins from a second connection")?;
+    let Some(phone) = session.connect("alice-phone").await else {
+        return session.finish();
+    };
+    clients.push(phone);
+    say(
+        session,
+        &mut clients,
+        ALICE_PHONE,
+        &join("rust", "Alice"),
+        &[ALICE_PHONE],
+        &[],
+    )
+    .await;
+    let json_text = r#"{"text":"JSON bodies travel as text"}"#;
+    say(
+        session,
+        &mut clients,
+        BOB,
+        json_text,
+        &[ALICE, BOB, ALICE_PHONE],
+        &[CAROL],
+    )
+    .await;
+
+    vanish_and_come_back(session, &mut clients).await?;
+    session.end_quietly(clients).await
+}
+
+/// Each joins a chat; a message and a ping reach whom they should.
+async fn join_and_talk(session: &mut Session, clients: &mut [Client]) -> Result<(), Diverged> {
+    session.step("each joins a chat and is told so")?;
+    for (index, chat, participant) in [
+        (ALICE, "rust", "Alice"),
+        (BOB, "rust", "Bob"),
+        (CAROL, "go", "Carol"),
+    ] {
         say(
             session,
-            &mut clients,
-            ALICE,
-            "hello rustaceans",
-            &[ALICE, BOB],
-            &[CAROL],
-        )
-        .await;
-
-        session.step("ping answers pong to the sender only")?;
-        say(
-            session,
-            &mut clients,
-            CAROL,
-            r#"{"action":"ping"}"#,
-            &[CAROL],
-            &[ALICE, BOB],
-        )
-        .await;
-
-        session.step("a participant joins from a second connection")?;
-        let Some(phone) = session.connect("alice-phone").await else {
-            return session.finish();
-        };
-        clients.push(phone);
-        say(
-            session,
-            &mut clients,
-            ALICE_PHONE,
-            &join("rust", "Alice"),
-            &[ALICE_PHONE],
+            clients,
+            index,
+            &join(chat, participant),
+            &[index],
             &[],
         )
         .await;
-        let json_text = r#"{"text":"JSON bodies travel as text"}"#;
-        say(
-            session,
-            &mut clients,
-            BOB,
-            json_text,
-            &[ALICE, BOB, ALICE_PHONE],
-            &[CAROL],
-        )
-        .await;
+    }
 
-        session.step("a participant vanishes without a close frame, and comes back")?;
-        let alice = std::mem::replace(
-            &mut clients[ALICE],
-            placeholder(session, "alice-again").await?,
-        );
-        session.vanish(alice).await;
-        session.record_disconnect("alice").await;
-        session.record_table(TABLE).await;
-        say(
-            session,
-            &mut clients,
-            BOB,
-            "still there, Alice?",
-            &[BOB, ALICE_PHONE],
-            &[],
-        )
-        .await;
-        say(
-            session,
-            &mut clients,
-            ALICE,
-            &join("rust", "Alice"),
-            &[ALICE],
-            &[],
-        )
-        .await;
-        say(
-            session,
-            &mut clients,
-            BOB,
-            "welcome back",
-            &[ALICE, BOB, ALICE_PHONE],
-            &[CAROL],
-        )
-        .await;
+    session.step("a message reaches the sender's chat only")?;
+    say(
+        session,
+        clients,
+        ALICE,
+        "hello rustaceans",
+        &[ALICE, BOB],
+        &[CAROL],
+    )
+    .await;
 
-        session.end_quietly(clients).await
-    })
+    session.step("ping answers pong to the sender only")?;
+    say(
+        session,
+        clients,
+        CAROL,
+        r#"{"action":"ping"}"#,
+        &[CAROL],
+        &[ALICE, BOB],
+    )
+    .await;
+    Ok(())
+}
+
+/// Alice's first connection drops; her other one still hears the chat, and
+/// she joins again on a new one.
+async fn vanish_and_come_back(
+    session: &mut Session,
+    clients: &mut [Client],
+) -> Result<(), Diverged> {
+    session.step("a participant vanishes without a close frame, and comes back")?;
+    let alice = std::mem::replace(
+        &mut clients[ALICE],
+        placeholder(session, "alice-again").await?,
+    );
+    session.vanish(alice).await;
+    session.record_disconnect("alice").await;
+    session.record_table(TABLE).await;
+    say(
+        session,
+        clients,
+        BOB,
+        "still there, Alice?",
+        &[BOB, ALICE_PHONE],
+        &[],
+    )
+    .await;
+    say(
+        session,
+        clients,
+        ALICE,
+        &join("rust", "Alice"),
+        &[ALICE],
+        &[],
+    )
+    .await;
+    say(
+        session,
+        clients,
+        BOB,
+        "welcome back",
+        &[ALICE, BOB, ALICE_PHONE],
+        &[CAROL],
+    )
+    .await;
+    Ok(())
 }
 
 /// Alice's new connection, opened before her old one closes so the order of

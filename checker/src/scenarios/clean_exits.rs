@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::scenario::{Client, Diverged, Session};
+use crate::session::{Client, Diverged, Session};
 
 /// The connections table's name ends in this (`…-connections`).
 const TABLE: &str = "connections";

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::scenario::{Diverged, Session};
+use crate::session::{Diverged, Session};
 
 pub fn run(
     session: &mut Session,

@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::scenario::{Diverged, Session};
+use crate::session::{Diverged, Session};
 
 /// Sent one at a time: each waits for its echo, so the order is defined
 /// (API Gateway invokes pipelined messages concurrently).

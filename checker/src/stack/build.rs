@@ -1,5 +1,6 @@
 //! From the resolved YAML tree to a checked [`Stack`]: the provider, the functions
-//! and their artifacts (`function`), environments (`environment`); routes are in `events`.
+//! and their artifacts (`function`), environments (`environment`); the routes
+//! (`routes`), tables (`tables`) and role (`iam`) are read beside it.
 
 mod environment;
 mod function;
@@ -8,172 +9,35 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::cloudformation::Intrinsics;
-use super::error::{Location, StackError, StackErrorKind};
-use super::yaml::{Kind, Node, Pos};
-use super::{Stack, StackOptions, events, iam, tables};
+use super::error::{StackError, StackErrorKind};
+use super::reader::Reader;
+use super::yaml::{Key, Kind, Node, Pos};
+use super::{Function, Stack, StackOptions, iam, routes, tables};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(6);
 const DEFAULT_MEMORY_MB: u32 = 1024;
 
-/// Reads typed values out of the tree, with errors pointing into `file`.
-pub(super) struct Reader<'a> {
-    pub(super) file: &'a Path,
-}
-
-impl Reader<'_> {
-    pub(super) fn at(&self, pos: Pos) -> Location {
-        Location::new(self.file, pos)
-    }
-
-    pub(super) fn wrong(
-        &self,
-        node: &Node,
-        field: &str,
-        expected: &'static str,
-        example: &str,
-    ) -> StackError {
-        StackErrorKind::WrongType {
-            at: self.at(node.pos),
-            field: field.to_owned(),
-            expected,
-            found: node.kind.to_string(),
-            example: example.to_owned(),
-        }
-        .into()
-    }
-
-    /// A text value; `None` when the key is absent or empty.
-    pub(super) fn text(
-        &self,
-        parent: &Node,
-        key: &str,
-        field: &str,
-        example: &str,
-    ) -> Result<Option<String>, StackError> {
-        match parent.get(key) {
-            None => Ok(None),
-            Some(node) => match &node.kind {
-                Kind::Null => Ok(None),
-                Kind::Str(text) => Ok(Some(text.clone())),
-                _ => Err(self.wrong(node, field, "a text", example)),
-            },
-        }
-    }
-
-    /// A mapping's entries; `None` when the key is absent or empty.
-    pub(super) fn mapping<'n>(
-        &self,
-        parent: &'n Node,
-        key: &str,
-        field: &str,
-        example: &str,
-    ) -> Result<Option<&'n Node>, StackError> {
-        match parent.get(key) {
-            None => Ok(None),
-            Some(node) => match &node.kind {
-                Kind::Null => Ok(None),
-                Kind::Map(_) => Ok(Some(node)),
-                _ => Err(self.wrong(node, field, "a mapping", example)),
-            },
-        }
-    }
-}
-
 pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<Stack, StackError> {
     let r = Reader { file };
-    let top = Pos { line: 1, column: 1 };
-    let service = match &root.kind {
-        Kind::Map(_) => r.text(root, "service", "service", "`service: my-service`")?,
-        _ => None,
-    };
-    let Some(service) = service else {
-        return Err(StackErrorKind::Missing {
-            at: r.at(top),
-            field: "service".to_owned(),
-            example: "`service: my-service` at the top of the file, with `provider:` and \
-                      `functions:` below it"
-                .to_owned(),
-        }
-        .into());
-    };
-    let provider_example = "`provider: { name: aws, runtime: provided.al2023 }`";
-    let Some(provider) = r.mapping(root, "provider", "provider", provider_example)? else {
-        return Err(StackErrorKind::Missing {
-            at: r.at(top),
-            field: "provider".to_owned(),
-            example: provider_example.to_owned(),
-        }
-        .into());
-    };
-    let runtime = r.text(
-        provider,
-        "runtime",
-        "provider.runtime",
-        "`runtime: provided.al2023`",
-    )?;
-    let Some(runtime) = runtime else {
-        return Err(StackErrorKind::Missing {
-            at: r.at(provider.pos),
-            field: "provider.runtime".to_owned(),
-            example: "`runtime: provided.al2023` under `provider:` (Rust Lambdas run on the \
-                      OS-only runtime)"
-                .to_owned(),
-        }
-        .into());
-    };
-    let stage = match &options.stage {
-        Some(stage) => stage.clone(),
-        None => r
-            .text(provider, "stage", "provider.stage", "`stage: dev`")?
-            .unwrap_or_else(|| "dev".to_owned()),
-    };
-    let region = match &options.region {
-        Some(region) => region.clone(),
-        None => r
-            .text(provider, "region", "provider.region", "`region: eu-west-1`")?
-            .unwrap_or_else(|| "us-east-1".to_owned()),
-    };
-    let architecture = architecture(&r, provider)?;
-    // Serverless falls back on any falsy value, the empty text included.
-    let route_selection_expression = r
-        .text(
-            provider,
-            "websocketsApiRouteSelectionExpression",
-            "provider.websocketsApiRouteSelectionExpression",
-            "`websocketsApiRouteSelectionExpression: $request.body.action`",
-        )?
-        .filter(|expression| !expression.is_empty())
-        .unwrap_or_else(|| "$request.body.action".to_owned());
+    let service = service(&r, root)?;
+    let (provider, provider_at) = provider(&r, root)?;
+    let settings = ProviderSettings::read(&r, provider, options)?;
     let resources = root.get("resources");
     let tables = tables::tables(&r, resources)?;
     let intrinsics = Intrinsics {
         resources,
         tables: &tables,
         service: &service,
-        stage: &stage,
-        region: &region,
+        stage: &settings.stage,
+        region: &settings.region,
     };
     let context = environment::Context {
         reader: &r,
         intrinsics: &intrinsics,
         service: &service,
-        stage: &stage,
+        stage: &settings.stage,
     };
-    let defaults = function::Defaults {
-        environment: context.environment(provider, "provider.environment")?,
-        timeout: function::timeout(&r, provider, "of the provider")?.unwrap_or(DEFAULT_TIMEOUT),
-        memory_size: function::memory_size(&r, provider, "of the provider")?
-            .unwrap_or(DEFAULT_MEMORY_MB),
-        artifact: match r.mapping(
-            root,
-            "package",
-            "package",
-            "`package: { individually: true }`",
-        )? {
-            Some(package) => artifact(&r, package, "package.artifact")?,
-            None => None,
-        },
-    };
+    let defaults = defaults(&context, root, provider)?;
     let entries = match r.mapping(
         root,
         "functions",
@@ -183,41 +47,170 @@ pub(super) fn stack(file: &Path, root: &Node, options: &StackOptions) -> Result<
         Some(functions) => functions.entries().unwrap_or_default(),
         None => &[],
     };
-    function::check_indentation(&r, entries)?;
-    let functions = entries
-        .iter()
-        .map(|(key, body)| function::function(&context, &defaults, key, body))
-        .collect::<Result<Vec<_>, _>>()?;
-    function::check_logical_ids(&functions)?;
-    function::check_deployed_names(&functions)?;
-    function::check_artifact_names(&functions)?;
-    let routes = events::routes(&r, entries)?;
+    let functions = functions(&context, &defaults, entries)?;
+    let routes = routes::routes(&r, entries)?;
     let role = iam::role(&iam::Sources {
         reader: &r,
         intrinsics: &intrinsics,
         provider,
-        provider_at: root
-            .entries()
-            .and_then(|entries| entries.iter().find(|(key, _)| key.name == "provider"))
-            .map_or(top, |(key, _)| key.pos),
+        provider_at,
         entries,
         functions: &functions,
-        has_websocket_events: !routes.is_empty(),
+        has_websocket_routes: !routes.is_empty(),
     })?;
     Ok(Stack {
         file: file.to_path_buf(),
         dir: super::folder(file),
         service,
-        stage,
-        region,
-        runtime,
-        architecture,
-        route_selection_expression,
+        stage: settings.stage,
+        region: settings.region,
+        runtime: settings.runtime,
+        architecture: settings.architecture,
+        route_selection_expression: settings.route_selection_expression,
         routes,
         functions,
         tables,
         role,
     })
+}
+
+/// Where a field missing from the top of the file is reported.
+const TOP: Pos = Pos { line: 1, column: 1 };
+
+fn service(r: &Reader<'_>, root: &Node) -> Result<String, StackError> {
+    let service = match &root.kind {
+        Kind::Map(_) => r.text(root, "service", "service", "`service: my-service`")?,
+        _ => None,
+    };
+    service.ok_or_else(|| {
+        StackErrorKind::Missing {
+            at: r.at(TOP),
+            field: "service".to_owned(),
+            example: "`service: my-service` at the top of the file, with `provider:` and \
+                      `functions:` below it"
+                .to_owned(),
+        }
+        .into()
+    })
+}
+
+/// The `provider` mapping, and where its key is written.
+fn provider<'n>(r: &Reader<'_>, root: &'n Node) -> Result<(&'n Node, Pos), StackError> {
+    let provider_example = "`provider: { name: aws, runtime: provided.al2023 }`";
+    let Some(provider) = r.mapping(root, "provider", "provider", provider_example)? else {
+        return Err(StackErrorKind::Missing {
+            at: r.at(TOP),
+            field: "provider".to_owned(),
+            example: provider_example.to_owned(),
+        }
+        .into());
+    };
+    let at = root
+        .entries()
+        .and_then(|entries| entries.iter().find(|(key, _)| key.name == "provider"))
+        .map_or(TOP, |(key, _)| key.pos);
+    Ok((provider, at))
+}
+
+/// The provider's settings that are plain values.
+struct ProviderSettings {
+    runtime: String,
+    stage: String,
+    region: String,
+    architecture: String,
+    route_selection_expression: String,
+}
+
+impl ProviderSettings {
+    fn read(r: &Reader<'_>, provider: &Node, options: &StackOptions) -> Result<Self, StackError> {
+        let runtime = r.text(
+            provider,
+            "runtime",
+            "provider.runtime",
+            "`runtime: provided.al2023`",
+        )?;
+        let Some(runtime) = runtime else {
+            return Err(StackErrorKind::Missing {
+                at: r.at(provider.pos),
+                field: "provider.runtime".to_owned(),
+                example: "`runtime: provided.al2023` under `provider:` (Rust Lambdas run on the \
+                          OS-only runtime)"
+                    .to_owned(),
+            }
+            .into());
+        };
+        let stage = match &options.stage {
+            Some(stage) => stage.clone(),
+            None => r
+                .text(provider, "stage", "provider.stage", "`stage: dev`")?
+                .unwrap_or_else(|| "dev".to_owned()),
+        };
+        let region = match &options.region {
+            Some(region) => region.clone(),
+            None => r
+                .text(provider, "region", "provider.region", "`region: eu-west-1`")?
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+        };
+        let architecture = architecture(r, provider)?;
+        // Serverless falls back on any falsy value, the empty text included.
+        let route_selection_expression = r
+            .text(
+                provider,
+                "websocketsApiRouteSelectionExpression",
+                "provider.websocketsApiRouteSelectionExpression",
+                "`websocketsApiRouteSelectionExpression: $request.body.action`",
+            )?
+            .filter(|expression| !expression.is_empty())
+            .unwrap_or_else(|| "$request.body.action".to_owned());
+        Ok(Self {
+            runtime,
+            stage,
+            region,
+            architecture,
+            route_selection_expression,
+        })
+    }
+}
+
+/// What functions inherit from the provider and the service's `package`.
+fn defaults(
+    context: &environment::Context<'_>,
+    root: &Node,
+    provider: &Node,
+) -> Result<function::Defaults, StackError> {
+    let r = context.reader;
+    Ok(function::Defaults {
+        environment: context.environment(provider, "provider.environment")?,
+        timeout: function::timeout(r, provider, "of the provider")?.unwrap_or(DEFAULT_TIMEOUT),
+        memory_size: function::memory_size(r, provider, "of the provider")?
+            .unwrap_or(DEFAULT_MEMORY_MB),
+        artifact: match r.mapping(
+            root,
+            "package",
+            "package",
+            "`package: { individually: true }`",
+        )? {
+            Some(package) => artifact(r, package, "package.artifact")?,
+            None => None,
+        },
+    })
+}
+
+/// The functions of `functions:`, checked one by one and against each other.
+fn functions(
+    context: &environment::Context<'_>,
+    defaults: &function::Defaults,
+    entries: &[(Key, Node)],
+) -> Result<Vec<Function>, StackError> {
+    function::check_indentation(context.reader, entries)?;
+    let functions = entries
+        .iter()
+        .map(|(key, body)| function::function(context, defaults, key, body))
+        .collect::<Result<Vec<_>, _>>()?;
+    function::check_logical_ids(&functions)?;
+    function::check_deployed_names(&functions)?;
+    function::check_artifact_names(&functions)?;
+    Ok(functions)
 }
 
 fn architecture(r: &Reader<'_>, provider: &Node) -> Result<String, StackError> {

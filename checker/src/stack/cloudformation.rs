@@ -1,16 +1,35 @@
 //! The CloudFormation functions a serverless.yml puts in values the emulator
-//! needs (environment variables, IAM statements): `Ref`, `Fn::GetAtt
-//! <Table>.Arn`, `Fn::Join` and `Fn::Sub`, worked out from `resources` and the
-//! pseudo parameters, since there is no CloudFormation to do it locally.
+//! needs (environment variables, IAM statements): `Ref`,
+//! `Fn::GetAtt <Table>.Arn`, `Fn::Join` and `Fn::Sub`, worked out from
+//! `resources` and the pseudo parameters, since there is no CloudFormation to
+//! do it locally.
 
 use super::Table;
+use super::error::Problem;
 use super::yaml::{Kind, Node, Pos};
 
 /// The account in ARNs the checker makes up (the one LocalStack and moto use).
 pub const ACCOUNT_ID: &str = "000000000000";
 
-/// What one problem is and where: the innermost node that cannot be worked out.
-pub(crate) type Problem = (Pos, String);
+/// Why a name in a CloudFormation function cannot be worked out.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Unresolved {
+    #[error(
+        "refers to `{0}`, but `resources.Resources` has no `{0}`; add the resource or fix the name"
+    )]
+    NoSuchResource(String),
+    #[error(
+        "refers to `{0}`, which is not an `AWS::DynamoDB::Table`; the checker only works out \
+         names and ARNs of DynamoDB tables, so use a Serverless variable such as \
+         `${{self:custom.name}}` instead"
+    )]
+    NotATable(String),
+    #[error(
+        "asks for the attribute `{attribute}` of `{resource}`, which the checker cannot work \
+         out locally; it knows `!GetAtt <Table>.Arn` of DynamoDB tables"
+    )]
+    UnknownAttribute { resource: String, attribute: String },
+}
 
 /// What the functions are worked out against.
 pub(crate) struct Intrinsics<'a> {
@@ -45,7 +64,9 @@ impl Intrinsics<'_> {
         let fail = |problem: String| (argument.pos, problem);
         match function.name.as_str() {
             "Ref" => match &argument.kind {
-                Kind::Str(target) => self.reference(target).map_err(fail),
+                Kind::Str(target) => self
+                    .reference(target)
+                    .map_err(|unresolved| fail(unresolved.to_string())),
                 other => Err(fail(format!(
                     "has a `Ref` to {other}; write the logical id, e.g. `!Ref ConnectionsTable`"
                 ))),
@@ -65,7 +86,7 @@ impl Intrinsics<'_> {
     }
 
     /// What `Ref` gives: a pseudo parameter's value, or a DynamoDB table's name.
-    pub(crate) fn reference(&self, target: &str) -> Result<String, String> {
+    pub(crate) fn reference(&self, target: &str) -> Result<String, Unresolved> {
         match target {
             "AWS::Region" => Ok(self.region.to_owned()),
             "AWS::AccountId" => Ok(ACCOUNT_ID.to_owned()),
@@ -94,16 +115,16 @@ impl Intrinsics<'_> {
             ));
         };
         self.attribute(resource, attribute)
-            .map_err(|problem| (argument.pos, problem))
+            .map_err(|unresolved| (argument.pos, unresolved.to_string()))
     }
 
-    fn attribute(&self, resource: &str, attribute: &str) -> Result<String, String> {
+    fn attribute(&self, resource: &str, attribute: &str) -> Result<String, Unresolved> {
         let table = self.table(resource)?;
         if attribute != "Arn" {
-            return Err(format!(
-                "asks for the attribute `{attribute}` of `{resource}`, which the checker cannot \
-                 work out locally; it knows `!GetAtt <Table>.Arn` of DynamoDB tables"
-            ));
+            return Err(Unresolved::UnknownAttribute {
+                resource: resource.to_owned(),
+                attribute: attribute.to_owned(),
+            });
         }
         Ok(table_arn(self.region, &table.name))
     }
@@ -174,8 +195,8 @@ impl Intrinsics<'_> {
                             None => self.reference(name),
                         },
                     };
-                    out.push_str(&value.map_err(|problem| {
-                        (argument.pos, format!("in `${{{name}}}`: {problem}"))
+                    out.push_str(&value.map_err(|unresolved| {
+                        (argument.pos, format!("in `${{{name}}}`: {unresolved}"))
                     })?);
                 }
             }
@@ -186,7 +207,7 @@ impl Intrinsics<'_> {
     }
 
     /// The DynamoDB table with that logical id.
-    fn table(&self, logical_id: &str) -> Result<&Table, String> {
+    fn table(&self, logical_id: &str) -> Result<&Table, Unresolved> {
         if let Some(table) = self
             .tables
             .iter()
@@ -198,15 +219,8 @@ impl Intrinsics<'_> {
             .resources
             .and_then(|resources| resources.get("Resources")?.get(logical_id));
         Err(match declared {
-            None => format!(
-                "refers to `{logical_id}`, but `resources.Resources` has no `{logical_id}`; add \
-                 the resource or fix the name"
-            ),
-            Some(_) => format!(
-                "refers to `{logical_id}`, which is not an `AWS::DynamoDB::Table`; the checker \
-                 only works out names and ARNs of DynamoDB tables, so use a Serverless variable \
-                 such as `${{self:custom.name}}` instead"
-            ),
+            None => Unresolved::NoSuchResource(logical_id.to_owned()),
+            Some(_) => Unresolved::NotATable(logical_id.to_owned()),
         })
     }
 }

@@ -6,6 +6,10 @@ use std::path::PathBuf;
 
 use super::yaml::Pos;
 
+/// What one problem is and where: the innermost node it is at, and a
+/// sentence that the caller puts in a [`StackErrorKind`] with its context.
+pub(crate) type Problem = (Pos, String);
+
 /// A place in a file, shown as `file:line:column` (the form editors and terminals link).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Location {

@@ -2,7 +2,7 @@
 //! (`IamRoleLambdaExecution`, `lib/plugins/aws/package/lib/merge-iam-templates.js`):
 //! the log rights it adds by itself, the statements of
 //! `provider.iam.role.statements` (older: `provider.iamRoleStatements`), and
-//! `execute-api:ManageConnections` when the service has websocket events. The
+//! `execute-api:ManageConnections` when the service has websocket routes. The
 //! emulator checks every DynamoDB and `@connections` call against it, as AWS
 //! does. What the checker cannot evaluate (conditions, `NotAction`, a role
 //! defined outside the file…) stops the load at its `file:line:column`:
@@ -13,9 +13,9 @@ mod policy;
 use serde::Serialize;
 
 use super::Function;
-use super::build::Reader;
 use super::cloudformation::{ACCOUNT_ID, Intrinsics};
-use super::error::{Location, StackError, StackErrorKind};
+use super::error::{Location, Problem, StackError, StackErrorKind};
+use super::reader::Reader;
 use super::yaml::{Key, Kind, Node, Pos};
 
 /// Where learners grant rights, named in messages.
@@ -44,12 +44,12 @@ pub struct Statement {
     pub actions: Vec<String>,
     /// ARNs (or `*`), CloudFormation functions worked out.
     pub resources: Vec<String>,
-    pub origin: Origin,
+    pub origin: StatementOrigin,
 }
 
 /// Who wrote a statement.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Origin {
+pub enum StatementOrigin {
     /// The serverless.yml, at this statement.
     Declared(Location),
     /// Serverless itself, for this reason.
@@ -114,7 +114,7 @@ pub(super) struct Sources<'a> {
     /// The `functions:` entries, and what was read from them.
     pub(super) entries: &'a [(Key, Node)],
     pub(super) functions: &'a [Function],
-    pub(super) has_websocket_events: bool,
+    pub(super) has_websocket_routes: bool,
 }
 
 /// The role Serverless would create; `None` without functions (it creates none).
@@ -152,12 +152,12 @@ pub(super) fn role(sources: &Sources<'_>) -> Result<Option<Role>, StackError> {
     if let Some((node, field)) = declared {
         statements.extend(declared_statements(sources, node, field)?);
     }
-    if sources.has_websocket_events {
+    if sources.has_websocket_routes {
         statements.push(Statement {
             effect: Effect::Allow,
             actions: vec!["execute-api:ManageConnections".to_owned()],
             resources: vec!["arn:aws:execute-api:*:*:*/@connections/*".to_owned()],
-            origin: Origin::Serverless("websocket events: `@connections`"),
+            origin: StatementOrigin::Serverless("websocket events: `@connections`"),
         });
     }
     Ok(Some(Role {
@@ -271,8 +271,9 @@ fn log_statements(sources: &Sources<'_>) -> Result<Vec<Statement>, StackError> {
             stack.region
         )
     };
-    let mut streams = Vec::new();
-    let mut events = Vec::new();
+    // CreateLogStream takes the log groups, PutLogEvents their streams.
+    let mut group_arns = Vec::new();
+    let mut stream_arns = Vec::new();
     let mut canonical = false;
     let mut silent = Vec::new();
     for (function, (key, body)) in sources.functions.iter().zip(sources.entries) {
@@ -298,15 +299,15 @@ fn log_statements(sources: &Sources<'_>) -> Result<Vec<Statement>, StackError> {
                 canonical = true;
             }
         } else if !disabled {
-            streams.push(format!("{}:*", group(name)));
-            events.push(format!("{}:*:*", group(name)));
+            group_arns.push(format!("{}:*", group(name)));
+            stream_arns.push(format!("{}:*:*", group(name)));
         }
     }
-    let origin = Origin::Serverless("the functions' logs");
+    let origin = StatementOrigin::Serverless("the functions' logs");
     let mut statements = Vec::new();
     if canonical {
-        streams.push(format!("{}*:*", group(&prefix)));
-        events.push(format!("{}*:*:*", group(&prefix)));
+        group_arns.push(format!("{}*:*", group(&prefix)));
+        stream_arns.push(format!("{}*:*:*", group(&prefix)));
     }
     statements.push(Statement {
         effect: Effect::Allow,
@@ -317,13 +318,13 @@ fn log_statements(sources: &Sources<'_>) -> Result<Vec<Statement>, StackError> {
         ]
         .map(str::to_owned)
         .to_vec(),
-        resources: streams,
+        resources: group_arns,
         origin: origin.clone(),
     });
     statements.push(Statement {
         effect: Effect::Allow,
         actions: vec!["logs:PutLogEvents".to_owned()],
-        resources: events,
+        resources: stream_arns,
         origin: origin.clone(),
     });
     if canonical && !silent.is_empty() {
@@ -437,11 +438,9 @@ fn statement(sources: &Sources<'_>, item: &Node, field: &str) -> Result<Statemen
         actions: actions.ok_or_else(|| missing("Action", "`Action: [dynamodb:PutItem]`"))?,
         resources: resources
             .ok_or_else(|| missing("Resource", "`Resource: [!GetAtt ConnectionsTable.Arn]`"))?,
-        origin: Origin::Declared(r.at(item.pos)),
+        origin: StatementOrigin::Declared(r.at(item.pos)),
     })
 }
-
-type Problem = (Pos, String);
 
 /// `Action`: one action or a list, each `service:Action` (wildcards allowed) or `*`.
 fn actions(node: &Node) -> Result<Vec<String>, Problem> {

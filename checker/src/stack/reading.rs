@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Index, Origin, Role, Stack, Table};
+use super::{Index, Role, Stack, StatementOrigin, Table};
 
 impl Stack {
     /// The stack as `checker stack --json` prints it and the console shows it.
@@ -50,8 +50,8 @@ fn role(role: &Role) -> Value {
         .iter()
         .map(|statement| {
             let from = match &statement.origin {
-                Origin::Declared(at) => at.to_string(),
-                Origin::Serverless(why) => format!("added by Serverless ({why})"),
+                StatementOrigin::Declared(at) => at.to_string(),
+                StatementOrigin::Serverless(why) => format!("added by Serverless ({why})"),
             };
             json!({
                 "Effect": statement.effect,

@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::build::Reader;
-use super::error::{Location, StackError, StackErrorKind};
+use super::error::{Location, Problem, StackError, StackErrorKind};
+use super::reader::Reader;
 use super::yaml::{Kind, Node, Pos};
 
 const TABLE_TYPE: &str = "AWS::DynamoDB::Table";
@@ -136,9 +136,6 @@ impl Table {
     }
 }
 
-/// A problem found in one table, and the node it is at.
-type Problem = (Pos, String);
-
 /// The tables of a stack's `resources` section, in file order.
 pub(super) fn tables(r: &Reader<'_>, resources: Option<&Node>) -> Result<Vec<Table>, StackError> {
     let declared = resources
@@ -185,22 +182,7 @@ fn table(r: &Reader<'_>, logical_id: &str, at: Pos, resource: &Node) -> Result<T
             ),
         ));
     };
-    let declared_name = match properties.get("TableName") {
-        None => None,
-        Some(node) => match &node.kind {
-            Kind::Null => None,
-            Kind::Str(name) if !name.is_empty() => Some(name.clone()),
-            other => {
-                return Err((
-                    node.pos,
-                    format!(
-                        "has a `TableName` that is not a name ({other}); write text, e.g. \
-                         `TableName: ${{self:service}}-${{sls:stage}}-connections`, or leave it out"
-                    ),
-                ));
-            }
-        },
-    };
+    let declared_name = declared_name(properties)?;
     let attributes = attribute_definitions(properties)?;
     let key = key_schema(
         properties,
@@ -208,13 +190,56 @@ fn table(r: &Reader<'_>, logical_id: &str, at: Pos, resource: &Node) -> Result<T
         "KeySchema",
         &attributes,
     )?;
+    let indexes = indexes(properties, &key, &attributes)?;
+    check_all_attributes_used(properties, &attributes, &key, &indexes)?;
+    let billing_mode = billing_mode(properties)?;
+    Ok(Table {
+        logical_id: logical_id.to_owned(),
+        // CloudFormation makes a name up when there is none; the stack's `Ref`
+        // to the table resolves to the logical id then, so the table takes it.
+        name: declared_name
+            .clone()
+            .unwrap_or_else(|| logical_id.to_owned()),
+        declared_name,
+        key,
+        attributes,
+        indexes,
+        billing_mode,
+        at: r.at(at),
+    })
+}
+
+/// `TableName`, if the table has one.
+fn declared_name(properties: &Node) -> Result<Option<String>, Problem> {
+    let Some(node) = properties.get("TableName") else {
+        return Ok(None);
+    };
+    match &node.kind {
+        Kind::Null => Ok(None),
+        Kind::Str(name) if !name.is_empty() => Ok(Some(name.clone())),
+        other => Err((
+            node.pos,
+            format!(
+                "has a `TableName` that is not a name ({other}); write text, e.g. \
+                 `TableName: ${{self:service}}-${{sls:stage}}-connections`, or leave it out"
+            ),
+        )),
+    }
+}
+
+/// The global, then the local secondary indexes, each named once.
+fn indexes(
+    properties: &Node,
+    key: &KeySchema,
+    attributes: &[KeyAttribute],
+) -> Result<Vec<Index>, Problem> {
     let mut indexes: Vec<Index> = Vec::new();
     for (field, local) in [
         ("GlobalSecondaryIndexes", false),
         ("LocalSecondaryIndexes", true),
     ] {
         for entry in list(properties, field)? {
-            let index = index(entry, field, local, &attributes)?;
+            let index = index(entry, field, local, attributes)?;
             if local && index.key.partition != key.partition {
                 return Err((
                     entry.pos,
@@ -238,6 +263,16 @@ fn table(r: &Reader<'_>, logical_id: &str, at: Pos, resource: &Node) -> Result<T
             indexes.push(index);
         }
     }
+    Ok(indexes)
+}
+
+/// DynamoDB refuses attribute definitions that no key uses.
+fn check_all_attributes_used(
+    properties: &Node,
+    attributes: &[KeyAttribute],
+    key: &KeySchema,
+    indexes: &[Index],
+) -> Result<(), Problem> {
     let unused: Vec<&str> = attributes
         .iter()
         .filter(|definition| {
@@ -247,50 +282,39 @@ fn table(r: &Reader<'_>, logical_id: &str, at: Pos, resource: &Node) -> Result<T
         })
         .map(|definition| definition.name.as_str())
         .collect();
-    if !unused.is_empty() {
-        let pos = properties
-            .get("AttributeDefinitions")
-            .map_or(properties.pos, |node| node.pos);
-        return Err((
-            pos,
-            format!(
-                "defines {} in `AttributeDefinitions` but uses it in no `KeySchema`; DynamoDB \
-                 refuses that on deploy (\"Some AttributeDefinitions are not used\"), so define \
-                 only key attributes: other attributes need no declaration",
-                unused.join(", ")
-            ),
-        ));
+    if unused.is_empty() {
+        return Ok(());
     }
-    let billing_mode = match properties.get("BillingMode") {
-        None => "PROVISIONED".to_owned(),
-        Some(node) => match &node.kind {
-            Kind::Null => "PROVISIONED".to_owned(),
-            Kind::Str(mode) if mode == "PAY_PER_REQUEST" || mode == "PROVISIONED" => mode.clone(),
-            other => {
-                return Err((
-                    node.pos,
-                    format!(
-                        "has the BillingMode {other}; write `BillingMode: PAY_PER_REQUEST` or \
-                         `PROVISIONED`"
-                    ),
-                ));
-            }
-        },
+    let pos = properties
+        .get("AttributeDefinitions")
+        .map_or(properties.pos, |node| node.pos);
+    Err((
+        pos,
+        format!(
+            "defines {} in `AttributeDefinitions` but uses it in no `KeySchema`; DynamoDB \
+             refuses that on deploy (\"Some AttributeDefinitions are not used\"), so define \
+             only key attributes: other attributes need no declaration",
+            unused.join(", ")
+        ),
+    ))
+}
+
+/// `BillingMode`, `PROVISIONED` when absent (CloudFormation's default).
+fn billing_mode(properties: &Node) -> Result<String, Problem> {
+    let Some(node) = properties.get("BillingMode") else {
+        return Ok("PROVISIONED".to_owned());
     };
-    Ok(Table {
-        logical_id: logical_id.to_owned(),
-        // CloudFormation makes a name up when there is none; the stack's `Ref`
-        // to the table resolves to the logical id then, so the table takes it.
-        name: declared_name
-            .clone()
-            .unwrap_or_else(|| logical_id.to_owned()),
-        declared_name,
-        key,
-        attributes,
-        indexes,
-        billing_mode,
-        at: r.at(at),
-    })
+    match &node.kind {
+        Kind::Null => Ok("PROVISIONED".to_owned()),
+        Kind::Str(mode) if mode == "PAY_PER_REQUEST" || mode == "PROVISIONED" => Ok(mode.clone()),
+        other => Err((
+            node.pos,
+            format!(
+                "has the BillingMode {other}; write `BillingMode: PAY_PER_REQUEST` or \
+                 `PROVISIONED`"
+            ),
+        )),
+    }
 }
 
 fn attribute_definitions(properties: &Node) -> Result<Vec<KeyAttribute>, Problem> {

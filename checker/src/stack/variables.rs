@@ -183,7 +183,7 @@ impl Resolver<'_> {
         let pieces = syntax::parse(text).map_err(|problem| StackErrorKind::VariableSyntax {
             at: self.at(pos),
             text: text.to_owned(),
-            problem,
+            problem: problem.to_string(),
         })?;
         match pieces.as_slice() {
             [] => Ok(Node::new(pos, Kind::Str(String::new()))),

@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 
 use checker::cargo_build::{self, Diagnostics, Profile};
 use checker::emulator::Settings;
-use checker::local_stack::{Binaries, Launch, LocalStack};
+use checker::launch::{Binaries, Launch, RunningStack};
 
 /// The WebSocket URL `checker serve` prints (`Serving … at ws://…`), read
 /// from its stdout's lines; the lines after it are left to the caller.
@@ -57,10 +57,14 @@ pub fn fixtures(profile: Profile) -> anyhow::Result<BTreeMap<String, PathBuf>> {
 
 /// Starts the stack `file` (relative to the checker crate) on the fixture
 /// Lambdas built in `profile`.
-pub async fn start(file: &str, settings: Settings, profile: Profile) -> anyhow::Result<LocalStack> {
+pub async fn start(
+    file: &str,
+    settings: Settings,
+    profile: Profile,
+) -> anyhow::Result<RunningStack> {
     let binaries = tokio::task::spawn_blocking(move || fixtures(profile)).await??;
     let mut launch = Launch::new(checker_dir().join(file));
     launch.settings = settings;
     launch.binaries = Binaries::Built(binaries);
-    Ok(LocalStack::start(&launch).await?)
+    Ok(RunningStack::start(&launch).await?)
 }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use checker::emulator::Settings;
-use checker::local_stack::{Launch, LocalStack, StartError};
+use checker::launch::{Launch, RunningStack, StartError};
 
 use crate::support;
 
@@ -146,7 +146,7 @@ async fn a_malformed_table_stops_the_start_and_says_where_and_what_to_fix() {
          AttributeDefinitions:\n          - AttributeName: Id\n            AttributeType: S\n",
     )
     .expect("written");
-    let Err(error) = LocalStack::start(&Launch::new(&file)).await else {
+    let Err(error) = RunningStack::start(&Launch::new(&file)).await else {
         panic!("the table is malformed");
     };
     assert!(matches!(error, StartError::Stack(_)), "{error:?}");

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use checker::cargo_build::Profile;
 use checker::emulator::{EmulatorError, Settings};
-use checker::local_stack::StartError;
+use checker::launch::StartError;
 
 use crate::support;
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use checker::emulator::Settings;
 use checker::emulator::events::Event;
-use checker::exercises::Variant;
-use checker::local_stack::{Launch, LocalStack};
+use checker::launch::{Launch, RunningStack};
+use checker::workshop::Variant;
 use futures_util::SinkExt;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpSocket;
@@ -123,8 +123,8 @@ async fn a_handshake_abandoned_while_connect_runs_gets_its_disconnect_and_leaves
 async fn start_exercise_04() -> support::Running {
     let file = checker_testkit::checker_dir().join("../solutions/04-clean-exits/serverless.yml");
     let mut launch = Launch::new(file);
-    launch.variant = Variant::Solution;
-    let local = LocalStack::start(&launch)
+    launch.binary_suffix = Variant::Solution.binary_suffix();
+    let local = RunningStack::start(&launch)
         .await
         .expect("04's solution builds and starts");
     let events = local.emulator.events().subscribe();

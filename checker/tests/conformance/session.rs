@@ -3,7 +3,7 @@
 //! late frame of a slow Lambda is still seen.
 
 use checker::emulator::events::Event;
-use checker::scenario::{QUIET_WAIT, Session};
+use checker::session::{QUIET_WAIT, Session};
 
 use super::support;
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use checker::cargo_build::Profile;
 use checker::emulator::events::{Event, Subscription};
 use checker::emulator::{Emulator, Settings};
-use checker::local_stack::LocalStack;
+use checker::launch::RunningStack;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -24,7 +24,7 @@ pub fn stacks_dir() -> PathBuf {
 }
 
 pub struct Running {
-    pub local: LocalStack,
+    pub local: RunningStack,
     pub events: Subscription,
 }
 

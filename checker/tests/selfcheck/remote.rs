@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use checker::compare;
 use checker::emulator::Settings;
-use checker::exercises::Variant;
-use checker::grade::Target;
+use checker::grade::Submission;
+use checker::workshop::Variant;
 
 use crate::support;
 
@@ -77,8 +77,8 @@ fn check_endpoint_needs_one_exercise_and_an_answering_url() {
 async fn compare_finds_no_difference_between_two_faithful_runs() {
     let other = support::serve(ECHO, Variant::Solution, any_port()).await;
     let workshop = support::workshop();
-    let target = Target::of(&workshop, workshop.find(ECHO).unwrap(), Variant::Solution);
-    let differences = compare::compare(&target, &other.url()).await.unwrap();
+    let submission = Submission::of(&workshop, workshop.find(ECHO).unwrap(), Variant::Solution);
+    let differences = compare::compare(&submission, &other.url()).await.unwrap();
     assert_eq!(differences, []);
     other.shutdown().await;
 }
@@ -92,8 +92,8 @@ async fn compare_shows_where_an_altered_emulator_differs() {
     };
     let other = support::serve(ECHO, Variant::Solution, altered).await;
     let workshop = support::workshop();
-    let target = Target::of(&workshop, workshop.find(ECHO).unwrap(), Variant::Solution);
-    let differences = compare::compare(&target, &other.url()).await.unwrap();
+    let submission = Submission::of(&workshop, workshop.find(ECHO).unwrap(), Variant::Solution);
+    let differences = compare::compare(&submission, &other.url()).await.unwrap();
     assert!(!differences.is_empty());
     let remote_lines: Vec<&String> = differences.iter().flat_map(|d| &d.remote).collect();
     assert!(

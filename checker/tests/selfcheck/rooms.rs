@@ -1,7 +1,7 @@
 //! Exercises 03 to 05 (broadcast, clean exits, chat rooms): stubs fail for
 //! their reason, alternatives pass, broken variants get their specific report.
 
-use checker::exercises::Variant;
+use checker::workshop::Variant;
 
 use crate::support;
 

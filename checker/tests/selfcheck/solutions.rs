@@ -1,8 +1,8 @@
 //! The reference solutions pass, and their transcripts are the snapshots.
 
-use checker::exercises::Variant;
-use checker::grade::{self, Target};
-use checker::scenario;
+use checker::grade::{self, Submission};
+use checker::session;
+use checker::workshop::Variant;
 
 use crate::support;
 
@@ -12,12 +12,12 @@ use crate::support;
 async fn solution_transcripts_are_the_snapshots() {
     let workshop = support::workshop();
     for exercise in &workshop.exercises {
-        let target = Target::of(&workshop, exercise, Variant::Solution);
-        let run = grade::transcript_local(&target, None)
+        let submission = Submission::of(&workshop, exercise, Variant::Solution);
+        let run = grade::transcript_local(&submission)
             .await
             .unwrap_or_else(|verdict| panic!("{} cannot run: {verdict:?}", exercise.name));
         support::transcript_snapshots().bind(|| {
-            insta::assert_snapshot!(exercise.name.clone(), scenario::render(&run.steps));
+            insta::assert_snapshot!(exercise.name.clone(), session::render(&run.steps));
         });
     }
 }

@@ -1,6 +1,6 @@
 //! Every stub, as shipped, fails for the reason its exercise teaches.
 
-use checker::exercises::Variant;
+use checker::workshop::Variant;
 
 use crate::support;
 

@@ -2,10 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use checker::exercises::{Exercise, Variant, Workshop};
-use checker::grade::{self, Failure, Graded, Target, Verdict};
-use checker::local_stack::{Launch, LocalStack};
-use checker::report::{HintShown, HumanReport, Next};
+use checker::grade::{self, Failure, Graded, Submission, Verdict};
+use checker::launch::{Launch, RunningStack};
+use checker::report::{HumanReport, Next};
+use checker::workshop::{Exercise, HintShown, Variant, Workshop};
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,7 +25,7 @@ pub fn exercise(name: &str) -> Exercise {
 pub async fn check(name: &str, variant: Variant) -> Graded {
     let workshop = workshop();
     let exercise = workshop.find(name).unwrap();
-    grade::check_local(&Target::of(&workshop, exercise, variant)).await
+    grade::check_local(&Submission::of(&workshop, exercise, variant)).await
 }
 
 /// Checks a variant's `serverless.yml` (`checker/tests/variants/`) as exercise `name`.
@@ -34,13 +34,8 @@ pub async fn check_variant(name: &str, file: &str) -> Graded {
 }
 
 pub async fn check_file(name: &str, file: &Path) -> Graded {
-    let target = Target {
-        exercise: exercise(name),
-        variant: Variant::Learner,
-        stack_file: file.to_owned(),
-        dynamodb_endpoint: None,
-    };
-    grade::check_local(&target).await
+    let submission = Submission::new(&exercise(name), Variant::Learner, file);
+    grade::check_local(&submission).await
 }
 
 pub fn failure(graded: &Graded) -> &Failure {
@@ -142,11 +137,13 @@ pub async fn serve(
     name: &str,
     variant: Variant,
     settings: checker::emulator::Settings,
-) -> LocalStack {
+) -> RunningStack {
     let workshop = workshop();
     let exercise = workshop.find(name).unwrap();
     let mut launch = Launch::new(workshop.dir(exercise, variant).join("serverless.yml"));
-    launch.variant = variant;
+    launch.binary_suffix = variant.binary_suffix();
     launch.settings = settings;
-    LocalStack::start(&launch).await.expect("the stack starts")
+    RunningStack::start(&launch)
+        .await
+        .expect("the stack starts")
 }

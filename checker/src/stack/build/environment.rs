@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use super::Reader;
 use crate::stack::cloudformation::Intrinsics;
 use crate::stack::error::{StackError, StackErrorKind};
+use crate::stack::reader::Reader;
 use crate::stack::yaml::{Kind, Node};
 
 pub(super) struct Context<'a> {

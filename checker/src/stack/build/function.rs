@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path};
 use std::time::Duration;
 
-use super::Reader;
 use super::environment;
 use crate::stack::Function;
-use crate::stack::error::{self, StackError, StackErrorKind};
+use crate::stack::error::{self, Location, StackError, StackErrorKind};
 use crate::stack::naming;
+use crate::stack::reader::Reader;
 use crate::stack::yaml::{Key, Kind, Node, Pos};
 
 /// The longest Lambda function name AWS takes.
@@ -121,6 +121,34 @@ pub(super) fn function(
         .into());
     }
     let deployed_name = deployed_name(context, key, body)?;
+    let (artifact, artifact_at, binary) = artifact(r, defaults, key, body)?;
+    let mut environment = defaults.environment.clone();
+    environment.extend(context.environment(body, &field("environment"))?);
+    let whose = format!("of function \"{name}\"");
+    Ok(Function {
+        name: name.clone(),
+        deployed_name,
+        handler,
+        artifact,
+        binary,
+        environment,
+        timeout: timeout(r, body, &whose)?.unwrap_or(defaults.timeout),
+        memory_size: memory_size(r, body, &whose)?.unwrap_or(defaults.memory_size),
+        at: r.at(key.pos),
+        artifact_at,
+    })
+}
+
+/// The function's artifact (its own, else the service's), where it is
+/// written, and the cargo binary it names.
+fn artifact(
+    r: &Reader<'_>,
+    defaults: &Defaults,
+    key: &Key,
+    body: &Node,
+) -> Result<(String, Location, String), StackError> {
+    let name = &key.name;
+    let field = |leaf: &str| format!("functions.{name}.{leaf}");
     let package = r.mapping(
         body,
         "package",
@@ -154,21 +182,7 @@ pub(super) fn function(
         }
         .into());
     };
-    let mut environment = defaults.environment.clone();
-    environment.extend(context.environment(body, &field("environment"))?);
-    let whose = format!("of function \"{name}\"");
-    Ok(Function {
-        name: name.clone(),
-        deployed_name,
-        handler,
-        artifact,
-        binary,
-        environment,
-        timeout: timeout(r, body, &whose)?.unwrap_or(defaults.timeout),
-        memory_size: memory_size(r, body, &whose)?.unwrap_or(defaults.memory_size),
-        at: r.at(key.pos),
-        artifact_at,
-    })
+    Ok((artifact, artifact_at, binary))
 }
 
 /// The Lambda's name on AWS: `name:`, else (also when empty, as Serverless does)

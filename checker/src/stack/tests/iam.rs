@@ -3,7 +3,7 @@
 //! refused at its `file:line:column`.
 
 use super::{BASE, error, load};
-use crate::stack::{Decision, Effect, Origin, Role};
+use crate::stack::{Decision, Effect, Role, StatementOrigin};
 
 const TABLE_ARN: &str = "arn:aws:dynamodb:eu-west-1:000000000000:table/chat-dev-chats";
 
@@ -73,7 +73,7 @@ fn reads_the_workshop_statements_and_what_serverless_adds() {
         declared.resources,
         [TABLE_ARN.to_owned(), format!("{TABLE_ARN}/index/*")]
     );
-    let Origin::Declared(at) = &declared.origin else {
+    let StatementOrigin::Declared(at) = &declared.origin else {
         panic!("declared in the file: {:?}", declared.origin);
     };
     assert_eq!((at.line, at.column), (9, 11));
@@ -82,7 +82,7 @@ fn reads_the_workshop_statements_and_what_serverless_adds() {
         connections.resources,
         ["arn:aws:execute-api:*:*:*/@connections/*"]
     );
-    assert!(matches!(connections.origin, Origin::Serverless(_)));
+    assert!(matches!(connections.origin, StatementOrigin::Serverless(_)));
 
     assert!(allowed(
         &role,
@@ -122,7 +122,7 @@ fn an_explicit_deny_wins_over_any_allow() {
     let Decision::Denied(deny) = role.decide("dynamodb:Scan", TABLE_ARN) else {
         panic!("the Deny applies");
     };
-    let Origin::Declared(at) = &deny.origin else {
+    let StatementOrigin::Declared(at) = &deny.origin else {
         panic!("declared: {:?}", deny.origin);
     };
     assert_eq!(at.line, 12);

@@ -42,25 +42,59 @@ pub(super) enum Literal {
     Null,
 }
 
-/// Parses `text`; the error says what is wrong and how to write it instead.
-pub(super) fn parse(text: &str) -> Result<Template, String> {
-    let mut parser = Parser { s: text, i: 0 };
-    parser.template(Context::Top)
+/// What is wrong with a variable's syntax, and how to write it instead.
+#[derive(Debug, PartialEq, thiserror::Error)]
+pub(super) enum SyntaxError {
+    #[error("a `${{` inside a variable must start another variable, such as `{example}`")]
+    NotAVariable { example: &'static str },
+    #[error("a `(` is not closed; write e.g. `${{file(config.json):key}}`")]
+    ParenthesisInAddress,
+    #[error("a `(` is not closed; add the `)`")]
+    Parenthesis,
+    #[error(
+        "an address holds no second `:`; write e.g. `${{self:custom.tableName}}` or \
+         `${{file(config.json):key}}`"
+    )]
+    SecondColon,
+    #[error(
+        "unexpected text after `{0}`; separate a default with a comma, e.g. `${{opt:stage, 'dev'}}`"
+    )]
+    AfterSource(String),
+    #[error("the variable has no closing `}}`; add it")]
+    Unclosed,
+    #[error("the default `{0}` must come last; write e.g. `${{opt:stage, 'dev'}}`")]
+    DefaultNotLast(String),
+    #[error(
+        "the default `{0}` is neither quoted text, a number, true/false nor a variable; write \
+         text in quotes, e.g. `'{0}'`"
+    )]
+    BareWord(String),
+    #[error("the quote {0} is not closed; close it")]
+    UnclosedQuote(String),
+    #[error("cannot read {text}: {error}")]
+    Json { text: String, error: String },
 }
 
+/// Parses `text`; the error says what is wrong and how to write it instead.
+pub(super) fn parse(text: &str) -> Result<Template, SyntaxError> {
+    let mut parser = Parser { s: text, i: 0 };
+    parser.template(Part::Top)
+}
+
+/// Which part of a string the parser is in: it decides what ends a template.
 #[derive(Clone, Copy, PartialEq)]
-enum Context {
+enum Part {
     Top,
     Param,
     Address,
 }
 
-impl Context {
+impl Part {
     fn stops(self, c: u8) -> bool {
         match self {
-            Context::Top => false,
-            Context::Param => c == b',' || c == b')',
-            Context::Address => c == b',' || c == b'}',
+            Part::Top => false,
+            Part::Param => c == b',' || c == b')',
+            Part::Address => c == b',' || c == b'}',
         }
     }
 }
@@ -85,16 +119,16 @@ impl Parser<'_> {
         }
     }
 
-    fn template(&mut self, context: Context) -> Result<Template, String> {
+    fn template(&mut self, part: Part) -> Result<Template, SyntaxError> {
         let mut pieces = Vec::new();
         let mut text_start = self.i;
         while let Some(c) = self.peek() {
-            if context.stops(c) {
+            if part.stops(c) {
                 break;
             }
             match c {
                 // An escaped character never starts a variable; the text stays as written.
-                b'\\' if context == Context::Top => {
+                b'\\' if part == Part::Top => {
                     self.i += 1;
                     self.i += self.s[self.i..].chars().next().map_or(0, char::len_utf8);
                 }
@@ -106,23 +140,19 @@ impl Parser<'_> {
                             pieces.push(Piece::Var(var));
                             text_start = self.i;
                         }
-                        None if context == Context::Top => self.i += 2,
+                        None if part == Part::Top => self.i += 2,
                         None => {
-                            return Err("a `${` inside a variable must start another variable, \
-                                        such as `${self:custom.name}`"
-                                .to_owned());
+                            return Err(SyntaxError::NotAVariable {
+                                example: "${self:custom.name}",
+                            });
                         }
                     }
                 }
-                b'}' if context == Context::Param => {
-                    return Err(
-                        "a `(` is not closed; write e.g. `${file(config.json):key}`".to_owned()
-                    );
+                b'}' if part == Part::Param => {
+                    return Err(SyntaxError::ParenthesisInAddress);
                 }
-                b':' if context == Context::Address => {
-                    return Err("an address holds no second `:`; write e.g. \
-                                `${self:custom.tableName}` or `${file(config.json):key}`"
-                        .to_owned());
+                b':' if part == Part::Address => {
+                    return Err(SyntaxError::SecondColon);
                 }
                 _ => self.i += self.s[self.i..].chars().next().map_or(1, char::len_utf8),
             }
@@ -132,7 +162,7 @@ impl Parser<'_> {
     }
 
     /// At `${`: the variable, or `None` when this `${` is not one (left as text).
-    fn variable(&mut self) -> Result<Option<Var>, String> {
+    fn variable(&mut self) -> Result<Option<Var>, SyntaxError> {
         let start = self.i;
         let bytes = self.s.as_bytes();
         let type_start = start + 2;
@@ -157,14 +187,10 @@ impl Parser<'_> {
                     sources.push(self.fallback()?);
                 }
                 Some(_) => {
-                    return Err(format!(
-                        "unexpected text after `{}`; separate a default with a comma, e.g. \
-                         `${{opt:stage, 'dev'}}`",
-                        &self.s[start..self.i]
-                    ));
+                    return Err(SyntaxError::AfterSource(self.s[start..self.i].to_owned()));
                 }
                 None => {
-                    return Err("the variable has no closing `}`; add it".to_owned());
+                    return Err(SyntaxError::Unclosed);
                 }
             }
         }
@@ -175,7 +201,7 @@ impl Parser<'_> {
     }
 
     /// At a source type: `type:address` or `type(params):address`, up to `,` or `}`.
-    fn reference(&mut self) -> Result<Source, String> {
+    fn reference(&mut self) -> Result<Source, SyntaxError> {
         let type_end = word_end(self.s.as_bytes(), self.i);
         let kind = self.s[self.i..type_end].to_owned();
         self.i = type_end;
@@ -192,7 +218,7 @@ impl Parser<'_> {
             address = match self.peek() {
                 Some(b'}' | b',') | None => None,
                 Some(quote @ (b'\'' | b'"')) => Some(vec![Piece::Text(self.quoted(quote)?)]),
-                Some(_) => Some(trim(self.template(Context::Address)?)),
+                Some(_) => Some(trim(self.template(Part::Address)?)),
             };
         }
         Ok(Source::Ref {
@@ -203,7 +229,7 @@ impl Parser<'_> {
     }
 
     /// After `(`: the comma-separated params, through the closing `)`.
-    fn params(&mut self) -> Result<Vec<Template>, String> {
+    fn params(&mut self) -> Result<Vec<Template>, SyntaxError> {
         let mut params = Vec::new();
         loop {
             self.skip_spaces();
@@ -213,20 +239,20 @@ impl Parser<'_> {
                     return Ok(params);
                 }
                 Some(quote @ (b'\'' | b'"')) => params.push(vec![Piece::Text(self.quoted(quote)?)]),
-                Some(_) => params.push(trim(self.template(Context::Param)?)),
-                None => return Err("a `(` is not closed; add the `)`".to_owned()),
+                Some(_) => params.push(trim(self.template(Part::Param)?)),
+                None => return Err(SyntaxError::Parenthesis),
             }
             self.skip_spaces();
             match self.peek() {
                 Some(b',') => self.i += 1,
                 Some(b')') => {}
-                _ => return Err("a `(` is not closed; add the `)`".to_owned()),
+                _ => return Err(SyntaxError::Parenthesis),
             }
         }
     }
 
     /// After a `,`: a quoted or bare value, a `${...}`, or another `type:address`.
-    fn fallback(&mut self) -> Result<Source, String> {
+    fn fallback(&mut self) -> Result<Source, SyntaxError> {
         self.skip_spaces();
         let start = self.i;
         match self.peek() {
@@ -234,20 +260,17 @@ impl Parser<'_> {
                 let text = self.quoted(quote)?;
                 self.skip_spaces();
                 if self.peek() != Some(b'}') {
-                    return Err(format!(
-                        "the default `{}` must come last; write e.g. `${{opt:stage, 'dev'}}`",
-                        &self.s[start..self.i]
+                    return Err(SyntaxError::DefaultNotLast(
+                        self.s[start..self.i].to_owned(),
                     ));
                 }
                 Ok(Source::Literal(Literal::Str(text)))
             }
             Some(b'$') if self.at(1) == Some(b'{') => match self.variable()? {
                 Some(var) => Ok(Source::Nested(var)),
-                None => Err(
-                    "a `${` inside a variable must start another variable, such as \
-                             `${self:provider.stage}`"
-                        .to_owned(),
-                ),
+                None => Err(SyntaxError::NotAVariable {
+                    example: "${self:provider.stage}",
+                }),
             },
             _ => {
                 let end = word_end(self.s.as_bytes(), start);
@@ -261,10 +284,10 @@ impl Parser<'_> {
                     }
                     Some(b'}') if !word.is_empty() => literal(word)
                         .map(Source::Literal)
-                        .ok_or_else(|| bare_word(word)),
+                        .ok_or_else(|| SyntaxError::BareWord(word.to_owned())),
                     _ => {
                         let rest = self.s[start..].split([',', '}']).next().unwrap_or_default();
-                        Err(bare_word(rest.trim()))
+                        Err(SyntaxError::BareWord(rest.trim().to_owned()))
                     }
                 }
             }
@@ -272,7 +295,7 @@ impl Parser<'_> {
     }
 
     /// At a quote: the quoted text, unescaped the way Serverless does (JSON for `"`).
-    fn quoted(&mut self, quote: u8) -> Result<String, String> {
+    fn quoted(&mut self, quote: u8) -> Result<String, SyntaxError> {
         let start = self.i;
         let bytes = self.s.as_bytes();
         let mut end = start + 1;
@@ -284,9 +307,8 @@ impl Parser<'_> {
             };
         }
         if end >= bytes.len() {
-            return Err(format!(
-                "the quote {} is not closed; close it",
-                &self.s[start..start + 1]
+            return Err(SyntaxError::UnclosedQuote(
+                self.s[start..start + 1].to_owned(),
             ));
         }
         self.i = end + 1;
@@ -294,15 +316,11 @@ impl Parser<'_> {
         if quote == b'\'' {
             return Ok(inner[1..inner.len() - 1].to_owned());
         }
-        serde_json::from_str(inner).map_err(|error| format!("cannot read {inner}: {error}"))
+        serde_json::from_str(inner).map_err(|error| SyntaxError::Json {
+            text: inner.to_owned(),
+            error: error.to_string(),
+        })
     }
-}
-
-fn bare_word(word: &str) -> String {
-    format!(
-        "the default `{word}` is neither quoted text, a number, true/false nor a variable; \
-         write text in quotes, e.g. `'{word}'`"
-    )
 }
 
 /// The end of a run of `[A-Za-z0-9.]`, the characters of a source type or bare literal.
@@ -446,7 +464,7 @@ mod tests {
             ("${opt:stage, 'dev', 'x'}", "must come last"),
             ("${self:a:b}", "second `:`"),
         ] {
-            let error = parse(s).unwrap_err();
+            let error = parse(s).unwrap_err().to_string();
             assert!(error.contains(needle), "{s}: {error}");
         }
     }

@@ -1,10 +1,11 @@
-//! The websocket routes of the functions' `events`. Other event types (`http`,
-//! `schedule`, ...) belong to other services and are skipped.
+//! The websocket routes: the `websocket` entries of each function's `events:`
+//! list, as Serverless calls it. Other entries (`http`, `schedule`, ...)
+//! belong to other services and are skipped.
 
 use super::Route;
-use super::build::Reader;
-use super::error::{StackError, StackErrorKind};
+use super::error::{Location, StackError, StackErrorKind};
 use super::naming;
+use super::reader::Reader;
 use super::yaml::{Key, Kind, Node};
 
 /// The route keys API Gateway reserves; any other key starting with `$` is a typo.
@@ -17,29 +18,32 @@ pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Ro
     let mut routes: Vec<Route> = Vec::new();
     for (key, body) in functions {
         let function = &key.name;
-        let Some(events) = body
+        let Some(listed) = body
             .get("events")
-            .filter(|events| events.kind != Kind::Null)
+            .filter(|listed| listed.kind != Kind::Null)
         else {
             continue;
         };
         let example = "`events: [{ websocket: $connect }]`";
-        let Kind::Seq(events) = &events.kind else {
+        let Kind::Seq(items) = &listed.kind else {
             return Err(r.wrong(
-                events,
+                listed,
                 &format!("functions.{function}.events"),
                 "a list",
                 example,
             ));
         };
-        for event in events {
-            let Some(entries) = event.entries() else {
+        for item in items {
+            let Some(entries) = item.entries() else {
                 let field = format!("functions.{function}.events");
                 let expected = "a list of mappings";
-                return Err(r.wrong(event, &field, expected, "`- websocket: $connect`"));
+                return Err(r.wrong(item, &field, expected, "`- websocket: $connect`"));
             };
-            for (kind, value) in entries.iter().filter(|(kind, _)| kind.name == "websocket") {
-                let (route, logical_id) = route(r, function, value, kind)?;
+            for (entry, value) in entries
+                .iter()
+                .filter(|(entry, _)| entry.name == "websocket")
+            {
+                let (route, logical_id) = route(r, function, value, entry)?;
                 check_unique(&routes, &route, &logical_id)?;
                 routes.push(route);
             }
@@ -78,93 +82,24 @@ fn check_unique(routes: &[Route], route: &Route, logical_id: &str) -> Result<(),
     .into())
 }
 
-/// One `websocket:` event, short (`websocket: $connect`) or long (`websocket: { route: X }`),
+/// One `websocket:` entry, short (`websocket: $connect`) or long (`websocket: { route: X }`),
 /// and the logical id of its CloudFormation route.
 fn route(
     r: &Reader<'_>,
     function: &str,
     value: &Node,
-    event: &Key,
+    entry: &Key,
 ) -> Result<(Route, String), StackError> {
-    let form = |node: &Node, problem: String| {
-        StackErrorKind::RouteForm {
-            at: r.at(node.pos),
-            function: function.to_owned(),
-            problem,
-        }
-        .into()
-    };
     let (key_node, two_way) = match &value.kind {
-        Kind::Map(entries) => {
-            if let Some((unknown, _)) = entries
-                .iter()
-                .find(|(key, _)| !LONG_FORM_KEYS.contains(&key.name.as_str()))
-            {
-                // Serverless only warns and ignores the key: a misspelt
-                // `routeResponseSelectionExpression` would silently make the route one-way.
-                let problem = format!(
-                    "has the unknown key `{}`, which Serverless ignores with only a warning, so it \
-                     would have no effect (the long form takes `route`, \
-                     `routeResponseSelectionExpression` and `authorizer`): fix its spelling or \
-                     remove it",
-                    unknown.name
-                );
-                return Err(StackErrorKind::RouteForm {
-                    at: r.at(unknown.pos),
-                    function: function.to_owned(),
-                    problem,
-                }
-                .into());
-            }
-            let Some(key_node) = value.get("route") else {
-                return Err(form(value, "is a mapping without `route`".to_owned()));
-            };
-            (key_node, two_way(r, function, value, key_node)?)
-        }
+        Kind::Map(entries) => long_form(r, function, value, entries)?,
         _ => (value, false),
     };
     let at = r.at(if key_node.kind == Kind::Null {
-        event.pos
+        entry.pos
     } else {
         key_node.pos
     });
-    let key = match &key_node.kind {
-        Kind::Str(key) if key.is_empty() => {
-            return Err(StackErrorKind::RouteEmpty {
-                at,
-                function: function.to_owned(),
-            }
-            .into());
-        }
-        Kind::Str(key) => key.clone(),
-        Kind::Null => {
-            return Err(StackErrorKind::RouteMissing {
-                at,
-                function: function.to_owned(),
-            }
-            .into());
-        }
-        Kind::Number(number) => {
-            let problem = format!(
-                "has the number {number} as its route; quote it (`'{number}'`) if that is the route key"
-            );
-            return Err(form(key_node, problem));
-        }
-        Kind::Bool(flag) => {
-            let problem = format!(
-                "has the boolean `{flag}` where the route key belongs (YAML reads an unquoted \
-                 true or false as a boolean, which Serverless does not deploy as a route); quote \
-                 it (`'{flag}'`) if that is the route key"
-            );
-            return Err(form(key_node, problem));
-        }
-        other => {
-            return Err(form(
-                key_node,
-                format!("has {other} where the route key belongs"),
-            ));
-        }
-    };
+    let key = route_key(r, function, key_node, &at)?;
     if key.starts_with('$') && !PREDEFINED.contains(&key.as_str()) {
         return Err(StackErrorKind::RouteReserved {
             at,
@@ -192,6 +127,91 @@ fn route(
         at,
     };
     Ok((route, logical_id))
+}
+
+/// A route's problem with its form, at `node`.
+fn form_error(r: &Reader<'_>, function: &str, node: &Node, problem: String) -> StackError {
+    StackErrorKind::RouteForm {
+        at: r.at(node.pos),
+        function: function.to_owned(),
+        problem,
+    }
+    .into()
+}
+
+/// The long form `{ route: X, routeResponseSelectionExpression: … }`: the
+/// node of its route key, and whether the route is two-way.
+fn long_form<'n>(
+    r: &Reader<'_>,
+    function: &str,
+    value: &'n Node,
+    entries: &[(Key, Node)],
+) -> Result<(&'n Node, bool), StackError> {
+    if let Some((unknown, _)) = entries
+        .iter()
+        .find(|(key, _)| !LONG_FORM_KEYS.contains(&key.name.as_str()))
+    {
+        // Serverless only warns and ignores the key: a misspelt
+        // `routeResponseSelectionExpression` would silently make the route one-way.
+        let problem = format!(
+            "has the unknown key `{}`, which Serverless ignores with only a warning, so it \
+             would have no effect (the long form takes `route`, \
+             `routeResponseSelectionExpression` and `authorizer`): fix its spelling or \
+             remove it",
+            unknown.name
+        );
+        return Err(StackErrorKind::RouteForm {
+            at: r.at(unknown.pos),
+            function: function.to_owned(),
+            problem,
+        }
+        .into());
+    }
+    let Some(key_node) = value.get("route") else {
+        return Err(form_error(
+            r,
+            function,
+            value,
+            "is a mapping without `route`".to_owned(),
+        ));
+    };
+    Ok((key_node, two_way(r, function, value, key_node)?))
+}
+
+/// The route key `key_node` holds: text that is not empty.
+fn route_key(
+    r: &Reader<'_>,
+    function: &str,
+    key_node: &Node,
+    at: &Location,
+) -> Result<String, StackError> {
+    let problem = match &key_node.kind {
+        Kind::Str(key) if key.is_empty() => {
+            return Err(StackErrorKind::RouteEmpty {
+                at: at.clone(),
+                function: function.to_owned(),
+            }
+            .into());
+        }
+        Kind::Str(key) => return Ok(key.clone()),
+        Kind::Null => {
+            return Err(StackErrorKind::RouteMissing {
+                at: at.clone(),
+                function: function.to_owned(),
+            }
+            .into());
+        }
+        Kind::Number(number) => format!(
+            "has the number {number} as its route; quote it (`'{number}'`) if that is the route key"
+        ),
+        Kind::Bool(flag) => format!(
+            "has the boolean `{flag}` where the route key belongs (YAML reads an unquoted \
+             true or false as a boolean, which Serverless does not deploy as a route); quote \
+             it (`'{flag}'`) if that is the route key"
+        ),
+        other => format!("has {other} where the route key belongs"),
+    };
+    Err(form_error(r, function, key_node, problem))
 }
 
 /// `routeResponseSelectionExpression: $default` makes the route two-way; empty, like

@@ -1,13 +1,12 @@
-//! The one way to get a running local stack from a `serverless.yml`: load
-//! it, name and build its Lambdas, start the emulator. Grading, `serve`, the
-//! tests and the benchmarks all start stacks here.
+//! The one way to get a running stack from a `serverless.yml`: load it, name
+//! and build its Lambdas, start the emulator. Grading, `serve`, the tests and
+//! the benchmarks all launch stacks here.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::cargo_build::{self, BuildError, Diagnostics, Profile};
 use crate::emulator::{Emulator, EmulatorError, Settings};
-use crate::exercises::Variant;
 use crate::stack::{Stack, StackError, StackOptions};
 
 /// What to start: a stack file, which copy of the code, how to get the binaries.
@@ -15,8 +14,9 @@ use crate::stack::{Stack, StackError, StackOptions};
 pub struct Launch {
     pub file: PathBuf,
     pub options: StackOptions,
-    /// Solutions' binaries carry a suffix ([`Variant::binary`]).
-    pub variant: Variant,
+    /// Appended to each artifact's stem to name its cargo binary: the
+    /// workshop's solutions carry `-solution` (`workshop::Variant::binary_suffix`).
+    pub binary_suffix: &'static str,
     pub settings: Settings,
     pub binaries: Binaries,
 }
@@ -41,7 +41,7 @@ impl Launch {
         Self {
             file: file.into(),
             options: StackOptions::default(),
-            variant: Variant::Learner,
+            binary_suffix: "",
             settings: Settings {
                 port: 0,
                 ..Settings::default()
@@ -80,7 +80,7 @@ impl Plan {
     pub fn new(launch: &Launch) -> Result<Self, StartError> {
         let mut stack = Stack::load(&launch.file, &launch.options)?;
         for function in &mut stack.functions {
-            function.binary = launch.variant.binary(&function.binary);
+            function.binary = format!("{}{}", function.binary, launch.binary_suffix);
         }
         let binaries = stack.functions.iter().map(|f| f.binary.clone()).collect();
         Ok(Self {
@@ -91,7 +91,7 @@ impl Plan {
     }
 
     /// Builds what is needed and starts the emulator.
-    pub async fn start(self) -> Result<LocalStack, StartError> {
+    pub async fn start(self) -> Result<RunningStack, StartError> {
         let built = match self.launch.binaries {
             Binaries::Built(executables) => cargo_build::Built {
                 executables,
@@ -111,7 +111,7 @@ impl Plan {
         };
         let emulator =
             Emulator::start(&self.stack, &built.executables, self.launch.settings).await?;
-        Ok(LocalStack {
+        Ok(RunningStack {
             stack: self.stack,
             emulator,
             warnings: built.warnings,
@@ -120,14 +120,14 @@ impl Plan {
 }
 
 /// A stack served by the emulator, its Lambdas running.
-pub struct LocalStack {
+pub struct RunningStack {
     pub stack: Stack,
     pub emulator: Emulator,
     /// The compiler's warnings about the stack's own crates, when it built them.
     pub warnings: Vec<String>,
 }
 
-impl LocalStack {
+impl RunningStack {
     /// Loads, builds and starts `launch`.
     pub async fn start(launch: &Launch) -> Result<Self, StartError> {
         Plan::new(launch)?.start().await

@@ -1,5 +1,6 @@
-//! Scenarios: real WebSocket clients drive a stack and write down what they
-//! observe as a transcript, which the checker compares with a snapshot.
+//! Sessions: real WebSocket clients drive a stack, as an exercise's scenario
+//! scripts them, and write down what they observe as a transcript, which the
+//! checker compares with a snapshot.
 //!
 //! Only what defines correctness is written down: frames each client
 //! receives (ids redacted), handshake outcomes, and, locally, which route ran
@@ -12,6 +13,8 @@ mod redact;
 mod snapshot;
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
 use crate::emulator::events::Event;
@@ -20,6 +23,13 @@ pub use client::Client;
 use local::LocalRun;
 pub use local::{LOCAL_STEP, is_local_only};
 pub use snapshot::{parse, render};
+
+/// A scenario's script: what its clients do, step by step, in a session.
+pub type Script =
+    for<'a> fn(&'a mut Session) -> Pin<Box<dyn Future<Output = Result<(), Diverged>> + Send + 'a>>;
+
+/// A scenario that takes longer than this is stopped and reported.
+pub const SCENARIO_LIMIT: Duration = Duration::from_secs(120);
 
 /// How long a client waits for a frame it expects: longer than the
 /// exercises' 6 s Lambda timeout, so a hanging Lambda shows as its error frame.
@@ -74,6 +84,8 @@ pub struct Transcript {
     pub names: BTreeMap<String, String>,
     /// Locally, each table and its items when the scenario stopped.
     pub tables: Vec<TableDump>,
+    /// The scenario hit [`SCENARIO_LIMIT`].
+    pub stopped: bool,
 }
 
 impl Session {
@@ -124,6 +136,16 @@ impl Session {
         }
     }
 
+    /// Runs `script` in this session, for at most [`SCENARIO_LIMIT`], and
+    /// hands over what it observed.
+    pub async fn run(mut self, script: Script) -> Transcript {
+        let finished = tokio::time::timeout(SCENARIO_LIMIT, script(&mut self)).await;
+        Transcript {
+            stopped: finished.is_err(),
+            ..self.into_transcript()
+        }
+    }
+
     /// Ends the session (if the scenario did not) and hands over what it observed.
     pub fn into_transcript(mut self) -> Transcript {
         self.end();
@@ -136,6 +158,7 @@ impl Session {
             events,
             names: self.names,
             tables,
+            stopped: false,
         }
     }
 

@@ -1,22 +1,30 @@
-//! The workshop's exercises: their order, titles and hints from
-//! `exercises/info.toml`, and where each one's files are.
+//! The workshop: its exercises in order (`exercises/info.toml`), where each
+//! one's files are, and what the learner has done with them. The command
+//! line asks; this module knows.
 //!
-//! Each exercise's hints come in stages, as the learner needs them: a nudge
-//! first, then the API to use, the code last.
+//! - `exercise`: an exercise, and which copy of it (the learner's, the solution).
+//! - `progress`: what passed and which hints were seen (`.checker/state.toml`).
+//! - `hints`: each exercise's hint, in stages: a nudge, then the API, the code last.
+//! - `files`: an exercise folder's files and their fingerprint.
+//! - `restore`: the stub or the solution copied over the learner's files,
+//!   whatever they replace kept first (`backups`).
+
+mod backups;
+mod exercise;
+mod files;
+mod hints;
+mod progress;
+mod restore;
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-#[derive(Debug, Clone, Deserialize)]
-pub struct Exercise {
-    /// The folder name, e.g. `02-there-and-back-again`.
-    pub name: String,
-    pub title: String,
-    pub goal: String,
-    /// The hint's stages, in the order they are shown.
-    pub hints: Vec<String>,
-}
+pub use self::exercise::{Exercise, Variant};
+pub use self::files::fingerprint;
+pub use self::hints::HintShown;
+pub use self::progress::Progress;
+pub use self::restore::{Reset, Restored, apply_solution, reset, solution_files};
 
 #[derive(Debug, Deserialize)]
 struct InfoFile {
@@ -46,34 +54,6 @@ pub enum WorkshopError {
         start.display()
     )]
     NotFound { start: PathBuf },
-}
-
-/// Which copy of an exercise to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// `exercises/`: the learner's copy.
-    Learner,
-    /// `solutions/`: the reference solution, whose binaries end in `-solution`.
-    Solution,
-}
-
-impl Variant {
-    pub fn folder(self) -> &'static str {
-        match self {
-            Self::Learner => "exercises",
-            Self::Solution => "solutions",
-        }
-    }
-
-    /// The cargo binary built for the artifact `target/lambda/<stem>.zip`:
-    /// solutions share the workspace with the exercises, so their binaries
-    /// carry a suffix to keep names unique.
-    pub fn binary(self, stem: &str) -> String {
-        match self {
-            Self::Learner => stem.to_owned(),
-            Self::Solution => format!("{stem}-solution"),
-        }
-    }
 }
 
 impl Workshop {
@@ -133,16 +113,14 @@ impl Workshop {
     pub fn dir(&self, exercise: &Exercise, variant: Variant) -> PathBuf {
         self.root.join(variant.folder()).join(&exercise.name)
     }
-}
 
-impl Exercise {
-    /// What the learner types: `02` for `02-there-and-back-again`.
-    pub fn short_name(&self) -> &str {
-        self.name.split('-').next().unwrap_or(&self.name)
+    /// The checker's own folder in the workshop, git-ignored: the state file and backups.
+    pub fn checker_dir(&self) -> PathBuf {
+        self.root.join(".checker")
     }
 
-    /// The leading number of the name: `2` for `02-there-and-back-again`.
-    pub fn number(&self) -> Option<u32> {
-        self.name.split('-').next()?.parse().ok()
+    /// The stub of `exercise` as the workshop ships it: `checker/stubs/<exercise>`.
+    pub fn stubs_dir(&self, exercise: &Exercise) -> PathBuf {
+        self.root.join("checker").join("stubs").join(&exercise.name)
     }
 }
