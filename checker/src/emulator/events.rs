@@ -168,6 +168,23 @@ pub enum Event {
         /// The invocation that made the call, when known.
         request_id: Option<String>,
     },
+    /// A call the local DynamoDB refused for a mistake in it (DynamoDB's
+    /// `ValidationException` and the like, answered as on AWS), or for
+    /// something this local copy lacks (`local_limit`).
+    DynamoDbRefused {
+        /// The calling function's key in serverless.yml; `None` when no Lambda called.
+        function: Option<String>,
+        /// The call, e.g. `dynamodb:Query on tables-dev-chats`.
+        call: String,
+        /// The error as the caller got it: its code and DynamoDB's message.
+        error: String,
+        /// What to change, when the message alone does not say it.
+        advice: Option<String>,
+        /// Refused by this local copy only; DynamoDB may accept it.
+        local_limit: bool,
+        /// The invocation that made the call, when known.
+        request_id: Option<String>,
+    },
     /// A successful write to a local DynamoDB table.
     TableWrite {
         table: String,
@@ -234,6 +251,12 @@ impl Event {
                 ..
             } => function.len() + action.len() + resource.len(),
             Self::AfterReturn { function, call, .. } => function.len() + call.len(),
+            Self::DynamoDbRefused {
+                call,
+                error,
+                advice,
+                ..
+            } => call.len() + error.len() + advice.as_ref().map_or(0, String::len),
             Self::RegionalEndpoint { service, path, .. } => service.len() + path.len(),
             Self::Management { .. } | Self::Skipped { .. } => 0,
         };
@@ -355,6 +378,20 @@ impl Event {
                 *status,
             )),
             Self::AfterReturn { function, call, .. } => Some(explain::after_return(function, call)),
+            Self::DynamoDbRefused {
+                function,
+                call,
+                error,
+                advice,
+                local_limit,
+                ..
+            } => Some(explain::dynamodb_refused(
+                function.as_deref(),
+                call,
+                error,
+                advice.as_deref(),
+                *local_limit,
+            )),
             _ => None,
         }
     }

@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
+/// How every refusal of something DynamoDB has but this copy lacks begins.
+pub(crate) const LOCAL_LIMIT: &str = "the checker's local DynamoDB does not support";
+
 /// The error codes the local DynamoDB answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorCode {
@@ -18,6 +23,10 @@ pub(crate) enum ErrorCode {
     RequestTimeout,
     /// The caller's role does not allow the call (IAM).
     AccessDenied,
+    /// A transaction's condition or validation failed: nothing was written.
+    TransactionCanceled,
+    /// A `ClientRequestToken` seen before with other parameters.
+    IdempotentParameterMismatch,
 }
 
 impl ErrorCode {
@@ -31,6 +40,8 @@ impl ErrorCode {
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             ErrorCode::RequestTimeout => "RequestTimeoutException",
             ErrorCode::AccessDenied => "AccessDeniedException",
+            ErrorCode::TransactionCanceled => "TransactionCanceledException",
+            ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
         }
     }
 
@@ -67,6 +78,10 @@ impl fmt::Display for ErrorCode {
 pub struct DynamoError {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
+    /// What to change, for the report (never sent: the wire carries DynamoDB's text).
+    pub(crate) advice: Option<String>,
+    /// Fields of the answer beside the message (`Item`, `CancellationReasons`).
+    pub(crate) fields: Map<String, Value>,
 }
 
 impl DynamoError {
@@ -74,7 +89,40 @@ impl DynamoError {
         Self {
             code,
             message: message.into(),
+            advice: None,
+            fields: Map::new(),
         }
+    }
+
+    pub(crate) fn advise(mut self, advice: impl Into<String>) -> Self {
+        self.advice = Some(advice.into());
+        self
+    }
+
+    pub(crate) fn with_field(mut self, name: &str, value: Value) -> Self {
+        self.fields.insert(name.to_owned(), value);
+        self
+    }
+
+    /// The answer's body: `__type`, the message (under the key DynamoDB's
+    /// front end uses for this error) and any other fields.
+    pub(crate) fn body(&self) -> Value {
+        // AccessDenied comes from AWS's front end, and TransactionCanceled
+        // is modelled with `Message`: both capitalise the key.
+        let key = match self.code {
+            ErrorCode::AccessDenied | ErrorCode::TransactionCanceled => "Message",
+            _ => "message",
+        };
+        let mut body = Map::new();
+        body.insert("__type".to_owned(), Value::String(self.code.qualified()));
+        body.insert(key.to_owned(), Value::String(self.message.clone()));
+        body.extend(self.fields.clone());
+        Value::Object(body)
+    }
+
+    /// Whether the refusal is this local copy's, not DynamoDB's.
+    pub(crate) fn is_local_limit(&self) -> bool {
+        self.code == ErrorCode::UnknownOperation || self.message.contains(LOCAL_LIMIT)
     }
 
     pub(crate) fn validation(message: impl Into<String>) -> Self {
@@ -94,6 +142,19 @@ impl DynamoError {
                  AWS::DynamoDB::Table resources of serverless.yml)"
             ),
         )
+    }
+
+    /// A write's `ConditionExpression` was false; `item` is the item it
+    /// tested, when `ReturnValuesOnConditionCheckFailure` asks for it.
+    pub(crate) fn condition_failed(item: Option<Value>) -> Self {
+        let error = Self::new(
+            ErrorCode::ConditionalCheckFailed,
+            "The conditional request failed",
+        );
+        match item {
+            Some(item) => error.with_field("Item", item),
+            None => error,
+        }
     }
 
     /// IAM's refusal, in DynamoDB's words.
@@ -119,8 +180,6 @@ impl DynamoError {
 
     /// Something DynamoDB has that this local copy does not: named, with what it has.
     pub(crate) fn unsupported(what: impl fmt::Display, supported: &str) -> Self {
-        Self::validation(format!(
-            "the checker's local DynamoDB does not support {what}; it supports {supported}"
-        ))
+        Self::validation(format!("{LOCAL_LIMIT} {what}; it supports {supported}"))
     }
 }
