@@ -42,7 +42,8 @@ async fn a_querys_filter_may_not_name_the_key_it_queries() {
         })
         .await;
     assert!(
-        explained.contains("AWS answers ValidationException")
+        explained
+            .contains("AWS answers every such call with ValidationException \"Filter Expression")
             && explained.contains("KeyConditionExpression")
             && explained.contains("in your code after the Query"),
         "{explained}"

@@ -11,6 +11,7 @@ mod support;
 mod console;
 mod dynamodb;
 mod dynamodb_batches;
+mod dynamodb_crosscheck;
 mod dynamodb_items;
 mod dynamodb_reads;
 mod dynamodb_refusals;

@@ -74,9 +74,13 @@ pub(super) fn dynamodb_refused(
         );
     }
     let fix = advice.unwrap_or("change the call as DynamoDB's message says");
+    let answer = match error.split_once(": ") {
+        Some((code, message)) => format!("{code} \"{message}\""),
+        None => error.to_owned(),
+    };
     format!(
-        "{who} called {call} and DynamoDB refuses it: AWS answers {error} to every such call, \
-         as the checker did; {fix}"
+        "{who} called {call}, which DynamoDB refuses: AWS answers every such call with \
+         {answer}, as the checker did; {fix}"
     )
 }
 
