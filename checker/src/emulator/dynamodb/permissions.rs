@@ -9,6 +9,9 @@ use serde_json::Value;
 use super::transact;
 use crate::stack::table_arn;
 
+/// The most tables a valid batch can name: one request each, 100 at most.
+const MAX_TABLES: usize = 100;
+
 /// `(action, resource ARN)` pairs, each checked; none when the call names no
 /// table (DynamoDB refuses it anyway).
 pub(crate) fn required(region: &str, operation: &str, body: &Value) -> Vec<(String, String)> {
@@ -20,6 +23,8 @@ pub(crate) fn required(region: &str, operation: &str, body: &Value) -> Vec<(Stri
             .and_then(Value::as_object)
             .into_iter()
             .flat_map(|tables| tables.keys())
+            // Past 100 tables the batch is refused anyway (100 keys at most).
+            .take(MAX_TABLES + 1)
             .map(|table| (action.clone(), table_arn(region, table)))
             .collect(),
         "TransactWriteItems" => {
