@@ -171,6 +171,7 @@ pub enum Event {
     /// A call the local DynamoDB refused for a mistake in it (DynamoDB's
     /// `ValidationException` and the like, answered as on AWS), or for
     /// something this local copy lacks (`local_limit`).
+    #[serde(rename = "dynamodb_refused")]
     DynamoDbRefused {
         /// The calling function's key in serverless.yml; `None` when no Lambda called.
         function: Option<String>,
@@ -188,7 +189,8 @@ pub enum Event {
     /// A successful write to a local DynamoDB table.
     TableWrite {
         table: String,
-        /// `PutItem` or `DeleteItem`.
+        /// `PutItem`, `UpdateItem` or `DeleteItem` (a batch's and a
+        /// transaction's writes are one event each).
         operation: String,
         /// The item's key as DynamoDB JSON, e.g. `{"ConnectionId":{"S":"R1kmxc2VNjMCFIA="}}`.
         key: String,
