@@ -1,19 +1,26 @@
 //! A local DynamoDB on the emulator's port, for the exercises that keep
 //! connection ids in tables: the AWS JSON 1.0 protocol (`POST /` with
-//! `X-Amz-Target: DynamoDB_20120810.<Operation>`), the item operations the
-//! workshop uses, Query and Scan with expressions, DescribeTable and
+//! `X-Amz-Target: DynamoDB_20120810.<Operation>`), the item operations
+//! (UpdateItem with update expressions), the batch and transaction writes a
+//! learner reaches for, Query and Scan with expressions, DescribeTable and
 //! ListTables, on the tables the stack's `resources` declare. Errors are
 //! DynamoDB's, so `is_resource_not_found_exception()` and friends work.
 
+mod batch;
 mod describe;
 mod error;
 mod expression;
 mod items;
 mod key;
 mod number;
+mod permissions;
 mod read;
+mod refusal;
 mod request;
 pub(crate) mod tables;
+mod size;
+mod transact;
+mod update_item;
 mod value;
 
 use hyper::body::Incoming;
@@ -24,7 +31,6 @@ use super::body::{self, BodyError};
 use super::events::EventBus;
 use super::response::{self, AwsError, Protocol, Response};
 use super::services::Services;
-use crate::stack::table_arn;
 pub use error::DynamoError;
 use error::ErrorCode;
 use request::parse;
@@ -35,8 +41,8 @@ use tables::Tables;
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// DynamoDB's own request limit.
 const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
-const SUPPORTED_OPERATIONS: &str =
-    "PutItem, GetItem, DeleteItem, Query, Scan, DescribeTable and ListTables";
+const SUPPORTED_OPERATIONS: &str = "PutItem, GetItem, UpdateItem, DeleteItem, BatchWriteItem, \
+    BatchGetItem, TransactWriteItems, Query, Scan, DescribeTable and ListTables";
 
 /// A DynamoDB call: a POST carrying `X-Amz-Target` (the caller checks the path is `/`).
 pub(crate) fn is_request(request: &Request<Incoming>) -> bool {
@@ -51,8 +57,8 @@ pub(crate) async fn handle(services: &Services, request: Request<Incoming>) -> R
             let qualified = error.code.qualified();
             let answer = AwsError {
                 qualified: Some(&qualified),
-                // AccessDenied comes from AWS's front end.
-                denied: error.code == ErrorCode::AccessDenied,
+                capital_message: error.code.capitalises_message(),
+                fields: Some(&error.fields),
                 ..AwsError::new(error.code.status(), error.code.name(), &error.message)
             };
             response::aws_error(Protocol::AwsJson, answer)
@@ -96,14 +102,13 @@ async fn answer(services: &Services, request: Request<Incoming>) -> Result<Value
     })?;
     let body: Value = serde_json::from_slice(&body)
         .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
-    if let Some(resource) = resource(&services.region, &operation, &body) {
-        let action = format!("dynamodb:{operation}");
-        let on = body
-            .get("TableName")
-            .and_then(Value::as_str)
-            .unwrap_or("every table");
-        let call = format!("{action} on {on}");
-        let caller = signer.caller.as_deref();
+    let on = body
+        .get("TableName")
+        .and_then(Value::as_str)
+        .unwrap_or("every table");
+    let call = format!("dynamodb:{operation} on {on}");
+    let caller = signer.caller.as_deref();
+    for (action, resource) in permissions::required(&services.region, &operation, &body) {
         services
             .iam
             .authorize(caller, &action, &resource, &call, &services.events)
@@ -118,20 +123,7 @@ async fn answer(services: &Services, request: Request<Incoming>) -> Result<Value
         &operation,
         body,
     )
-}
-
-/// The ARN IAM checks a call on: its table, or the index it reads
-/// (`…/table/{table}/index/{index}`), or every table for ListTables. `None`
-/// when the call names no table: DynamoDB refuses it anyway.
-fn resource(region: &str, operation: &str, body: &Value) -> Option<String> {
-    if operation == "ListTables" {
-        return Some(table_arn(region, "*"));
-    }
-    let table = table_arn(region, body.get("TableName")?.as_str()?);
-    Some(match body.get("IndexName").and_then(Value::as_str) {
-        Some(index) => format!("{table}/index/{index}"),
-        None => table,
-    })
+    .inspect_err(|error| refusal::report(&services.events, caller, &call, error))
 }
 
 /// One operation on the tables; `caller` is the request id of the
@@ -146,6 +138,13 @@ pub(crate) fn run(
     match operation {
         "PutItem" => items::put(tables, events, caller, parse(body)?),
         "GetItem" => items::get(tables, parse(body)?),
+        "UpdateItem" => update_item::update(tables, events, caller, parse(body)?),
+        "BatchWriteItem" => batch::write(tables, events, caller, parse(body)?),
+        "BatchGetItem" => batch::get(tables, parse(body)?),
+        "TransactWriteItems" => {
+            let fingerprint = transact::fingerprint(&body);
+            transact::write(tables, events, caller, parse(body)?, fingerprint)
+        }
         "DeleteItem" => items::delete(tables, events, caller, parse(body)?),
         "Query" => read::query(tables, parse(body)?),
         "Scan" => read::scan(tables, parse(body)?),
@@ -233,10 +232,11 @@ mod tests {
     fn unknown_operations_and_parameters_are_named() {
         let tables = tables();
         let events = EventBus::default();
-        let error = run(&tables, &events, None, "UpdateItem", json!({})).expect_err("unsupported");
+        let error =
+            run(&tables, &events, None, "TransactGetItems", json!({})).expect_err("unsupported");
         assert_eq!(error.code, ErrorCode::UnknownOperation);
         assert!(
-            error.message.contains("does not support UpdateItem"),
+            error.message.contains("does not support TransactGetItems"),
             "{}",
             error.message
         );

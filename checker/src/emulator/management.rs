@@ -100,7 +100,7 @@ fn refused(
             refusal.caller
         );
         let denied = AwsError {
-            denied: true,
+            capital_message: true,
             ..AwsError::new(StatusCode::FORBIDDEN, "ForbiddenException", &message)
         };
         return Some(response::aws_error(Protocol::RestJson, denied));

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::StatusCode;
 use hyper::header::{self, HeaderName, HeaderValue};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
 use super::ids;
@@ -180,8 +180,12 @@ pub(crate) struct AwsError<'a> {
     pub(crate) qualified: Option<&'a str>,
     /// `None`: no body at all (API Gateway's 410).
     pub(crate) message: Option<&'a str>,
-    /// IAM refused the call: AWS's front end answers, and writes `Message`.
-    pub(crate) denied: bool,
+    /// The message's key is `Message`, not `message`: IAM refused the call
+    /// (AWS's front end answers), or the service models the error so.
+    pub(crate) capital_message: bool,
+    /// Fields of the error besides the message (DynamoDB's
+    /// `CancellationReasons`, `Item`).
+    pub(crate) fields: Option<&'a Map<String, Value>>,
 }
 
 impl<'a> AwsError<'a> {
@@ -191,7 +195,8 @@ impl<'a> AwsError<'a> {
             code,
             qualified: None,
             message: Some(message),
-            denied: false,
+            capital_message: false,
+            fields: None,
         }
     }
 }
@@ -211,15 +216,23 @@ pub(crate) fn aws(protocol: Protocol, status: StatusCode, body: &Value) -> Respo
 /// An AWS error answer: `x-amzn-ErrorType`, a fresh `x-amzn-RequestId`, and
 /// the message as the protocol writes it.
 pub(crate) fn aws_error(protocol: Protocol, error: AwsError<'_>) -> Response {
-    let key = if error.denied { "Message" } else { "message" };
+    let key = if error.capital_message {
+        "Message"
+    } else {
+        "message"
+    };
     let mut response = match error.message {
         None => with_request_id(empty(error.status)),
         Some(message) => {
-            let body = match error.qualified {
-                Some(qualified) => json!({ "__type": qualified, key: message }),
-                None => json!({ key: message }),
-            };
-            aws(protocol, error.status, &body)
+            let mut body = Map::new();
+            if let Some(qualified) = error.qualified {
+                body.insert("__type".to_owned(), Value::from(qualified));
+            }
+            body.insert(key.to_owned(), Value::from(message));
+            if let Some(fields) = error.fields {
+                body.extend(fields.clone());
+            }
+            aws(protocol, error.status, &Value::Object(body))
         }
     };
     set(

@@ -238,16 +238,16 @@ async fn mistakes_get_the_errors_dynamodb_sends() {
     let error = client
         .scan()
         .table_name(CONNECTIONS)
-        .filter_expression("size(Name) > :n")
-        .expression_attribute_values(":n", AttributeValue::N("3".to_owned()))
+        .segment(0)
+        .total_segments(2)
         .send()
         .await
-        .expect_err("an unsupported function")
+        .expect_err("a parallel scan")
         .into_service_error();
     let (code, message) = code_and_message(&error);
     assert_eq!(code, "ValidationException");
     assert!(
-        message.contains("does not support the function size (in FilterExpression)"),
+        message.contains("does not support the parameter Segment of Scan"),
         "{message}"
     );
 
@@ -301,20 +301,15 @@ async fn mistakes_get_the_errors_dynamodb_sends() {
     assert!(error.is_conditional_check_failed_exception(), "{error:?}");
 
     let error = client
-        .update_item()
-        .table_name(CONNECTIONS)
-        .key("ConnectionId", s("taken"))
-        .update_expression("SET #n = :n")
-        .expression_attribute_names("#n", "Name")
-        .expression_attribute_values(":n", s("x"))
+        .transact_get_items()
         .send()
         .await
-        .expect_err("UpdateItem is not supported")
+        .expect_err("TransactGetItems is not supported")
         .into_service_error();
     let (code, message) = code_and_message(&error);
     assert_eq!(code, "UnknownOperationException");
     assert!(
-        message.contains("does not support UpdateItem; it supports PutItem, GetItem"),
+        message.contains("does not support TransactGetItems; it supports PutItem, GetItem"),
         "{message}"
     );
     let error = client

@@ -1,6 +1,7 @@
 //! Requests to the local DynamoDB that would take a recursive parser down:
 //! expressions deeply nested or over DynamoDB's limits, JSON nested past any
-//! sense. Each gets DynamoDB's error, and the next request is served.
+//! sense; batches and transactions far past their limits. Each gets
+//! DynamoDB's error, and the next request is served.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -111,6 +112,86 @@ async fn json_nested_past_the_parsers_limit_is_refused() {
         response.body
     );
     let client = dynamodb::client(&running);
+    client
+        .put_item()
+        .table_name(CONNECTIONS)
+        .item("ConnectionId", s("abc="))
+        .item("Nickname", s("x"))
+        .send()
+        .await
+        .expect("stored");
+    still_serves(&client).await;
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn batches_and_transactions_far_past_their_limits_are_refused() {
+    let running = support::start(STACK).await;
+    let address = running.emulator().address();
+    let send = |operation: &'static str, body: String| async move {
+        let target = format!("DynamoDB_20120810.{operation}");
+        let headers = [
+            ("X-Amz-Target", target.as_str()),
+            ("Content-Type", "application/x-amz-json-1.0"),
+            raw::SIGNED,
+        ];
+        support::raw_http(address, "POST", "/", &headers, body.as_bytes()).await
+    };
+    // 100,000 tables in one batch (a few MB): refused by DynamoDB's count.
+    let tables: Vec<String> = (0..100_000)
+        .map(|i| {
+            format!(r#""t{i}":[{{"DeleteRequest":{{"Key":{{"ConnectionId":{{"S":"x"}}}}}}}}]"#)
+        })
+        .collect();
+    let response = send(
+        "BatchWriteItem",
+        format!(r#"{{"RequestItems":{{{}}}}}"#, tables.join(",")),
+    )
+    .await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert!(
+        response
+            .body
+            .contains("Too many items requested for the BatchWriteItem call"),
+        "{}",
+        response.body
+    );
+    // 50,000 actions in one transaction.
+    let put = format!(
+        r#"{{"Put":{{"TableName":"{CONNECTIONS}","Item":{{"ConnectionId":{{"S":"x"}}}}}}}}"#
+    );
+    let actions = vec![put; 50_000].join(",");
+    let response = send(
+        "TransactWriteItems",
+        format!(r#"{{"TransactItems":[{actions}]}}"#),
+    )
+    .await;
+    assert_eq!(response.status, 400, "{response:?}");
+    assert!(
+        response
+            .body
+            .contains("Member must have length less than or equal to 100"),
+        "{}",
+        response.body
+    );
+    // An update expression of 4 KB of nested functions.
+    let nested = format!(
+        "SET a = {}:v{}",
+        "list_append(".repeat(300),
+        ", :v)".repeat(300)
+    );
+    let client = dynamodb::client(&running);
+    let error = client
+        .update_item()
+        .table_name(CONNECTIONS)
+        .key("ConnectionId", s("abc="))
+        .update_expression(nested)
+        .expression_attribute_values(":v", AttributeValue::L(Vec::new()))
+        .send()
+        .await
+        .expect_err("too deep")
+        .into_service_error();
+    assert_eq!(code_and_message(&error).0, "ValidationException");
     client
         .put_item()
         .table_name(CONNECTIONS)

@@ -203,6 +203,134 @@ async fn dynamodb_calls_are_checked_against_the_functions_role() {
 /// The body as DynamoDB sends it: HTTP 400, Coral's `__type`, the message
 /// under `Message`.
 #[tokio::test(flavor = "multi_thread")]
+async fn batches_need_their_own_action_and_transactions_their_parts() {
+    use aws_sdk_dynamodb::types::{
+        ConditionCheck, Delete, Put, PutRequest, TransactWriteItem, WriteRequest,
+    };
+    let running = support::start("iam.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    let reader = dynamodb(&running, credentials_of(&mut ws, "$default").await);
+    let open_key = || std::collections::HashMap::from([("Id".to_owned(), s("1"))]);
+    let put_open = || {
+        WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(open_key()))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+
+    // PutItem on the chats table is allowed, BatchWriteItem is not.
+    let chat_item = std::collections::HashMap::from([
+        ("ChatId".to_owned(), s("rust")),
+        ("ConnectionId".to_owned(), s("a=")),
+    ]);
+    let (code, message) = refusal(
+        reader
+            .batch_write_item()
+            .request_items(OPEN, vec![put_open()])
+            .request_items(
+                CHATS,
+                vec![
+                    WriteRequest::builder()
+                        .put_request(
+                            PutRequest::builder()
+                                .set_item(Some(chat_item.clone()))
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                ],
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.contains(&format!(
+            "dynamodb:BatchWriteItem on resource: {TABLE_ARN}/{CHATS}"
+        )),
+        "{message}"
+    );
+    reader
+        .batch_write_item()
+        .request_items(OPEN, vec![put_open()])
+        .send()
+        .await
+        .expect("dynamodb:* on open-* covers BatchWriteItem");
+    let (code, _) = refusal(
+        reader
+            .update_item()
+            .table_name(CHATS)
+            .set_key(Some(chat_item.clone()))
+            .update_expression("SET Seen = :s")
+            .expression_attribute_values(":s", s("yes"))
+            .send()
+            .await,
+    );
+    assert_eq!(
+        code, "AccessDeniedException",
+        "no statement allows UpdateItem"
+    );
+
+    // A transaction: PutItem on chats and a condition check on open-* are
+    // allowed; a Delete falls to the Deny of DeleteItem.
+    reader
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name(CHATS)
+                        .set_item(Some(chat_item))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(OPEN)
+                        .set_key(Some(open_key()))
+                        .condition_expression("attribute_exists(Id)")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("PutItem and ConditionCheckItem are allowed");
+    let (code, message) = refusal(
+        reader
+            .transact_write_items()
+            .transact_items(
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(OPEN)
+                            .set_key(Some(open_key()))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await,
+    );
+    assert_eq!(code, "AccessDeniedException");
+    assert!(
+        message.contains("dynamodb:DeleteItem") && message.contains("explicit deny"),
+        "{message}"
+    );
+    running.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_access_denied_body_is_dynamodbs() {
     let running = support::start("iam.yml").await;
     let mut ws = support::connect(&running.url()).await;

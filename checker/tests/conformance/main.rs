@@ -10,8 +10,12 @@ mod support;
 
 mod console;
 mod dynamodb;
+mod dynamodb_batches;
+mod dynamodb_crosscheck;
 mod dynamodb_items;
 mod dynamodb_reads;
+mod dynamodb_refusals;
+mod dynamodb_updates;
 mod events;
 mod handshake;
 mod hostile_dynamodb;

@@ -161,6 +161,41 @@ async fn chat_mistakes_are_caught() {
     );
 }
 
+/// Calls DynamoDB refuses whatever the data: the check fails as the
+/// deployed stack would, and the report says what AWS answers and what to change.
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamodb_refusals_are_caught_and_explained() {
+    let graded = support::check_variant(CHATS, "05-filter-key.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "a message reaches the sender's chat only");
+    support::assert_notes_say(
+        failure,
+        &[
+            "sendMessage called dynamodb:Query on rust-ws-05-chat-rooms-dev-chats, which \
+             DynamoDB refuses: AWS answers every such call with ValidationException \"Filter \
+             Expression can only contain non-primary key attributes: Primary key attribute: \
+             ConnectionId\"",
+            "put a condition on it in KeyConditionExpression",
+            "drop the items you do not want in your code after the Query",
+        ],
+    );
+    snapshot("report-05-filter-key", &support::report(&graded));
+
+    let graded = support::check_variant(CHATS, "05-reserved-word.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "a message reaches the sender's chat only");
+    support::assert_notes_say(
+        failure,
+        &[
+            "sendMessage called dynamodb:UpdateItem on rust-ws-05-chat-rooms-dev-chats, which \
+             DynamoDB refuses: AWS answers every such call with ValidationException \"Invalid \
+             UpdateExpression: Attribute name is a reserved keyword; reserved keyword: Total\"",
+            "write a placeholder such as `#Total`",
+        ],
+    );
+    snapshot("report-05-reserved-word", &support::report(&graded));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_route_that_matches_only_in_case_is_named() {
     let (_, _, report) = failed_step(CHATS, "05-route-case.yml").await;

@@ -118,6 +118,7 @@ fn describe(event: &Event) -> Option<String> {
         | Event::RouteCaseMismatch { .. }
         | Event::AccessDenied { .. }
         | Event::AfterReturn { .. }
+        | Event::DynamoDbRefused { .. }
         | Event::RegionalEndpoint { .. } => {
             format!("! {}", event.explain()?)
         }

@@ -3,6 +3,11 @@
 
 use std::fmt;
 
+use serde_json::{Map, Value};
+
+/// How every refusal of something DynamoDB has but this copy lacks begins.
+pub(crate) const LOCAL_LIMIT: &str = "the checker's local DynamoDB does not support";
+
 /// The error codes the local DynamoDB answers with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorCode {
@@ -18,9 +23,19 @@ pub(crate) enum ErrorCode {
     RequestTimeout,
     /// The caller's role does not allow the call (IAM).
     AccessDenied,
+    /// A transaction's condition or validation failed: nothing was written.
+    TransactionCanceled,
+    /// A `ClientRequestToken` seen before with other parameters.
+    IdempotentParameterMismatch,
 }
 
 impl ErrorCode {
+    /// Whether the answer writes `Message` rather than `message`: AccessDenied
+    /// comes from AWS's front end, and TransactionCanceled is modelled so.
+    pub(crate) fn capitalises_message(self) -> bool {
+        matches!(self, ErrorCode::AccessDenied | ErrorCode::TransactionCanceled)
+    }
+
     pub(crate) fn name(self) -> &'static str {
         match self {
             ErrorCode::Validation => "ValidationException",
@@ -31,6 +46,8 @@ impl ErrorCode {
             ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
             ErrorCode::RequestTimeout => "RequestTimeoutException",
             ErrorCode::AccessDenied => "AccessDeniedException",
+            ErrorCode::TransactionCanceled => "TransactionCanceledException",
+            ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
         }
     }
 
@@ -67,6 +84,10 @@ impl fmt::Display for ErrorCode {
 pub struct DynamoError {
     pub(crate) code: ErrorCode,
     pub(crate) message: String,
+    /// What to change, for the report (never sent: the wire carries DynamoDB's text).
+    pub(crate) advice: Option<String>,
+    /// Fields of the answer beside the message (`Item`, `CancellationReasons`).
+    pub(crate) fields: Map<String, Value>,
 }
 
 impl DynamoError {
@@ -74,7 +95,24 @@ impl DynamoError {
         Self {
             code,
             message: message.into(),
+            advice: None,
+            fields: Map::new(),
         }
+    }
+
+    pub(crate) fn advise(mut self, advice: impl Into<String>) -> Self {
+        self.advice = Some(advice.into());
+        self
+    }
+
+    pub(crate) fn with_field(mut self, name: &str, value: Value) -> Self {
+        self.fields.insert(name.to_owned(), value);
+        self
+    }
+
+    /// Whether the refusal is this local copy's, not DynamoDB's.
+    pub(crate) fn is_local_limit(&self) -> bool {
+        self.code == ErrorCode::UnknownOperation || self.message.contains(LOCAL_LIMIT)
     }
 
     pub(crate) fn validation(message: impl Into<String>) -> Self {
@@ -94,6 +132,19 @@ impl DynamoError {
                  AWS::DynamoDB::Table resources of serverless.yml)"
             ),
         )
+    }
+
+    /// A write's `ConditionExpression` was false; `item` is the item it
+    /// tested, when `ReturnValuesOnConditionCheckFailure` asks for it.
+    pub(crate) fn condition_failed(item: Option<Value>) -> Self {
+        let error = Self::new(
+            ErrorCode::ConditionalCheckFailed,
+            "The conditional request failed",
+        );
+        match item {
+            Some(item) => error.with_field("Item", item),
+            None => error,
+        }
     }
 
     /// IAM's refusal, in DynamoDB's words.
@@ -119,8 +170,6 @@ impl DynamoError {
 
     /// Something DynamoDB has that this local copy does not: named, with what it has.
     pub(crate) fn unsupported(what: impl fmt::Display, supported: &str) -> Self {
-        Self::validation(format!(
-            "the checker's local DynamoDB does not support {what}; it supports {supported}"
-        ))
+        Self::validation(format!("{LOCAL_LIMIT} {what}; it supports {supported}"))
     }
 }

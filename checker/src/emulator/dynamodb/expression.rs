@@ -1,13 +1,16 @@
-//! DynamoDB's expressions, the part of them the workshop's code writes:
-//! conditions (`KeyConditionExpression`, `FilterExpression`,
-//! `ConditionExpression`) and projections on top-level attributes, with
-//! `#name` and `:value` placeholders resolved while parsing.
+//! DynamoDB's expressions: conditions (`KeyConditionExpression`,
+//! `FilterExpression`, `ConditionExpression`), projections and update
+//! expressions, on document paths (`a.b[0]`), with `#name` and `:value`
+//! placeholders resolved while parsing and DynamoDB's reserved words refused.
 
 mod eval;
 mod key_condition;
 mod lexer;
 mod limits;
 mod parser;
+mod path;
+mod reserved;
+mod update;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -17,18 +20,16 @@ use super::error::DynamoError;
 use super::value::{self, Item};
 
 pub(crate) use key_condition::{KeyCondition, key_condition};
-
-/// What a condition may use here, for "does not support" messages.
-pub(crate) const SUPPORTED_CONDITIONS: &str = "comparisons (=, <>, <, <=, >, >=), BETWEEN, \
-    begins_with, contains, attribute_exists, attribute_not_exists, AND, OR, NOT and \
-    parentheses, on top-level attributes";
+pub(crate) use path::Path;
+pub(crate) use update::Update;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Operand {
-    /// A top-level attribute name, placeholders resolved.
-    Path(String),
+    Path(Path),
     /// An attribute value from `ExpressionAttributeValues`.
     Value(Value),
+    /// `size(path)`.
+    Size(Path),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,13 +59,59 @@ impl Comparator {
 pub(crate) enum Condition {
     Compare(Operand, Comparator, Operand),
     Between(Operand, Operand, Operand),
+    In(Operand, Vec<Operand>),
     BeginsWith(Operand, Operand),
     Contains(Operand, Operand),
-    Exists(String),
-    NotExists(String),
+    Exists(Path),
+    NotExists(Path),
+    /// `attribute_type(path, :type)`: the type's tag (`S`, `M`…).
+    AttributeType(Path, String),
     And(Box<Condition>, Box<Condition>),
     Or(Box<Condition>, Box<Condition>),
     Not(Box<Condition>),
+}
+
+impl Condition {
+    /// Every document path the condition reads, in the order written.
+    pub(crate) fn paths(&self) -> Vec<&Path> {
+        let mut paths = Vec::new();
+        self.collect_paths(&mut paths);
+        paths
+    }
+
+    fn collect_paths<'c>(&'c self, paths: &mut Vec<&'c Path>) {
+        let operand = |operand: &'c Operand, paths: &mut Vec<&'c Path>| match operand {
+            Operand::Path(path) | Operand::Size(path) => paths.push(path),
+            Operand::Value(_) => {}
+        };
+        match self {
+            Condition::Compare(a, _, b)
+            | Condition::BeginsWith(a, b)
+            | Condition::Contains(a, b) => {
+                operand(a, paths);
+                operand(b, paths);
+            }
+            Condition::Between(a, b, c) => {
+                operand(a, paths);
+                operand(b, paths);
+                operand(c, paths);
+            }
+            Condition::In(a, list) => {
+                operand(a, paths);
+                list.iter().for_each(|b| operand(b, paths));
+            }
+            Condition::Exists(path)
+            | Condition::NotExists(path)
+            | Condition::AttributeType(path, _) => {
+                paths.push(path);
+            }
+            Condition::And(a, b) | Condition::Or(a, b) => {
+                a.collect_paths(paths);
+                b.collect_paths(paths);
+            }
+            Condition::Not(a) => a.collect_paths(paths),
+        }
+    }
 }
 
 /// `ExpressionAttributeNames` and `ExpressionAttributeValues` of one request,
@@ -170,18 +217,23 @@ pub(crate) fn condition(
     parser::Parser::new(parameter, text, placeholders)?.condition()
 }
 
-/// A `ProjectionExpression`: the attribute names it keeps.
+/// A `ProjectionExpression`: the paths it keeps, none overlapping another.
 pub(crate) fn projection(
     text: &str,
     placeholders: &mut Placeholders<'_>,
-) -> Result<Vec<String>, DynamoError> {
+) -> Result<Vec<Path>, DynamoError> {
     parser::Parser::new("ProjectionExpression", text, placeholders)?.projection()
 }
 
-/// The attributes of `item` a projection names (those it has).
-pub(crate) fn project(item: &Item, names: &[String]) -> Item {
-    names
-        .iter()
-        .filter_map(|name| Some((name.clone(), item.get(name)?.clone())))
-        .collect()
+/// An `UpdateExpression`.
+pub(crate) fn update(
+    text: &str,
+    placeholders: &mut Placeholders<'_>,
+) -> Result<Update, DynamoError> {
+    parser::Parser::new("UpdateExpression", text, placeholders)?.update()
+}
+
+/// What of `item` the paths name.
+pub(crate) fn project(item: &Item, paths: &[Path]) -> Item {
+    path::project(item, paths)
 }

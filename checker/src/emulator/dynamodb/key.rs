@@ -86,6 +86,20 @@ impl crate::stack::Table {
                 let Some(value) = item.get(&attribute.name) else {
                     continue;
                 };
+                let empty = match Scalar::of(value) {
+                    Some(Scalar::S(text)) => text.is_empty(),
+                    Some(Scalar::B(bytes)) => bytes.is_empty(),
+                    _ => false,
+                };
+                if empty && Scalar::of(value).map(|scalar| scalar.kind()) == Some(attribute.kind) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values are not valid. A value specified for a \
+                         secondary index key is not supported. The AttributeValue for a key \
+                         attribute cannot contain an empty string value. IndexName: {}, \
+                         IndexKey: {}",
+                        index.name, attribute.name
+                    )));
+                }
                 if Scalar::of(value).map(|scalar| scalar.kind()) != Some(attribute.kind) {
                     return Err(DynamoError::validation(format!(
                         "One or more parameter values were invalid: Type mismatch for Index Key \
@@ -207,6 +221,47 @@ mod tests {
             empty.message.contains("empty string value. Key: ChatId"),
             "{}",
             empty.message
+        );
+    }
+
+    #[test]
+    fn an_empty_string_is_no_index_key() {
+        use crate::stack::{Index, Location, Projection, Table};
+        let key = |name: &str| KeySchema {
+            partition: KeyAttribute {
+                name: name.to_owned(),
+                kind: ScalarKind::S,
+            },
+            sort: None,
+        };
+        let table = Table {
+            logical_id: "Chats".to_owned(),
+            declared_name: None,
+            name: "Chats".to_owned(),
+            key: key("ChatId"),
+            attributes: Vec::new(),
+            indexes: vec![Index {
+                name: "ByParticipant".to_owned(),
+                key: key("ParticipantId"),
+                projection: Projection::All,
+                local: false,
+            }],
+            billing_mode: "PAY_PER_REQUEST".to_owned(),
+            at: Location {
+                file: "serverless.yml".into(),
+                line: 1,
+                column: 1,
+            },
+        };
+        let error = table
+            .check_index_keys(&item(json!({"ParticipantId": {"S": ""}})))
+            .expect_err("empty");
+        assert!(
+            error
+                .message
+                .contains("secondary index key is not supported"),
+            "{}",
+            error.message
         );
     }
 

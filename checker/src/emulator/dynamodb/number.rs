@@ -64,6 +64,25 @@ impl Number {
         let whole_len = i64::try_from(whole.len()).map_err(|_| not_a_number())?;
         let leading = i64::try_from(leading).map_err(|_| not_a_number())?;
         let exponent = whole_len - leading + power;
+        Number::checked(if negative { -1 } else { 1 }, digits, exponent)
+    }
+
+    pub(crate) fn significant_digits(&self) -> usize {
+        self.digits.len().max(1)
+    }
+
+    /// A count, as `size()` gives it.
+    pub(crate) fn count(count: usize) -> Number {
+        let text = count.to_string();
+        Number::parse(&text).unwrap_or(Number {
+            sign: 0,
+            digits: Vec::new(),
+            exponent: 0,
+        })
+    }
+
+    /// DynamoDB's limits on a normalised number (nonzero digits).
+    fn checked(sign: i8, digits: Vec<u8>, exponent: i64) -> Result<Number, DynamoError> {
         if digits.len() > MAX_DIGITS {
             return Err(DynamoError::validation(
                 "Attempting to store more than 38 significant digits in a Number",
@@ -82,11 +101,127 @@ impl Number {
             ));
         }
         Ok(Number {
-            sign: if negative { -1 } else { 1 },
+            sign,
             digits,
             exponent,
         })
     }
+
+    /// `self + other` (`SET n = n + :one`), exactly; the sum must fit DynamoDB's limits.
+    pub(crate) fn add(&self, other: &Number) -> Result<Number, DynamoError> {
+        if self.sign == 0 {
+            return Ok(other.clone());
+        }
+        if other.sign == 0 {
+            return Ok(self.clone());
+        }
+        // Both as integers times 10^low, low the smaller of their last digits' places.
+        let place = |n: &Number| n.exponent - n.digits.len() as i64;
+        let low = place(self).min(place(other));
+        let aligned = |n: &Number| {
+            let mut digits = n.digits.clone();
+            digits.resize(digits.len() + (place(n) - low) as usize, 0);
+            digits
+        };
+        let (a, b) = (aligned(self), aligned(other));
+        let (sign, magnitude) = if self.sign == other.sign {
+            (self.sign, add_magnitudes(&a, &b))
+        } else {
+            match compare_magnitudes(&a, &b) {
+                Ordering::Equal => return Ok(Number::count(0)),
+                Ordering::Greater => (self.sign, subtract_magnitudes(&a, &b)),
+                Ordering::Less => (other.sign, subtract_magnitudes(&b, &a)),
+            }
+        };
+        let leading = magnitude.iter().take_while(|&&digit| digit == 0).count();
+        let mut digits = magnitude[leading..].to_vec();
+        let exponent = digits.len() as i64 + low;
+        while digits.last() == Some(&0) {
+            digits.pop();
+        }
+        Number::checked(sign, digits, exponent)
+    }
+
+    pub(crate) fn negated(&self) -> Number {
+        Number {
+            sign: -self.sign,
+            ..self.clone()
+        }
+    }
+
+    /// The number as DynamoDB writes a computed one: plain decimal, no exponent.
+    pub(crate) fn to_text(&self) -> String {
+        if self.sign == 0 {
+            return "0".to_owned();
+        }
+        let digits: String = self.digits.iter().map(|d| char::from(b'0' + d)).collect();
+        let length = digits.len() as i64;
+        let body = if self.exponent <= 0 {
+            format!("0.{}{digits}", "0".repeat((-self.exponent) as usize))
+        } else if self.exponent >= length {
+            format!("{digits}{}", "0".repeat((self.exponent - length) as usize))
+        } else {
+            let (whole, fraction) = digits.split_at(self.exponent as usize);
+            format!("{whole}.{fraction}")
+        };
+        if self.sign < 0 {
+            format!("-{body}")
+        } else {
+            body
+        }
+    }
+}
+
+/// Digits most significant first, of equal length.
+fn add_magnitudes(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let length = a.len().max(b.len());
+    let pad = |digits: &[u8]| {
+        let mut padded = vec![0; length - digits.len()];
+        padded.extend_from_slice(digits);
+        padded
+    };
+    let (a, b) = (pad(a), pad(b));
+    let mut sum = vec![0; length + 1];
+    let mut carry = 0;
+    for index in (0..length).rev() {
+        let total = a[index] + b[index] + carry;
+        sum[index + 1] = total % 10;
+        carry = total / 10;
+    }
+    sum[0] = carry;
+    sum
+}
+
+/// `a - b` for `a >= b`.
+fn subtract_magnitudes(a: &[u8], b: &[u8]) -> Vec<u8> {
+    let mut padded = vec![0; a.len() - b.len()];
+    padded.extend_from_slice(b);
+    let mut difference = vec![0; a.len()];
+    let mut borrow = 0;
+    for index in (0..a.len()).rev() {
+        let mut digit = a[index] as i8 - padded[index] as i8 - borrow;
+        borrow = 0;
+        if digit < 0 {
+            digit += 10;
+            borrow = 1;
+        }
+        difference[index] = digit as u8;
+    }
+    difference
+}
+
+fn compare_magnitudes(a: &[u8], b: &[u8]) -> Ordering {
+    let significant = |digits: &[u8]| digits.iter().skip_while(|&&d| d == 0).count();
+    significant(a).cmp(&significant(b)).then_with(|| {
+        let skip = |digits: &[u8]| {
+            digits
+                .iter()
+                .skip_while(|&&d| d == 0)
+                .copied()
+                .collect::<Vec<u8>>()
+        };
+        skip(a).cmp(&skip(b))
+    })
 }
 
 impl Ord for Number {
@@ -138,6 +273,22 @@ mod tests {
         for pair in sorted.windows(2) {
             assert!(n(pair[0]) < n(pair[1]), "{} < {}", pair[0], pair[1]);
         }
+    }
+
+    #[test]
+    fn adds_and_subtracts_exactly() {
+        let sum = |a: &str, b: &str| n(a).add(&n(b)).expect("in range").to_text();
+        assert_eq!(sum("1", "1"), "2");
+        assert_eq!(sum("0.1", "0.2"), "0.3");
+        assert_eq!(sum("99", "1"), "100");
+        assert_eq!(sum("5", "-7.5"), "-2.5");
+        assert_eq!(sum("-5", "5"), "0");
+        assert_eq!(sum("1e3", "-0.001"), "999.999");
+        assert_eq!(sum("0", "12"), "12");
+        assert_eq!(n("12").negated().to_text(), "-12");
+        assert_eq!(n("1.5e-3").to_text(), "0.0015");
+        let error = n("1e100").add(&n("1")).expect_err("101 significant digits");
+        assert!(error.message.contains("38 significant digits"), "{error}");
     }
 
     #[test]

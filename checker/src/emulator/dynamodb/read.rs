@@ -1,15 +1,16 @@
 //! Query and Scan, on a table or one of its indexes. Both read in key order
 //! (a query by sort key, numbers by value; a scan by partition key then sort
 //! key, where DynamoDB's order is its hash order), page with `Limit`,
-//! `ExclusiveStartKey` and `LastEvaluatedKey` (no 1 MB page limit), then
-//! filter and project.
+//! `ExclusiveStartKey` and `LastEvaluatedKey` (a page reads at most 1 MB, as
+//! DynamoDB's), then filter and project.
 
 use serde_json::{Value, json};
 
 use super::error::DynamoError;
-use super::expression::{self, Condition, KeyCondition, Placeholders};
+use super::expression::{self, Condition, KeyCondition, Path, Placeholders};
 use super::key::Key;
 use super::request::{Query, Read, Scan};
+use super::size::{MAX_PAGE_BYTES, item_size};
 use super::tables::{Table, Tables};
 use super::value::{self, Item};
 use crate::stack::{Index, KeySchema, Projection};
@@ -27,6 +28,9 @@ pub(crate) fn query(tables: &Tables, Query(input): Query) -> Result<Value, Dynam
     let condition = expression::key_condition(condition, target.key_schema())?;
     let plan = Plan::new(&input, &mut placeholders)?;
     placeholders.finish()?;
+    if let Some(filter) = &plan.filter {
+        no_key_in_filter(filter, target.key_schema())?;
+    }
     let start = target.start(input.exclusive_start_key.as_ref())?;
     let forward = input.scan_index_forward.unwrap_or(true);
     Ok(target.read(Some(&condition), &plan, forward, start))
@@ -41,6 +45,32 @@ pub(crate) fn scan(tables: &Tables, Scan(input): Scan) -> Result<Value, DynamoEr
     Ok(target.read(None, &plan, true, start))
 }
 
+/// A Query's filter may not name the key it queries: DynamoDB refuses it
+/// (the key belongs in `KeyConditionExpression`). A Scan's may.
+fn no_key_in_filter(filter: &Condition, schema: &KeySchema) -> Result<(), DynamoError> {
+    let key = filter.paths().into_iter().find_map(|path| {
+        schema
+            .attributes()
+            .find(|attribute| attribute.name == path.top())
+    });
+    let Some(key) = key else {
+        return Ok(());
+    };
+    Err(DynamoError::validation(format!(
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: {}",
+        key.name
+    ))
+    .advise(format!(
+        "`{name}` is a key attribute of what this Query reads ({schema}), and a Query's \
+         FilterExpression may not name one: put a condition on it in KeyConditionExpression \
+         (`=`, `<`, `<=`, `>`, `>=`, BETWEEN, begins_with; `<>` is not among them), or drop \
+         the items you do not want in your code after the Query (e.g. the sender's own \
+         `{name}`)",
+        name = key.name,
+        schema = schema.describe()
+    )))
+}
+
 fn placeholders(input: &Read) -> Result<Placeholders<'_>, DynamoError> {
     Placeholders::new(
         input.expression_attribute_names.as_ref(),
@@ -51,7 +81,7 @@ fn placeholders(input: &Read) -> Result<Placeholders<'_>, DynamoError> {
 /// What to do with the items read: filter, project, count, how many.
 struct Plan {
     filter: Option<Condition>,
-    projection: Option<Vec<String>>,
+    projection: Option<Vec<Path>>,
     count_only: bool,
     limit: Option<usize>,
 }
@@ -244,15 +274,32 @@ impl<'t> TableOrIndex<'t> {
             Some(start) if forward => position > start,
             Some(start) => position < start,
         };
-        let evaluated: Vec<Item> = rows
+        let limit = plan.limit.unwrap_or(usize::MAX);
+        let mut evaluated: Vec<Item> = Vec::new();
+        let mut page_bytes = 0;
+        let mut full = false;
+        for (_, item) in rows
             .into_iter()
             .filter(|(position, _)| after_start(position))
-            .take(plan.limit.unwrap_or(usize::MAX))
-            .map(|(_, item)| self.projected(item))
-            .collect();
-        let last_key = match (plan.limit, evaluated.last()) {
-            // DynamoDB stops at the limit and says where, even when nothing follows.
-            (Some(limit), Some(last)) if evaluated.len() == limit => Some(self.last_key(last)),
+        {
+            let item = self.projected(item);
+            let bytes = item_size(&item);
+            // DynamoDB stops at the limit, or where the next item would take
+            // the page past 1 MB, and says where, even when nothing follows.
+            if evaluated.len() == limit {
+                full = true;
+                break;
+            }
+            if !evaluated.is_empty() && page_bytes + bytes > MAX_PAGE_BYTES {
+                full = true;
+                break;
+            }
+            page_bytes += bytes;
+            evaluated.push(item);
+        }
+        let full = full || plan.limit == Some(evaluated.len());
+        let last_key = match evaluated.last() {
+            Some(last) if full => Some(self.last_key(last)),
             _ => None,
         };
         let scanned = evaluated.len();

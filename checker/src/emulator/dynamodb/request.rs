@@ -9,15 +9,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::error::DynamoError;
-use super::expression::{self, Condition, Placeholders};
+use super::expression::{self, Condition, Placeholders, Update};
 use super::value::Item;
 
 /// Parameters that change only what is reported, never what happens: accepted, ignored.
-const IGNORED: [&str; 3] = [
-    "ReturnConsumedCapacity",
-    "ReturnItemCollectionMetrics",
-    "ReturnValuesOnConditionCheckFailure",
-];
+const IGNORED: [&str; 2] = ["ReturnConsumedCapacity", "ReturnItemCollectionMetrics"];
 
 /// An operation's parameters: the ones it supports, and the rest.
 pub(crate) trait Parameters: DeserializeOwned {
@@ -77,6 +73,7 @@ parameters!(
         "TableName",
         "Item",
         "ReturnValues (NONE, ALL_OLD)",
+        "ReturnValuesOnConditionCheckFailure",
         "ConditionExpression",
         "ExpressionAttributeNames",
         "ExpressionAttributeValues",
@@ -123,6 +120,7 @@ parameters!(
         "TableName",
         "Key",
         "ReturnValues (NONE, ALL_OLD)",
+        "ReturnValuesOnConditionCheckFailure",
         "ConditionExpression",
         "ExpressionAttributeNames",
         "ExpressionAttributeValues",
@@ -243,26 +241,75 @@ pub(crate) struct ListTables {
 }
 parameters!(ListTables, ["ExclusiveStartTableName", "Limit"]);
 
-/// What PutItem and DeleteItem share: a condition on the item they replace
-/// or delete, and whether to answer with that item.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct UpdateItem {
+    pub(crate) table_name: String,
+    pub(crate) key: Item,
+    pub(crate) update_expression: Option<String>,
+    #[serde(flatten)]
+    pub(crate) write: ConditionalWrite,
+    #[serde(flatten)]
+    rest: Item,
+}
+parameters!(
+    UpdateItem,
+    [
+        "TableName",
+        "Key",
+        "UpdateExpression",
+        "ReturnValues",
+        "ReturnValuesOnConditionCheckFailure",
+        "ConditionExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+    ]
+);
+
+/// What an UpdateItem answers with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Returns {
+    Nothing,
+    AllOld,
+    UpdatedOld,
+    AllNew,
+    UpdatedNew,
+}
+
+/// What the writes share (PutItem, UpdateItem, DeleteItem and a
+/// transaction's actions): a condition on the item they replace, update or
+/// delete, and what to answer with.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub(crate) struct ConditionalWrite {
     return_values: Option<String>,
+    return_values_on_condition_check_failure: Option<String>,
     condition_expression: Option<String>,
     expression_attribute_names: Option<BTreeMap<String, String>>,
     expression_attribute_values: Option<Item>,
 }
 
 impl ConditionalWrite {
-    /// `ReturnValues`: whether to answer the old item.
+    /// `ReturnValues` of PutItem and DeleteItem: whether to answer the old item.
     pub(crate) fn return_old(&self) -> Result<bool, DynamoError> {
+        match self.returns()? {
+            Returns::Nothing => Ok(false),
+            Returns::AllOld => Ok(true),
+            _ => Err(
+                DynamoError::validation("Return values set to invalid value")
+                    .advise("PutItem and DeleteItem answer with NONE or ALL_OLD only"),
+            ),
+        }
+    }
+
+    /// `ReturnValues` of UpdateItem.
+    pub(crate) fn returns(&self) -> Result<Returns, DynamoError> {
         match self.return_values.as_deref() {
-            None | Some("NONE") => Ok(false),
-            Some("ALL_OLD") => Ok(true),
-            Some("ALL_NEW" | "UPDATED_OLD" | "UPDATED_NEW") => Err(DynamoError::validation(
-                "Return values set to invalid value (PutItem and DeleteItem take NONE or ALL_OLD)",
-            )),
+            None | Some("NONE") => Ok(Returns::Nothing),
+            Some("ALL_OLD") => Ok(Returns::AllOld),
+            Some("UPDATED_OLD") => Ok(Returns::UpdatedOld),
+            Some("ALL_NEW") => Ok(Returns::AllNew),
+            Some("UPDATED_NEW") => Ok(Returns::UpdatedNew),
             Some(other) => Err(DynamoError::validation(format!(
                 "1 validation error detected: Value '{other}' at 'returnValues' failed to satisfy \
                  constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, \
@@ -271,18 +318,48 @@ impl ConditionalWrite {
         }
     }
 
+    /// A transaction's action takes no `ReturnValues`.
+    pub(crate) fn has_return_values(&self) -> bool {
+        self.return_values.is_some()
+    }
+
+    /// `ReturnValuesOnConditionCheckFailure`: whether a failed condition answers with the item.
+    pub(crate) fn item_on_failure(&self) -> Result<bool, DynamoError> {
+        match self.return_values_on_condition_check_failure.as_deref() {
+            None | Some("NONE") => Ok(false),
+            Some("ALL_OLD") => Ok(true),
+            Some(other) => Err(DynamoError::validation(format!(
+                "1 validation error detected: Value '{other}' at \
+                 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must \
+                 satisfy enum value set: [ALL_OLD, NONE]"
+            ))),
+        }
+    }
+
     /// The `ConditionExpression` with its placeholders, checked for unused ones.
     pub(crate) fn condition(&self) -> Result<Option<Condition>, DynamoError> {
+        self.expressions(None).map(|(condition, _)| condition)
+    }
+
+    /// The `ConditionExpression` and an `UpdateExpression`, which share the
+    /// placeholders: each must be used by one of them.
+    pub(crate) fn expressions(
+        &self,
+        update: Option<&str>,
+    ) -> Result<(Option<Condition>, Option<Update>), DynamoError> {
         let mut placeholders = Placeholders::new(
             self.expression_attribute_names.as_ref(),
             self.expression_attribute_values.as_ref(),
         )?;
+        let update = update
+            .map(|text| expression::update(text, &mut placeholders))
+            .transpose()?;
         let condition = self
             .condition_expression
             .as_deref()
             .map(|text| expression::condition("ConditionExpression", text, &mut placeholders))
             .transpose()?;
         placeholders.finish()?;
-        Ok(condition)
+        Ok((condition, update))
     }
 }

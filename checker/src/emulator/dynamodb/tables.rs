@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::error::DynamoError;
 use super::key::Key;
+use super::transact::Tokens;
 use super::value::Item;
 use crate::stack;
 
@@ -40,6 +41,8 @@ pub(crate) struct Tables {
     tables: BTreeMap<String, Table>,
     /// For ARNs.
     pub(crate) region: String,
+    /// The transactions' recent `ClientRequestToken`s.
+    pub(crate) transaction_tokens: Tokens,
 }
 
 impl Tables {
@@ -59,6 +62,7 @@ impl Tables {
         Self {
             tables,
             region: region.to_owned(),
+            transaction_tokens: Tokens::default(),
         }
     }
 

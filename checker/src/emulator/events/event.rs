@@ -152,10 +152,29 @@ pub enum Event {
         /// The invocation that made the call, when known.
         request_id: Option<String>,
     },
+    /// A call the local DynamoDB refused for a mistake in it (DynamoDB's
+    /// `ValidationException` and the like, answered as on AWS), or for
+    /// something this local copy lacks (`local_limit`).
+    #[serde(rename = "dynamodb_refused")]
+    DynamoDbRefused {
+        /// The calling function's key in serverless.yml; `None` when no Lambda called.
+        function: Option<String>,
+        /// The call, e.g. `dynamodb:Query on tables-dev-chats`.
+        call: String,
+        /// The error as the caller got it: its code and DynamoDB's message.
+        error: String,
+        /// What to change, when the message alone does not say it.
+        advice: Option<String>,
+        /// Refused by this local copy only; DynamoDB may accept it.
+        local_limit: bool,
+        /// The invocation that made the call, when known.
+        request_id: Option<String>,
+    },
     /// A successful write to a local DynamoDB table.
     TableWrite {
         table: String,
-        /// `PutItem` or `DeleteItem`.
+        /// `PutItem`, `UpdateItem` or `DeleteItem` (a batch's and a
+        /// transaction's writes are one event each).
         operation: String,
         /// The item's key as DynamoDB JSON, e.g. `{"ConnectionId":{"S":"R1kmxc2VNjMCFIA="}}`.
         key: String,
@@ -207,6 +226,12 @@ impl Event {
             Self::InvocationFinished { outcome, .. } => outcome.as_ref().map_or(64, String::len),
             Self::Log { line, .. } => line.len(),
             Self::TableWrite { key, .. } => key.len(),
+            Self::DynamoDbRefused {
+                call,
+                error,
+                advice,
+                ..
+            } => call.len() + error.len() + advice.as_ref().map_or(0, String::len),
             Self::ReplyDropped { route_key, .. } => route_key.len(),
             Self::RouteCaseMismatch {
                 selected, route, ..
@@ -277,6 +302,20 @@ impl Event {
                 *status,
             )),
             Self::AfterReturn { function, call, .. } => Some(explain::after_return(function, call)),
+            Self::DynamoDbRefused {
+                function,
+                call,
+                error,
+                advice,
+                local_limit,
+                ..
+            } => Some(explain::dynamodb_refused(
+                function.as_deref(),
+                call,
+                error,
+                advice.as_deref(),
+                *local_limit,
+            )),
             _ => None,
         }
     }

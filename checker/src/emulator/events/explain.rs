@@ -56,6 +56,34 @@ pub(super) fn after_return(function: &str, call: &str) -> String {
     )
 }
 
+/// A DynamoDB call refused for a mistake in it, or for a limit of the local copy.
+pub(super) fn dynamodb_refused(
+    function: Option<&str>,
+    call: &str,
+    error: &str,
+    advice: Option<&str>,
+    local_limit: bool,
+) -> String {
+    let who = function.unwrap_or("a client that is not a Lambda");
+    if local_limit {
+        return format!(
+            "{who} called {call}, which the checker's local DynamoDB cannot run ({error}); \
+             DynamoDB may accept it, so this says nothing about your code: write the call with \
+             what the message lists, or check against another DynamoDB with \
+             --dynamodb-endpoint"
+        );
+    }
+    let fix = advice.unwrap_or("change the call as DynamoDB's message says");
+    let answer = match error.split_once(": ") {
+        Some((code, message)) => format!("{code} \"{message}\""),
+        None => error.to_owned(),
+    };
+    format!(
+        "{who} called {call}, which DynamoDB refuses: AWS answers every such call with \
+         {answer}, as the checker did; {fix}"
+    )
+}
+
 /// A call sent to the SDK's regional endpoint.
 pub(super) fn regional_endpoint(
     function: Option<&str>,

@@ -160,3 +160,33 @@ fn events_serialize_flat_with_their_number_and_time() {
         })
     );
 }
+
+#[test]
+fn a_refused_dynamodb_call_says_whose_refusal_it_is() {
+    let refused = |local_limit: bool| Event::DynamoDbRefused {
+        function: Some("sendMessage".to_owned()),
+        call: "dynamodb:Query on chats".to_owned(),
+        error: "ValidationException: Filter Expression can only contain non-primary key \
+                attributes: Primary key attribute: ConnectionId"
+            .to_owned(),
+        advice: Some("move it to KeyConditionExpression".to_owned()),
+        local_limit,
+        request_id: None,
+    };
+    let explained = refused(false).explain().expect("explained");
+    assert_eq!(
+        explained,
+        "sendMessage called dynamodb:Query on chats, which DynamoDB refuses: AWS answers every \
+         such call with ValidationException \"Filter Expression can only contain non-primary \
+         key attributes: Primary key attribute: ConnectionId\", as the checker did; move it to \
+         KeyConditionExpression"
+    );
+    let explained = refused(true).explain().expect("explained");
+    assert!(
+        explained.contains("which the checker's local DynamoDB cannot run")
+            && explained.contains("says nothing about your code"),
+        "{explained}"
+    );
+    let json = serde_json::to_value(refused(false)).expect("JSON");
+    assert_eq!(json["type"], "dynamodb_refused");
+}

@@ -247,6 +247,7 @@ function apply(event) {
     case "access_denied":
     case "after_return":
     case "regional_endpoint":
+    case "dynamodb_refused":
       if (!event.request_id) break;
     // falls through: shown in the sequence of the invocation that made the call
     case "reply_dropped":
@@ -364,7 +365,7 @@ function renderSequence(entry) {
     after.push([frame.at, leg("⇒", el("span", {}, `${nameOf(frame.connection_id)} received `, el("code", {}, frame.text)), since(frame.at), error ? "bad" : "")]);
   }
   for (const warning of entry.warnings) {
-    if (warning.explained && ["access_denied", "after_return", "regional_endpoint"].includes(warning.type)) {
+    if (warning.explained && ["access_denied", "after_return", "regional_endpoint", "dynamodb_refused"].includes(warning.type)) {
       failed = true;
       after.push([warning.at, leg("✗", warning.explained, since(warning.at), "bad")]);
       continue;

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::{Comparator, Condition, Operand};
+use super::{Comparator, Condition, Operand, Path};
 use crate::emulator::dynamodb::error::DynamoError;
 use crate::emulator::dynamodb::key::Key;
 use crate::emulator::dynamodb::value::{Scalar, ScalarKind};
@@ -110,6 +110,8 @@ fn flatten(condition: Condition, terms: &mut Vec<Condition>) -> Result<(), Dynam
         Condition::Contains(..) => Err(invalid_operator("contains")),
         Condition::Exists(..) => Err(invalid_operator("attribute_exists")),
         Condition::NotExists(..) => Err(invalid_operator("attribute_not_exists")),
+        Condition::In(..) => Err(invalid_operator("IN")),
+        Condition::AttributeType(..) => Err(invalid_operator("attribute_type")),
         term => {
             terms.push(term);
             Ok(())
@@ -119,20 +121,30 @@ fn flatten(condition: Condition, terms: &mut Vec<Condition>) -> Result<(), Dynam
 
 /// The attribute a term is about, and what it asks of it.
 fn split(term: Condition) -> Result<(String, KeyTerm<Value>), DynamoError> {
+    let name = |path: Path| {
+        if path.is_top_level() {
+            Ok(path.top().to_owned())
+        } else {
+            Err(DynamoError::validation(format!(
+                "Invalid {PARAMETER}: a key condition names key attributes, which are top-level; \
+                 found the document path {path}"
+            )))
+        }
+    };
     match term {
         Condition::Compare(Operand::Path(_), Comparator::Ne, _)
         | Condition::Compare(_, Comparator::Ne, Operand::Path(_)) => Err(invalid_operator("<>")),
-        Condition::Compare(Operand::Path(name), comparator, Operand::Value(value)) => {
-            Ok((name, KeyTerm::Compare(comparator, value)))
+        Condition::Compare(Operand::Path(path), comparator, Operand::Value(value)) => {
+            Ok((name(path)?, KeyTerm::Compare(comparator, value)))
         }
-        Condition::Compare(Operand::Value(value), comparator, Operand::Path(name)) => {
-            Ok((name, KeyTerm::Compare(comparator.flipped(), value)))
+        Condition::Compare(Operand::Value(value), comparator, Operand::Path(path)) => {
+            Ok((name(path)?, KeyTerm::Compare(comparator.flipped(), value)))
         }
-        Condition::Between(Operand::Path(name), Operand::Value(low), Operand::Value(high)) => {
-            Ok((name, KeyTerm::Between(low, high)))
+        Condition::Between(Operand::Path(path), Operand::Value(low), Operand::Value(high)) => {
+            Ok((name(path)?, KeyTerm::Between(low, high)))
         }
-        Condition::BeginsWith(Operand::Path(name), Operand::Value(prefix)) => {
-            Ok((name, KeyTerm::BeginsWith(prefix)))
+        Condition::BeginsWith(Operand::Path(path), Operand::Value(prefix)) => {
+            Ok((name(path)?, KeyTerm::BeginsWith(prefix)))
         }
         _ => Err(DynamoError::validation(format!(
             "Invalid {PARAMETER}: each condition compares one key attribute with a `:value`, \
@@ -274,8 +286,8 @@ mod tests {
                 "only contain one condition per key",
             ),
             (
-                "ChatId = :c AND Other = :a",
-                "Query key condition not supported: `Other`",
+                "ChatId = :c AND Nickname = :a",
+                "Query key condition not supported: `Nickname`",
             ),
             (
                 "ChatId = :a",

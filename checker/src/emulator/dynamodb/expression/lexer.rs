@@ -15,8 +15,11 @@ pub(super) enum Token {
     Open,
     Close,
     Comma,
-    /// `.`, `[` or `]`: the start of a nested path.
+    /// `.`, `[` or `]`: parts of a document path.
     Nested(char),
+    /// `+` and `-` of an update's `SET`.
+    Plus,
+    Minus,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,6 +94,8 @@ pub(super) fn tokens(text: &str) -> Result<Vec<Spanned>, Unexpected> {
             ')' => Token::Close,
             ',' => Token::Comma,
             '.' | '[' | ']' => Token::Nested(c),
+            '+' => Token::Plus,
+            '-' => Token::Minus,
             _ => return Err(Unexpected { start, end }),
         };
         tokens.push(Spanned { token, start, end });
@@ -143,7 +148,7 @@ mod tests {
 
     #[test]
     fn points_at_what_it_cannot_read() {
-        assert_eq!(tokens("a = :v - 1"), Err(Unexpected { start: 7, end: 8 }));
+        assert_eq!(tokens("a = :v $ 1"), Err(Unexpected { start: 7, end: 8 }));
         assert_eq!(tokens("a = :"), Err(Unexpected { start: 4, end: 5 }));
         assert_eq!(tokens("ünï = :v"), Err(Unexpected { start: 0, end: 2 }));
     }

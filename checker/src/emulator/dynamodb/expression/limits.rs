@@ -34,7 +34,7 @@ pub(super) fn check_tokens(parameter: &str, tokens: &[Spanned]) -> Result<(), Dy
     let mut betweens_open = 0_usize;
     for (index, spanned) in tokens.iter().enumerate() {
         match &spanned.token {
-            Token::Compare(_) => operators += 1,
+            Token::Compare(_) | Token::Plus | Token::Minus => operators += 1,
             Token::Open => {
                 depth += 1;
                 deepest = deepest.max(depth);

@@ -1,82 +1,39 @@
-//! Recursive descent over the tokens, after DynamoDB's grammar:
+//! Recursive descent over the tokens, after DynamoDB's grammar (update
+//! expressions are in `update.rs`):
 //!
 //! ```text
 //! condition := and (OR and)*
 //! and       := not (AND not)*
 //! not       := NOT not | '(' condition ')' | function | operand comparison
 //! comparison:= comparator operand | BETWEEN operand AND operand
+//!            | IN '(' operand (',' operand)* ')'
 //! function  := attribute_exists(path) | attribute_not_exists(path)
-//!            | begins_with(operand, operand) | contains(operand, operand)
-//! operand   := path | :value
-//! path      := name | #name          (nested paths are not supported)
+//!            | attribute_type(path, :type) | begins_with(operand, operand)
+//!            | contains(operand, operand)
+//! operand   := path | :value | size(path)
+//! path      := name ('.' name | '[' digits ']')*      name := word | #name
 //! ```
+
+use serde_json::Value;
 
 use super::lexer::{Spanned, Token, Unexpected, tokens};
 use super::limits::{check_size, check_tokens};
-use super::{Condition, Operand, Placeholders, SUPPORTED_CONDITIONS};
+use super::path::{Clash, Element, MAX_DEPTH, Path};
+use super::reserved::is_reserved;
+use super::{Condition, Operand, Placeholders};
 use crate::emulator::dynamodb::error::DynamoError;
+use crate::emulator::dynamodb::value::tagged;
 
-const KEYWORDS: [&str; 5] = ["AND", "OR", "NOT", "BETWEEN", "IN"];
-/// Common attribute names that are on DynamoDB's list of 573 reserved words,
-/// so an expression using one unquoted fails here as it would on AWS. Only
-/// words certainly on the list: a false one would refuse valid code.
-const RESERVED: [&str; 48] = [
-    "ACTION",
-    "ADD",
-    "ALL",
-    "AS",
-    "BY",
-    "COMMENT",
-    "CONNECTION",
-    "COUNT",
-    "DATA",
-    "DATE",
-    "DAY",
-    "DELETE",
-    "DESC",
-    "FROM",
-    "GROUP",
-    "HOUR",
-    "INDEX",
-    "KEY",
-    "LEVEL",
-    "LIMIT",
-    "MINUTE",
-    "MONTH",
-    "NAME",
-    "NULL",
-    "ORDER",
-    "ROLE",
-    "SECOND",
-    "SELECT",
-    "SESSION",
-    "SET",
-    "SIZE",
-    "STATUS",
-    "TABLE",
-    "TIME",
-    "TIMESTAMP",
-    "TO",
-    "TTL",
-    "TYPE",
-    "UPDATE",
-    "USER",
-    "VALUE",
-    "VALUES",
-    "WHERE",
-    "YEAR",
-    "ZONE",
-    "ASC",
-    "CREATE",
-    "DROP",
-];
+/// DynamoDB's limit on the operands of one `IN`.
+const MAX_IN_OPERANDS: usize = 100;
+const TYPES: [&str; 10] = ["S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"];
 
 pub(super) struct Parser<'t, 'p, 'a> {
-    parameter: &'static str,
+    pub(super) parameter: &'static str,
     text: &'t str,
     tokens: Vec<Spanned>,
-    at: usize,
-    placeholders: &'p mut Placeholders<'a>,
+    pub(super) at: usize,
+    pub(super) placeholders: &'p mut Placeholders<'a>,
 }
 
 impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
@@ -111,13 +68,14 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
         Ok(condition)
     }
 
-    pub(super) fn projection(mut self) -> Result<Vec<String>, DynamoError> {
-        let mut names = vec![self.path()?];
+    pub(super) fn projection(mut self) -> Result<Vec<Path>, DynamoError> {
+        let mut paths = vec![self.path()?];
         while self.eat(&Token::Comma) {
-            names.push(self.path()?);
+            paths.push(self.path()?);
         }
         self.end()?;
-        Ok(names)
+        self.no_clashes(&paths)?;
+        Ok(paths)
     }
 
     fn or(&mut self) -> Result<Condition, DynamoError> {
@@ -145,7 +103,9 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
             self.expect(&Token::Close)?;
             return Ok(inner);
         }
-        if let (Some(Token::Word(word)), Some(Token::Open)) = (self.peek(0), self.peek(1)) {
+        if let (Some(Token::Word(word)), Some(Token::Open)) = (self.peek(0), self.peek(1))
+            && word != "size"
+        {
             let function = word.clone();
             self.at += 2;
             return self.function(&function);
@@ -165,7 +125,20 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
                 Ok(Condition::Between(left, low, self.operand()?))
             }
             Some(Token::Word(word)) if word.eq_ignore_ascii_case("IN") => {
-                Err(self.unsupported("the IN operator"))
+                self.at += 1;
+                self.expect(&Token::Open)?;
+                let mut list = vec![self.operand()?];
+                while self.eat(&Token::Comma) {
+                    list.push(self.operand()?);
+                }
+                self.expect(&Token::Close)?;
+                if list.len() > MAX_IN_OPERANDS {
+                    return Err(self.invalid(format!(
+                        "The IN operator is provided with too many operands; number of operands: {}",
+                        list.len()
+                    )));
+                }
+                Ok(Condition::In(left, list))
             }
             _ => Err(self.unexpected()),
         }
@@ -176,24 +149,50 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
         let condition = match name {
             "attribute_exists" => Condition::Exists(self.path()?),
             "attribute_not_exists" => Condition::NotExists(self.path()?),
+            "attribute_type" => {
+                let path = self.path()?;
+                self.expect(&Token::Comma)?;
+                let kind = match self.operand()? {
+                    Operand::Value(value) => match tagged(&value) {
+                        Some(("S", Value::String(kind))) if TYPES.contains(&kind.as_str()) => {
+                            kind.clone()
+                        }
+                        Some(("S", Value::String(kind))) => {
+                            return Err(self.invalid(format!(
+                                "Invalid attribute type name found; type: {kind}, valid types: \
+                                 {{ B; NULL; SS; BOOL; L; BS; N; NS; S; M }}"
+                            )));
+                        }
+                        _ => return Err(self.operand_type("attribute_type", &value)),
+                    },
+                    _ => return Err(self.unexpected()),
+                };
+                Condition::AttributeType(path, kind)
+            }
             "begins_with" | "contains" => {
                 let subject = self.operand()?;
                 self.expect(&Token::Comma)?;
                 let argument = self.operand()?;
                 if name == "begins_with" {
+                    for operand in [&subject, &argument] {
+                        if let Operand::Value(value) = operand
+                            && !matches!(tagged(value), Some(("S" | "B", _)))
+                        {
+                            return Err(self.operand_type(name, value));
+                        }
+                    }
                     Condition::BeginsWith(subject, argument)
                 } else {
                     Condition::Contains(subject, argument)
                 }
             }
-            "attribute_type" | "size" => {
-                return Err(self.unsupported(format!("the function {name}")));
+            "if_not_exists" | "list_append" => {
+                return Err(self.invalid(format!(
+                    "The function is not allowed in a condition expression; function: {name}"
+                )));
             }
             _ => {
-                return Err(DynamoError::validation(format!(
-                    "Invalid {}: Invalid function name; function: {name}",
-                    self.parameter
-                )));
+                return Err(self.invalid(format!("Invalid function name; function: {name}")));
             }
         };
         self.expect(&Token::Close)?;
@@ -207,44 +206,103 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
                 let value = self.placeholders.value(self.parameter, &placeholder)?;
                 Ok(Operand::Value(value))
             }
-            Some(Token::Word(word)) if word == "size" && self.peek(1) == Some(&Token::Open) => {
-                Err(self.unsupported("the function size"))
+            Some(Token::Word(word)) if self.peek(1) == Some(&Token::Open) => {
+                self.at += 2;
+                if word != "size" {
+                    return Err(self.invalid(format!(
+                        "The function is not allowed to be used this way in an expression; \
+                         function: {word}"
+                    )));
+                }
+                let path = self.path()?;
+                self.expect(&Token::Close)?;
+                Ok(Operand::Size(path))
             }
             _ => Ok(Operand::Path(self.path()?)),
         }
     }
 
-    /// A top-level attribute name.
-    fn path(&mut self) -> Result<String, DynamoError> {
+    /// A document path: names (or `#name` placeholders) joined by `.`, and `[index]`es.
+    pub(super) fn path(&mut self) -> Result<Path, DynamoError> {
+        let mut path = Path::new(self.name()?);
+        loop {
+            if self.eat(&Token::Nested('.')) {
+                path.push(Element::Name(self.name()?));
+            } else if self.eat(&Token::Nested('[')) {
+                let index = match self.peek(0) {
+                    Some(Token::Word(digits)) if digits.bytes().all(|b| b.is_ascii_digit()) => {
+                        digits.parse::<usize>().ok()
+                    }
+                    _ => None,
+                };
+                let Some(index) = index else {
+                    return Err(self.unexpected());
+                };
+                self.at += 1;
+                self.expect(&Token::Nested(']'))?;
+                path.push(Element::Index(index));
+            } else {
+                break;
+            }
+            if path.depth() > MAX_DEPTH {
+                return Err(self.invalid(format!(
+                    "The document path has too many nesting levels; nesting levels: {}",
+                    path.depth()
+                )));
+            }
+        }
+        Ok(path)
+    }
+
+    /// One name of a path: a word that is no reserved word, or a `#name`.
+    fn name(&mut self) -> Result<String, DynamoError> {
         let name = match self.peek(0).cloned() {
             Some(Token::Word(word)) if is_reserved(&word) => {
                 return Err(DynamoError::validation(format!(
-                    "Invalid {}: Attribute name is a reserved keyword; reserved keyword: {word} \
-                     (write a placeholder such as `#{word}` and give its name in \
-                     ExpressionAttributeNames)",
+                    "Invalid {}: Attribute name is a reserved keyword; reserved keyword: {word}",
                     self.parameter
+                ))
+                .advise(format!(
+                    "`{word}` is one of DynamoDB's 573 reserved words: write a placeholder such \
+                     as `#{word}` in the expression and map it in ExpressionAttributeNames \
+                     (`.expression_attribute_names(\"#{word}\", \"{word}\")`)"
                 )));
             }
-            Some(Token::Word(word)) if !is_keyword(&word) => word,
+            Some(Token::Word(word)) if !word.starts_with(|c: char| c.is_ascii_digit()) => word,
             Some(Token::Name(placeholder)) => {
                 self.placeholders.name(self.parameter, &placeholder)?
             }
             _ => return Err(self.unexpected()),
         };
         self.at += 1;
-        if let Some(Token::Nested(_)) = self.peek(0) {
-            return Err(self.unsupported("nested attribute paths such as `a.b` or `a[0]`"));
-        }
         Ok(name)
     }
 
-    fn peek(&self, ahead: usize) -> Option<&Token> {
+    /// DynamoDB refuses two paths of one expression where one lies in the other.
+    pub(super) fn no_clashes(&self, paths: &[Path]) -> Result<(), DynamoError> {
+        for (index, one) in paths.iter().enumerate() {
+            for two in &paths[index + 1..] {
+                let how = match one.clash(two) {
+                    None => continue,
+                    Some(Clash::Overlap) => "overlap",
+                    Some(Clash::Conflict) => "conflict",
+                };
+                return Err(self.invalid(format!(
+                    "Two document paths {how} with each other; must remove or rewrite one of \
+                     these paths; path one: {one}, path two: {two}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn peek(&self, ahead: usize) -> Option<&Token> {
         self.tokens
             .get(self.at + ahead)
             .map(|spanned| &spanned.token)
     }
 
-    fn eat(&mut self, token: &Token) -> bool {
+    pub(super) fn eat(&mut self, token: &Token) -> bool {
         let found = self.peek(0) == Some(token);
         if found {
             self.at += 1;
@@ -252,7 +310,7 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
         found
     }
 
-    fn keyword(&mut self, keyword: &str) -> bool {
+    pub(super) fn keyword(&mut self, keyword: &str) -> bool {
         let found =
             matches!(self.peek(0), Some(Token::Word(word)) if word.eq_ignore_ascii_case(keyword));
         if found {
@@ -261,7 +319,7 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
         found
     }
 
-    fn expect(&mut self, token: &Token) -> Result<(), DynamoError> {
+    pub(super) fn expect(&mut self, token: &Token) -> Result<(), DynamoError> {
         if self.eat(token) {
             Ok(())
         } else {
@@ -269,7 +327,7 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
         }
     }
 
-    fn end(&self) -> Result<(), DynamoError> {
+    pub(super) fn end(&self) -> Result<(), DynamoError> {
         match self.peek(0) {
             None => Ok(()),
             Some(_) => Err(self.unexpected()),
@@ -277,7 +335,7 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
     }
 
     /// A syntax error at the current token, quoting it and its neighbours.
-    fn unexpected(&self) -> DynamoError {
+    pub(super) fn unexpected(&self) -> DynamoError {
         let Some(current) = self.tokens.get(self.at) else {
             let tail = match self.tokens.len() {
                 0 => self.text,
@@ -300,24 +358,19 @@ impl<'t, 'p, 'a> Parser<'t, 'p, 'a> {
         )
     }
 
-    fn unsupported(&self, what: impl std::fmt::Display) -> DynamoError {
-        DynamoError::unsupported(
-            format_args!("{what} (in {})", self.parameter),
-            SUPPORTED_CONDITIONS,
-        )
+    /// `Invalid {parameter}: {problem}`.
+    pub(super) fn invalid(&self, problem: impl std::fmt::Display) -> DynamoError {
+        DynamoError::validation(format!("Invalid {}: {problem}", self.parameter))
     }
-}
 
-fn is_keyword(word: &str) -> bool {
-    KEYWORDS
-        .iter()
-        .any(|keyword| keyword.eq_ignore_ascii_case(word))
-}
-
-fn is_reserved(word: &str) -> bool {
-    RESERVED
-        .iter()
-        .any(|reserved| reserved.eq_ignore_ascii_case(word))
+    /// A literal of a type the operator or function does not take.
+    pub(super) fn operand_type(&self, operator: &str, value: &Value) -> DynamoError {
+        let kind = tagged(value).map_or("?", |(tag, _)| tag);
+        self.invalid(format!(
+            "Incorrect operand type for operator or function; operator or function: {operator}, \
+             operand type: {kind}"
+        ))
+    }
 }
 
 fn syntax(parameter: &str, token: &str, near: &str) -> DynamoError {
@@ -332,6 +385,7 @@ mod tests {
 
     use serde_json::{Value, json};
 
+    use super::super::path::Path;
     use super::super::{Comparator, condition, projection};
     use super::*;
     use crate::emulator::dynamodb::value::Item;
@@ -354,7 +408,7 @@ mod tests {
     }
 
     fn path(name: &str) -> Operand {
-        Operand::Path(name.to_owned())
+        Operand::Path(Path::new(name.to_owned()))
     }
 
     fn value(json: Value) -> Operand {
@@ -383,9 +437,9 @@ mod tests {
 
     #[test]
     fn and_binds_tighter_than_or_and_parentheses_group() {
-        let a = || Box::new(Condition::Exists("a".to_owned()));
-        let b = || Box::new(Condition::Exists("b".to_owned()));
-        let c = || Box::new(Condition::Exists("c".to_owned()));
+        let a = || Box::new(Condition::Exists(Path::new("a".to_owned())));
+        let b = || Box::new(Condition::Exists(Path::new("b".to_owned())));
+        let c = || Box::new(Condition::Exists(Path::new("c".to_owned())));
         assert_eq!(
             parse("attribute_exists(a) OR attribute_exists(b) AND attribute_exists(c)"),
             Ok(Condition::Or(a(), Box::new(Condition::And(b(), c()))))
@@ -443,22 +497,45 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_parts_are_named_with_what_is_supported() {
-        for (text, part) in [
-            ("a.b = :v", "nested attribute paths"),
-            ("a[0] = :v", "nested attribute paths"),
-            ("size(a) > :a", "the function size"),
-            ("a IN (:a, :b)", "the IN operator"),
-            ("attribute_type(a, :v)", "the function attribute_type"),
+    fn the_whole_condition_grammar_parses() {
+        for text in [
+            "a.b[0].c = :v",
+            "size(a) > :a",
+            "a IN (:a, :b)",
+            "contains(#pk.x, :v)",
+        ] {
+            assert!(parse(text).is_ok(), "{text}: {:?}", parse(text));
+        }
+        for (text, expected) in [
+            ("a[x] = :v", "Syntax error; token: \"x\""),
+            (
+                "begins_with(a, :a)",
+                "operator or function: begins_with, operand type: N",
+            ),
+            (
+                "if_not_exists(a, :v)",
+                "not allowed in a condition expression",
+            ),
+            ("a = size", "reserved keyword: size"),
+            (
+                "attribute_type(a, :v)",
+                "Invalid attribute type name found; type: x",
+            ),
         ] {
             let error = parse(text).expect_err(text);
-            assert!(error.message.contains(part), "{text}: {}", error.message);
             assert!(
-                error.message.contains("it supports comparisons"),
-                "{}",
+                error.message.contains(expected),
+                "{text}: {}",
                 error.message
             );
         }
+        let deep = format!("a{}", ".b".repeat(32));
+        let error = parse(&format!("{deep} = :v")).expect_err("33 levels");
+        assert!(
+            error.message.contains("nesting levels: 33"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
@@ -479,18 +556,52 @@ mod tests {
     }
 
     #[test]
+    fn every_reserved_word_needs_a_placeholder() {
+        for word in ["Timestamp", "users", "text", "views", "Comment"] {
+            let error = parse(&format!("{word} = :v")).expect_err(word);
+            assert!(
+                error
+                    .message
+                    .ends_with(&format!("reserved keyword: {word}")),
+                "{}",
+                error.message
+            );
+            assert!(
+                error
+                    .advice
+                    .is_some_and(|advice| advice.contains(&format!("#{word}")))
+            );
+            assert!(
+                parse(&format!("p.{word} = :v")).is_err(),
+                "nested names too"
+            );
+        }
+    }
+
+    #[test]
     fn projections_list_names() {
         let names = names();
         let mut placeholders = Placeholders::new(Some(&names), None).expect("placeholders");
         assert_eq!(
             projection("#pk, Nickname ,x", &mut placeholders),
             Ok(vec![
-                "ChatId".to_owned(),
-                "Nickname".to_owned(),
-                "x".to_owned()
+                Path::new("ChatId".to_owned()),
+                Path::new("Nickname".to_owned()),
+                Path::new("x".to_owned())
             ])
         );
         assert_eq!(placeholders.finish(), Ok(()));
+    }
+
+    #[test]
+    fn overlapping_projections_are_refused() {
+        let mut placeholders = Placeholders::new(None, None).expect("placeholders");
+        let error = projection("a.b, a", &mut placeholders).expect_err("overlap");
+        assert_eq!(
+            error.message,
+            "Invalid ProjectionExpression: Two document paths overlap with each other; must \
+             remove or rewrite one of these paths; path one: [a, b], path two: [a]"
+        );
     }
 
     #[test]
