@@ -1,6 +1,7 @@
 //! Command-line arguments and the commands they run.
 
 mod check;
+mod class;
 mod deploy;
 mod files;
 mod progress;
@@ -58,6 +59,11 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Remove an exercise's deployment from AWS (also after a failed deploy).
     Remove(deploy::RemoveArgs),
+    /// For instructors: a live page of the class (who is done, who is stuck
+    /// on which step), fed by the learners' checks; prints the join command.
+    Class(class::ClassArgs),
+    /// Join the instructor's class view: each check then sends its result (never your code).
+    Join(class::JoinArgs),
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -73,6 +79,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Command::Stack(stack)) => stack::run(&stack),
         Some(Command::Deploy(args)) => deploy::deploy(args).await,
         Some(Command::Remove(args)) => deploy::remove(args).await,
+        Some(Command::Class(args)) => class::class(args).await,
+        Some(Command::Join(args)) => class::join(args).await,
     }
 }
 

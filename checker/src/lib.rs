@@ -2,6 +2,7 @@
 //! real child processes, the exercises' scenarios, and the grading around them.
 
 pub mod cargo_build;
+pub mod class;
 pub mod compare;
 pub mod deploy;
 pub mod emulator;

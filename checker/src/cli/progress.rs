@@ -117,6 +117,14 @@ impl Progress {
         state.passed_with = passed.then_some(hash);
     }
 
+    /// How many hint stages of `exercise` the learner has been shown.
+    pub(crate) fn hints_seen(&self, exercise: &Exercise) -> usize {
+        self.state
+            .exercises
+            .get(&exercise.name)
+            .map_or(0, |state| state.hints_seen)
+    }
+
     /// The next hint stage the learner has not seen, counted as seen now.
     pub(crate) fn next_hint(&mut self, exercise: &Exercise) -> HintShown {
         let state = self

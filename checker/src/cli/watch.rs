@@ -36,6 +36,7 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
         }
     })?;
     let mut watched = None;
+    let mut class = super::class::link(&workshop);
     loop {
         // What this check reads: an edit saved while it runs (before the
         // watcher below is on the folder) starts the next check too.
@@ -75,6 +76,7 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
             Some(&mut progress),
         )?;
         progress.save();
+        super::class::send(&mut class, &results, &progress).await;
         let Some(current) = results.iter().find(|graded| !graded.verdict.passed()) else {
             return Ok(ExitCode::SUCCESS);
         };
