@@ -49,7 +49,10 @@ pub enum Cell {
     },
     Failing {
         step: String,
+        /// Failing on this step since.
         since_ms: i64,
+        /// On this exercise since (the learner's first check of it).
+        started_ms: i64,
         hints_seen: u32,
         checks: u32,
     },
@@ -118,6 +121,7 @@ pub fn build(
                     Cell::Failing {
                         step,
                         since_ms: row.step_since_ms,
+                        started_ms: row.started_ms,
                         hints_seen: row.hints_seen,
                         checks: row.checks,
                     }

@@ -233,13 +233,14 @@ async fn exchange(url: &str, body: Vec<u8>) -> Result<(u16, Bytes), String> {
             .unwrap_or_default();
         Ok((status, body))
     };
-    tokio::pin!(connection);
+    tokio::pin!(connection, answered);
+    // The connection is driven until the answer is in; if it ends first (the
+    // server closed after answering, or failed), the answer or the error is
+    // already with `answered`.
     tokio::select! {
-        answered = answered => answered,
-        ended = &mut connection => Err(match ended {
-            Ok(()) => "the connection closed".to_owned(),
-            Err(error) => error.to_string(),
-        }),
+        biased;
+        answered = &mut answered => answered,
+        _ = &mut connection => answered.await,
     }
 }
 

@@ -170,9 +170,10 @@ impl Class {
         (!local.is_unspecified()).then_some(local)
     }
 
-    /// Stops listening and ends every connection.
-    pub fn stop(self) {
+    /// Stops listening and ends every connection; the port is free once this returns.
+    pub async fn stop(mut self) {
         self.task.abort();
+        let _ = (&mut self.task).await;
     }
 }
 

@@ -128,6 +128,14 @@ impl Store {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(sqlite)?;
+        // The write-ahead log is folded back every 100 pages and kept under
+        // 1 MiB, so the files on disk stay near `max_bytes`.
+        connection
+            .pragma_update(None, "wal_autocheckpoint", 100)
+            .map_err(sqlite)?;
+        connection
+            .pragma_update(None, "journal_size_limit", 1 << 20)
+            .map_err(sqlite)?;
         let page_size: i64 = connection
             .pragma_query_value(None, "page_size", |row| row.get(0))
             .map_err(sqlite)?;

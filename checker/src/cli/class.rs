@@ -100,7 +100,7 @@ pub(crate) async fn class(args: ClassArgs) -> anyhow::Result<ExitCode> {
     tokio::signal::ctrl_c()
         .await
         .context("cannot wait for Ctrl-C")?;
-    class.stop();
+    class.stop().await;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -24,6 +24,10 @@ function minutesSince(sinceMs) {
   return minutes < 1 ? "<1 min" : `${minutes} min`;
 }
 
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
 function setStatus(text, kind) {
   const status = $("status");
   status.textContent = text;
@@ -50,8 +54,12 @@ function cell(exercise, state) {
   } else if (state.state === "failing") {
     td.dataset.step = state.step;
     td.append(element("span", state.step, "step"));
-    const hints = state.hints_seen ? `, hint ${state.hints_seen} seen` : "";
-    td.append(element("span", `failing for ${minutesSince(state.since_ms)}${hints}`, "detail"));
+    const detail = [
+      `${minutesSince(state.since_ms)} on this step`,
+      `${minutesSince(state.started_ms)} in all`,
+      `${plural(state.hints_seen, "hint")} seen`,
+    ];
+    td.append(element("span", detail.join(" · "), "detail"));
   } else {
     td.append(element("span", "not started"));
   }
