@@ -5,7 +5,8 @@
 //!   loopback, and only when asked (`--listen`). It accepts results carrying
 //!   the class's join code, and serves the page to whoever has the
 //!   instructor's key.
-//! - [`store`]: the class kept in SQLite, so a restart loses nothing; its CSV export.
+//! - [`store`]: the class kept in SQLite, so a restart loses nothing;
+//!   [`export`] writes it as CSV for grading.
 //! - [`board`]: what the page shows, computed from the store.
 //! - [`link`]: the learner's side: `checker join`, then one small POST after
 //!   each check. Results only (exercise, pass or fail, the failing step's
@@ -17,11 +18,13 @@
 //! the page as text, never as markup.
 
 pub mod board;
+pub mod export;
 pub mod link;
 pub mod server;
 pub mod store;
 
 mod http;
+mod intake;
 mod limits;
 
 use serde::{Deserialize, Serialize};

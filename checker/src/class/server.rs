@@ -8,9 +8,8 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Method, Request, StatusCode};
@@ -21,16 +20,13 @@ use tokio::sync::{Semaphore, watch};
 use super::http::{self, Answer};
 use super::limits::{Buckets, Guessers};
 use super::store::{Store, StoreError};
-use super::{ExerciseResult, MAX_NAME_CHARS, MAX_REPORT_BYTES, MAX_RESULTS_PER_REPORT, Report};
 
 pub use super::limits::Limits;
 
-/// A request's head must arrive within this, and so must its body.
+/// A request's head must arrive within this.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the page's request for the next board waits for a change.
 const LONG_POLL: Duration = Duration::from_secs(25);
-/// A learner's clock of an exercise counts up to this (a month); more is a broken clock.
-const MAX_SECONDS_SINCE_START: u64 = 30 * 24 * 3600;
 
 const INDEX_HTML: &str = include_str!("page/index.html");
 const CLASS_JS: &str = include_str!("page/class.js");
@@ -66,17 +62,18 @@ pub struct Class {
     task: tokio::task::JoinHandle<()>,
 }
 
-struct State {
-    store: Mutex<Store>,
-    code: String,
+/// What every request of one class server shares.
+pub(super) struct State {
+    pub(super) store: Mutex<Store>,
+    pub(super) code: String,
     key: String,
-    exercises: Vec<(String, String)>,
-    limits: Limits,
+    pub(super) exercises: Vec<(String, String)>,
+    pub(super) limits: Limits,
     /// Bumped on each change; starts at the start time, so a page that
     /// outlived a restart is never ahead of the server.
-    version: watch::Sender<u64>,
-    buckets: Mutex<Buckets>,
-    guessers: Mutex<Guessers>,
+    pub(super) version: watch::Sender<u64>,
+    pub(super) buckets: Mutex<Buckets>,
+    pub(super) guessers: Mutex<Guessers>,
 }
 
 impl Class {
@@ -230,15 +227,15 @@ async fn dispatch(state: Arc<State>, request: Request<Incoming>, peer: SocketAdd
         (&Method::GET, "/" | "/index.html") => http::asset(INDEX_HTML, "text/html; charset=utf-8"),
         (&Method::GET, "/class.js") => http::asset(CLASS_JS, "text/javascript; charset=utf-8"),
         (&Method::GET, "/class.css") => http::asset(CLASS_CSS, "text/css; charset=utf-8"),
-        (&Method::GET, "/api/board") => match instructor(&state, &request) {
-            Err(refused) => refused,
-            Ok(()) => board(state, query(&request, "after")).await,
-        },
-        (&Method::GET, "/class.csv") => match instructor(&state, &request) {
-            Err(refused) => refused,
-            Ok(()) => csv(state).await,
-        },
-        (&Method::POST, super::RESULTS_PATH) => report(state, request, peer.ip()).await,
+        (&Method::GET, "/api/board" | "/class.csv") if !instructor(&state, &request) => {
+            http::message(
+                StatusCode::UNAUTHORIZED,
+                "the class view needs the instructor's key: open the address `checker class` printed",
+            )
+        }
+        (&Method::GET, "/api/board") => board(state, query(&request, "after")).await,
+        (&Method::GET, "/class.csv") => csv(state).await,
+        (&Method::POST, super::RESULTS_PATH) => super::intake::report(state, request, peer.ip()).await,
         // A learner who opened the join address in a browser: the same
         // words whatever the code, so that guessing learns nothing here.
         (&Method::GET, code) if code.len() <= 16 && code[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
@@ -255,7 +252,7 @@ async fn dispatch(state: Arc<State>, request: Request<Incoming>, peer: SocketAdd
 }
 
 /// Whether the request carries the instructor's key (`Authorization: Bearer KEY` or `?key=KEY`).
-fn instructor(state: &State, request: &Request<Incoming>) -> Result<(), Answer> {
+fn instructor(state: &State, request: &Request<Incoming>) -> bool {
     let bearer = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -263,14 +260,7 @@ fn instructor(state: &State, request: &Request<Incoming>) -> Result<(), Answer> 
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::to_owned);
     let given = bearer.or_else(|| query(request, "key")).unwrap_or_default();
-    if super::same_secret(&given, &state.key) {
-        Ok(())
-    } else {
-        Err(http::message(
-            StatusCode::UNAUTHORIZED,
-            "the class view needs the instructor's key: open the address `checker class` printed",
-        ))
-    }
+    super::same_secret(&given, &state.key)
 }
 
 fn query(request: &Request<Incoming>, name: &str) -> Option<String> {
@@ -315,7 +305,7 @@ async fn csv(state: Arc<State>) -> Answer {
             .collect();
         let store = state.store.lock().unwrap_or_else(PoisonError::into_inner);
         let mut body = Vec::new();
-        store.write_csv(&names, &mut body).map(|()| body)
+        super::export::write_csv(&store, &names, &mut body).map(|()| body)
     })
     .await;
     match written {
@@ -325,198 +315,6 @@ async fn csv(state: Arc<State>) -> Answer {
     }
 }
 
-/// A learner's report (or join): checked, bounded, then kept.
-async fn report(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Answer {
-    let report = match read_report(request).await {
-        Ok(report) => report,
-        Err(refused) => return refused,
-    };
-    let now = Instant::now();
-    {
-        let mut guessers = state
-            .guessers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if guessers.blocked(peer, &state.limits, now) {
-            return http::message(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many wrong join codes from this address: wait a minute, then use the join command the instructor shows",
-            );
-        }
-        if !super::same_secret(&super::normalise_code(&report.code), &state.code) {
-            guessers.wrong(peer, now);
-            return http::message(
-                StatusCode::FORBIDDEN,
-                "this is not the class's join code: ask the instructor for the join command again",
-            );
-        }
-    }
-    let (name, results) = match validate(&state, report.name.as_str(), &report) {
-        Ok(valid) => valid,
-        Err(refused) => return refused,
-    };
-    let learner = report.learner;
-    let taken = state
-        .buckets
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take(&learner, &state.limits, now);
-    if !taken {
-        return http::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too many results at once: the class takes the next ones in a moment",
-        );
-    }
-    let kept = {
-        let state = state.clone();
-        let learner = learner.clone();
-        tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
-            let mut store = state.store.lock().unwrap_or_else(PoisonError::into_inner);
-            if !store.is_learner(&learner)? && store.learner_count()? >= state.limits.max_learners {
-                return Ok(false);
-            }
-            store.record(&learner, &name, &results, now_ms())?;
-            Ok(true)
-        })
-        .await
-    };
-    match kept {
-        Ok(Ok(true)) => {
-            state.version.send_modify(|version| *version += 1);
-            http::message(StatusCode::OK, "results received")
-        }
-        Ok(Ok(false)) => {
-            state
-                .buckets
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .forget(&learner);
-            http::message(
-                StatusCode::INSUFFICIENT_STORAGE,
-                &format!(
-                    "the class is full ({} learners): ask the instructor",
-                    state.limits.max_learners
-                ),
-            )
-        }
-        Ok(Err(error @ StoreError::Full { .. })) => {
-            tracing::warn!(%error, "a learner's results were refused");
-            http::message(
-                StatusCode::INSUFFICIENT_STORAGE,
-                "the class's database is full: ask the instructor",
-            )
-        }
-        Ok(Err(error)) => {
-            tracing::warn!(%error, "a learner's results could not be kept");
-            http::message(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the class cannot keep results now",
-            )
-        }
-        Err(error) => http::message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
-    }
-}
-
-async fn read_report(request: Request<Incoming>) -> Result<Report, Answer> {
-    let is_json = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|kind| kind.starts_with("application/json"));
-    if !is_json {
-        return Err(http::message(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "results are sent as Content-Type: application/json",
-        ));
-    }
-    let too_large = || {
-        http::message(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("a report is at most {MAX_REPORT_BYTES} bytes"),
-        )
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > MAX_REPORT_BYTES) {
-        return Err(too_large());
-    }
-    let body = Limited::new(request.into_body(), MAX_REPORT_BYTES);
-    let bytes = match tokio::time::timeout(REQUEST_TIMEOUT, body.collect()).await {
-        Err(_) => {
-            return Err(http::message(
-                StatusCode::REQUEST_TIMEOUT,
-                "the report did not arrive in time",
-            ));
-        }
-        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => return Err(too_large()),
-        Ok(Err(error)) => {
-            return Err(http::message(StatusCode::BAD_REQUEST, &error.to_string()));
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
-    serde_json::from_slice(&bytes).map_err(|error| {
-        http::message(
-            StatusCode::BAD_REQUEST,
-            &format!("not a report of the checker: {error}"),
-        )
-    })
-}
-
-/// The report's name and results as the class keeps them, or why not.
-fn validate(
-    state: &State,
-    name: &str,
-    report: &Report,
-) -> Result<(String, Vec<ExerciseResult>), Answer> {
-    let bad = |message: String| Err(http::message(StatusCode::BAD_REQUEST, &message));
-    let is_id = report.learner.len() == 32
-        && report
-            .learner
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || (b'a'..=b'f').contains(&byte));
-    if !is_id {
-        return bad("the learner id is not one `checker join` makes".into());
-    }
-    if name.trim().chars().count() > MAX_NAME_CHARS {
-        return bad(format!("a name is at most {MAX_NAME_CHARS} characters"));
-    }
-    let name = super::clean_text(name, MAX_NAME_CHARS);
-    if name.is_empty() {
-        return bad("a name is needed: `checker join URL --name \"Your name\"`".into());
-    }
-    if report.results.len() > MAX_RESULTS_PER_REPORT {
-        return bad(format!(
-            "a report holds at most {MAX_RESULTS_PER_REPORT} results"
-        ));
-    }
-    let mut results = Vec::with_capacity(report.results.len());
-    for result in &report.results {
-        if !state
-            .exercises
-            .iter()
-            .any(|(exercise, _)| *exercise == result.exercise)
-        {
-            return bad(format!(
-                "this class has no exercise \"{}\"",
-                super::clean_text(&result.exercise, 60)
-            ));
-        }
-        results.push(ExerciseResult {
-            exercise: result.exercise.clone(),
-            passed: result.passed,
-            step: (!result.passed).then(|| {
-                super::clean_text(result.step.as_deref().unwrap_or("?"), super::MAX_STEP_CHARS)
-            }),
-            hints_seen: result.hints_seen.min(99),
-            seconds_since_start: result.seconds_since_start.min(MAX_SECONDS_SINCE_START),
-        });
-    }
-    Ok((name, results))
-}
-
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

@@ -7,7 +7,6 @@
 //! `max_bytes` (`max_page_count`), and what it holds is bounded by the
 //! server's limits (learners per class, exercises, the length of each text).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -301,67 +300,15 @@ impl Store {
         };
         read().map_err(|error| self.error(error))
     }
+}
 
-    /// The class for grading: one row per learner and exercise, learners by name.
-    pub fn write_csv(&self, exercises: &[String], out: impl Write) -> anyhow::Result<()> {
-        let learners = self.learners()?;
-        let latest = self.latest()?;
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record([
-            "name",
-            "learner",
-            "exercise",
-            "state",
-            "failing_step",
-            "hint_stages_seen",
-            "checks",
-            "started",
-            "first_passed",
-            "last_check",
-        ])?;
-        let time = |ms: Option<i64>| {
-            ms.and_then(chrono::DateTime::from_timestamp_millis)
-                .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                .unwrap_or_default()
-        };
-        for learner in &learners {
-            for exercise in exercises {
-                let found = latest
-                    .iter()
-                    .find(|row| row.learner == learner.id && &row.exercise == exercise);
-                let name = spreadsheet_safe(&learner.name);
-                let record: Vec<String> = match found {
-                    None => vec![
-                        name,
-                        learner.id.clone(),
-                        exercise.clone(),
-                        "not started".into(),
-                        String::new(),
-                        String::new(),
-                        "0".into(),
-                        String::new(),
-                        String::new(),
-                        String::new(),
-                    ],
-                    Some(row) => vec![
-                        name,
-                        learner.id.clone(),
-                        exercise.clone(),
-                        if row.passed { "done" } else { "failing" }.into(),
-                        spreadsheet_safe(row.step.as_deref().unwrap_or_default()),
-                        row.hints_seen.to_string(),
-                        row.checks.to_string(),
-                        time(Some(row.started_ms)),
-                        time(row.first_passed_ms),
-                        time(Some(row.received_ms)),
-                    ],
-                };
-                writer.write_record(&record)?;
-            }
-        }
-        writer.flush()?;
-        Ok(())
-    }
+/// What the class knew of a learner's exercise before a new result.
+struct Before {
+    passed: bool,
+    step: Option<String>,
+    step_since_ms: i64,
+    first_passed_ms: Option<i64>,
+    checks: u32,
 }
 
 fn record_in(
@@ -377,19 +324,19 @@ fn record_in(
         params![learner, name, now_ms],
     )?;
     for result in results {
-        let before: Option<(bool, Option<String>, i64, Option<i64>, u32)> = transaction
+        let before: Option<Before> = transaction
             .query_row(
                 "SELECT passed, step, step_since_ms, first_passed_ms, checks
                  FROM latest WHERE learner = ?1 AND exercise = ?2",
                 params![learner, result.exercise],
                 |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                    ))
+                    Ok(Before {
+                        passed: row.get(0)?,
+                        step: row.get(1)?,
+                        step_since_ms: row.get(2)?,
+                        first_passed_ms: row.get(3)?,
+                        checks: row.get(4)?,
+                    })
                 },
             )
             .optional()?;
@@ -398,14 +345,16 @@ fn record_in(
         let started_ms = now_ms.saturating_sub(elapsed_ms);
         // Still failing on the same step: the clock of "stuck since" goes on.
         let step_since_ms = match &before {
-            Some((false, step, since, _, _)) if !result.passed && *step == result.step => *since,
+            Some(before) if !before.passed && !result.passed && before.step == result.step => {
+                before.step_since_ms
+            }
             _ => now_ms,
         };
         let first_passed_ms = before
             .as_ref()
-            .and_then(|(_, _, _, first, _)| *first)
+            .and_then(|before| before.first_passed_ms)
             .or(result.passed.then_some(now_ms));
-        let checks = before.map_or(0, |(_, _, _, _, checks)| checks) + 1;
+        let checks = before.map_or(0, |before| before.checks) + 1;
         transaction.execute(
             "INSERT OR REPLACE INTO latest (learner, exercise, passed, step, hints_seen, started_ms,
                  step_since_ms, received_ms, first_passed_ms, checks)
@@ -425,16 +374,6 @@ fn record_in(
         )?;
     }
     Ok(())
-}
-
-/// A cell a spreadsheet will not run as a formula: text starting with `=`,
-/// `+`, `-` or `@` gets a leading apostrophe (learners choose their names).
-fn spreadsheet_safe(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
 }
 
 #[cfg(test)]
@@ -474,19 +413,5 @@ mod tests {
         let row = store.latest().unwrap().remove(0);
         assert_eq!(row.first_passed_ms, Some(1_180_000));
         assert_eq!(store.learners().unwrap()[0].name, "Ada L.");
-    }
-
-    #[test]
-    fn names_that_look_like_formulas_stay_text_in_csv() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("class.db"), 1 << 20).unwrap();
-        store
-            .record(&"b".repeat(32), "=HYPERLINK(\"x\")", &[], 1_000)
-            .unwrap();
-        let mut csv = Vec::new();
-        store.write_csv(&["01".into()], &mut csv).unwrap();
-        let csv = String::from_utf8(csv).unwrap();
-        assert!(csv.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{csv}");
-        assert!(csv.contains(",01,not started,"), "{csv}");
     }
 }

@@ -62,7 +62,7 @@ pub(crate) async fn class(args: ClassArgs) -> anyhow::Result<ExitCode> {
         }
         let store = Store::open(&db, Limits::default().store_bytes)?;
         let names: Vec<String> = exercises.into_iter().map(|(name, _)| name).collect();
-        store.write_csv(&names, std::io::stdout().lock())?;
+        checker::class::export::write_csv(&store, &names, std::io::stdout().lock())?;
         return Ok(ExitCode::SUCCESS);
     }
     let listen = listen_address(args.listen.as_deref())?;
