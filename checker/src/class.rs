@@ -11,7 +11,8 @@
 //! - [`link`]: the learner's side: `checker join`, then one small POST after
 //!   each check. Results only (exercise, pass or fail, the failing step's
 //!   title, hint stages seen, time since the exercise was started), never
-//!   code; bounded in time, so a class server that is gone never slows a check.
+//!   code; bounded in time, so a class server that is gone or silent costs
+//!   a check at most [`link::SEND_LIMIT`].
 //!
 //! Everything a learner sends is bounded (the request, each name and step,
 //! requests per minute, learners per class, the database's size) and reaches
