@@ -59,8 +59,7 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Remove an exercise's deployment from AWS (also after a failed deploy).
     Remove(deploy::RemoveArgs),
-    /// For instructors: a live page of the class (who is done, who is stuck
-    /// on which step), fed by the learners' checks; prints the join command.
+    /// For instructors: a live page of who is done and who is stuck, fed by the learners' checks.
     Class(class::ClassArgs),
     /// Join the instructor's class view: each check then sends its result (never your code).
     Join(class::JoinArgs),

@@ -132,7 +132,17 @@ pub(crate) async fn join(args: JoinArgs) -> anyhow::Result<ExitCode> {
     let (Some(url), Some(name)) = (args.url, args.name) else {
         bail!("join needs the class's address and your name: join URL --name \"Your name\"");
     };
-    let membership = link::join(&dir, &url, &name).await?;
+    let membership = link::join(&dir, &url, &name)
+        .await
+        .map_err(|error| match error {
+            link::LinkError::Send(link::SendError::Unreachable { .. } | link::SendError::TimedOut { .. }) => {
+                anyhow::anyhow!(
+                    "{error}. Check the address with the instructor: `checker class` must be running \
+                     there, with `--listen` for learners on other machines"
+                )
+            }
+            other => other.into(),
+        })?;
     println!(
         "Joined the class at {} as {}. From now on each check sends the class its result: the \
          exercise, pass or fail, the failing step, how many hint stages you have seen and how long \
