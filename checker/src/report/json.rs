@@ -3,8 +3,9 @@
 //!
 //! The same file serves GitHub Classroom's `autograding-grading-reporter`,
 //! which sums each test's `score` against the top-level `max_score` and
-//! reads `line_no`: each exercise weighs one point (Exercism ignores the
-//! extra keys). [`github_output`] writes it as that reporter reads it.
+//! reads `line_no`: each exercise weighs one point. Those keys sit beside
+//! Exercism's own, which keep their meaning. [`github_output`] writes the
+//! file as that reporter reads it.
 
 use serde_json::{Value, json};
 
