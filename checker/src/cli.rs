@@ -3,6 +3,7 @@
 //! library, and prints what they answer.
 
 mod check;
+mod class;
 mod deploy;
 mod exercise;
 mod serve;
@@ -59,6 +60,10 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Remove an exercise's deployment from AWS (also after a failed deploy).
     Remove(deploy::RemoveArgs),
+    /// For instructors: a live page of who is done and who is stuck, fed by the learners' checks.
+    Class(class::ClassArgs),
+    /// Join the instructor's class view: each check then sends its result (never your code).
+    Join(class::JoinArgs),
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -74,6 +79,8 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Command::Stack(stack)) => stack::run(&stack),
         Some(Command::Deploy(args)) => deploy::deploy(args).await,
         Some(Command::Remove(args)) => deploy::remove(args).await,
+        Some(Command::Class(args)) => class::class(args).await,
+        Some(Command::Join(args)) => class::join(args).await,
     }
 }
 

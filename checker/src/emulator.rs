@@ -35,7 +35,6 @@
 //! graph and names any circle in it.
 
 mod body;
-mod callers;
 mod connections;
 mod console;
 mod dynamodb;
@@ -65,11 +64,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::stack::Stack;
-use callers::Callers;
 use console::Console;
 use dynamodb::tables::Tables;
 use events::EventBus;
 use gateway::{Route, WebSocketApi};
+use lambda::callers::Callers;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
 use server::Server;
@@ -140,6 +139,7 @@ pub enum EmulatorError {
 pub struct Emulator {
     api: Arc<WebSocketApi>,
     services: Arc<Services>,
+    tables: Arc<Tables>,
     tls: tls::LocalTls,
     address: SocketAddr,
     pools: Vec<Arc<FunctionPool>>,
@@ -169,12 +169,12 @@ impl Emulator {
             &tls.ca_file,
             settings.dynamodb_endpoint.as_deref(),
         );
+        let tables = Arc::new(match settings.dynamodb_endpoint {
+            Some(_) => Tables::default(),
+            None => Tables::new(&stack.tables, &stack.region),
+        });
         let services = Arc::new(Services {
             region: stack.region.clone(),
-            dynamodb: match settings.dynamodb_endpoint {
-                Some(_) => Tables::default(),
-                None => Tables::new(&stack.tables, &stack.region),
-            },
             iam: iam::Iam::new(stack),
             callers: Arc::new(Callers::default()),
             events: Arc::new(EventBus::default()),
@@ -196,10 +196,12 @@ impl Emulator {
         let server = Server {
             api: api.clone(),
             services: services.clone(),
+            tables: tables.clone(),
             console: Console {
                 stack: Arc::new(stack.reading()),
                 functions: pools.clone(),
                 services: services.clone(),
+                tables: tables.clone(),
             },
             tls: tls.acceptor.clone(),
             header_timeout: settings.header_timeout,
@@ -209,6 +211,7 @@ impl Emulator {
         Ok(Self {
             api,
             services,
+            tables,
             tls,
             address,
             pools: pools.into_values().collect(),
@@ -236,7 +239,7 @@ impl Emulator {
 
     /// What a local run may read and arrange: events, tables, a throttled management API.
     pub fn probe(&self) -> Probe {
-        Probe::new(self.api.clone(), self.services.clone())
+        Probe::new(self.api.clone(), self.services.clone(), self.tables.clone())
     }
 
     /// The PEM bundle that makes the emulator's TLS certificate trusted.

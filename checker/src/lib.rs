@@ -54,6 +54,7 @@
 //! | the stack file | [`stack`] |
 
 pub mod cargo_build;
+pub mod class;
 pub mod compare;
 pub mod deploy;
 pub mod emulator;

@@ -5,7 +5,7 @@ mod json;
 mod junit;
 
 pub use human::{HumanReport, Next, Walk};
-pub use json::exercism_results;
+pub use json::{exercism_results, github_output};
 pub use junit::junit_xml;
 
 use crate::grade::{Failure, Graded, Verdict};

@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 
 use checker::grade::{self, Graded, Submission};
 use checker::report::{self, HumanReport, Next, Walk};
@@ -42,6 +42,11 @@ pub(crate) struct CheckArgs {
     /// instead of the emulator's own tables.
     #[arg(long, value_name = "URL")]
     dynamodb_endpoint: Option<String>,
+    /// Also write the results.json to the file `$GITHUB_OUTPUT` names, as GitHub
+    /// Classroom's reporter reads it (`.github/workflows/classroom.yml`); the
+    /// exit code is then 0 once it is written: the reporter gives the verdict.
+    #[arg(long)]
+    github_output: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,14 +65,24 @@ pub(crate) struct CompareArgs {
 
 pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
+    let github_output = match args.github_output {
+        false => None,
+        true => Some(std::env::var_os("GITHUB_OUTPUT").ok_or_else(|| {
+            anyhow::anyhow!(
+                "--github-output appends to the file $GITHUB_OUTPUT names, which GitHub Actions sets; it is not set"
+            )
+        })?),
+    };
     let variant = args.solutions.variant();
     // Like rustlings: walking the workshop stops at the learner's current exercise.
     let walking = args.exercises.is_empty() && variant == Variant::Learner;
     // A learner's checks at a terminal count towards their progress; graders'
     // (JSON, JUnit) leave no trace and always get every verdict afresh.
-    let mut progress =
-        (variant == Variant::Learner && args.endpoint.is_none() && args.format == Format::Human)
-            .then(|| Progress::load(&workshop));
+    let mut progress = (variant == Variant::Learner
+        && args.endpoint.is_none()
+        && args.format == Format::Human
+        && github_output.is_none())
+    .then(|| Progress::load(&workshop));
     let (unchanged, chosen) = chosen(&workshop, &args.exercises, walking, progress.as_ref())?;
     let results = match &args.endpoint {
         Some(url) => {
@@ -88,26 +103,37 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let all_passed = results.iter().all(|graded| graded.verdict.passed());
+    let task_id = |name: &str| {
+        workshop
+            .exercises
+            .iter()
+            .position(|exercise| exercise.name == name)
+            .map_or(0, |index| index + 1)
+    };
     match args.format {
         Format::Human => {
             let walk = Walk { unchanged, walking };
             print_human(&workshop, &results, variant, &walk, progress.as_mut())?;
         }
         Format::Json => {
-            let position = |name: &str| {
-                workshop
-                    .exercises
-                    .iter()
-                    .position(|exercise| exercise.name == name)
-                    .map_or(0, |index| index + 1)
-            };
-            let results = report::exercism_results(&results, &position);
+            let results = report::exercism_results(&results, &task_id);
             println!("{}", serde_json::to_string_pretty(&results)?);
         }
         Format::Junit => println!("{}", report::junit_xml(&results)?),
     }
     if let Some(progress) = &progress {
         progress.save();
+        super::class::send(&mut super::class::link(&workshop), &results, progress).await;
+    }
+    if let Some(file) = github_output {
+        let line = report::github_output(&report::exercism_results(&results, &task_id));
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&file)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, line.as_bytes()))
+            .with_context(|| format!("cannot append to $GITHUB_OUTPUT ({})", file.display()))?;
+        return Ok(ExitCode::SUCCESS);
     }
     Ok(if all_passed {
         ExitCode::SUCCESS

@@ -15,6 +15,7 @@ use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::check::{self, Format};
+use checker::class::link::Link;
 
 /// Editors write a file in several steps; wait for them to settle.
 const SETTLE: Duration = Duration::from_millis(300);
@@ -23,6 +24,7 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
     let workshop = super::workshop()?;
     let (mut debouncer, mut changed) = watcher(&workshop)?;
     let mut watched = None;
+    let mut class = super::class::link(&workshop);
     loop {
         // What this check reads: an edit saved while it runs (before the
         // watcher below is on the folder) starts the next check too.
@@ -35,7 +37,7 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
                 (dir, fingerprint)
             })
             .collect();
-        let results = check_walk(&workshop).await?;
+        let results = check_walk(&workshop, &mut class).await?;
         let Some(current) = results.iter().find(|graded| !graded.verdict.passed()) else {
             return Ok(ExitCode::SUCCESS);
         };
@@ -91,7 +93,7 @@ fn watcher(
 
 /// Like `cargo run -p checker`: from the first exercise not done, up to the
 /// first that fails, reported with progress.
-async fn check_walk(workshop: &Workshop) -> anyhow::Result<Vec<Graded>> {
+async fn check_walk(workshop: &Workshop, class: &mut Option<Link>) -> anyhow::Result<Vec<Graded>> {
     let options = grade::CheckOptions {
         variant: Variant::Learner,
         stop_at_failure: true,
@@ -119,5 +121,6 @@ async fn check_walk(workshop: &Workshop) -> anyhow::Result<Vec<Graded>> {
         Some(&mut progress),
     )?;
     progress.save();
+    super::class::send(class, &results, &progress).await;
     Ok(results)
 }

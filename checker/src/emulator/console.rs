@@ -18,6 +18,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
+use super::dynamodb::Tables;
 use super::gateway::{Arrival, is_upgrade};
 use super::lambda::FunctionPool;
 use super::response::{self, Response};
@@ -41,8 +42,10 @@ pub(crate) struct Console {
     pub(crate) stack: Arc<Value>,
     /// Every function by its name in `serverless.yml`, which replays go through.
     pub(crate) functions: HashMap<String, Arc<FunctionPool>>,
-    /// The tables it shows and the event stream it follows.
+    /// The event stream it follows.
     pub(crate) services: Arc<Services>,
+    /// The tables it shows.
+    pub(crate) tables: Arc<Tables>,
 }
 
 impl Console {
@@ -95,8 +98,7 @@ impl Console {
     /// Every table and its items (the first [`MAX_ITEMS_SHOWN`] of each).
     fn tables(&self) -> Response {
         let tables: Vec<Value> = self
-            .services
-            .dynamodb
+            .tables
             .dump()
             .into_iter()
             .map(|table| {

@@ -17,8 +17,9 @@ mod permissions;
 mod read;
 mod refusal;
 mod request;
-pub(crate) mod tables;
 mod size;
+pub(crate) mod tables;
+mod tokens;
 mod transact;
 mod update_item;
 mod value;
@@ -36,7 +37,7 @@ use error::ErrorCode;
 use request::parse;
 
 pub use tables::TableDump;
-use tables::Tables;
+pub(crate) use tables::Tables;
 
 const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 /// DynamoDB's own request limit.
@@ -49,8 +50,12 @@ pub(crate) fn is_request(request: &Request<Incoming>) -> bool {
     request.method() == Method::POST && request.headers().contains_key("x-amz-target")
 }
 
-pub(crate) async fn handle(services: &Services, request: Request<Incoming>) -> Response {
-    match answer(services, request).await {
+pub(crate) async fn handle(
+    services: &Services,
+    tables: &Tables,
+    request: Request<Incoming>,
+) -> Response {
+    match answer(services, tables, request).await {
         Ok(body) => response::aws(Protocol::AwsJson, StatusCode::OK, &body),
         Err(error) => {
             tracing::debug!(%error, "DynamoDB call refused");
@@ -66,7 +71,11 @@ pub(crate) async fn handle(services: &Services, request: Request<Incoming>) -> R
     }
 }
 
-async fn answer(services: &Services, request: Request<Incoming>) -> Result<Value, DynamoError> {
+async fn answer(
+    services: &Services,
+    tables: &Tables,
+    request: Request<Incoming>,
+) -> Result<Value, DynamoError> {
     // The SDK signs with SigV4; only the header's presence is checked, as
     // the Lambdas hold dummy credentials.
     let signer = services.callers.signer(request.headers());
@@ -117,7 +126,7 @@ async fn answer(services: &Services, request: Request<Incoming>) -> Result<Value
             })?;
     }
     run(
-        &services.dynamodb,
+        tables,
         &services.events,
         request_id.as_deref(),
         &operation,

@@ -8,10 +8,10 @@
 //! curl or awscli) are not a Lambda's: they act as the account's
 //! administrator, as the developer's own credentials usually do on AWS.
 //!
-//! [`Callers::signer`]: super::callers::Callers::signer
+//! [`Callers::signer`]: super::lambda::callers::Callers::signer
 
-use super::callers::Caller;
 use super::events::{Event, EventBus};
+use super::lambda::callers::Caller;
 use crate::stack::{Decision, Role, Stack, StatementOrigin};
 
 /// Why a call was refused, for the service's error message.

@@ -9,12 +9,13 @@
 //! group and its output) → `runtime_api` (`/next`, `/response`), with
 //! `sandbox` freezing the process between invocations.
 
+pub(crate) mod callers;
 mod dispatch;
 mod group;
 mod output;
 mod process;
 mod runtime_api;
-pub(crate) mod sandbox;
+mod sandbox;
 mod watchdog;
 mod worker;
 
@@ -25,10 +26,10 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use super::callers::Callers;
 use super::events::EventBus;
 use super::ids;
 use super::invoke_error::InvokeError;
+use callers::Callers;
 use dispatch::{Dispatch, Invocation, Submitted};
 pub(crate) use process::FunctionSpec;
 use worker::Pool;

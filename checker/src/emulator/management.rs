@@ -12,10 +12,10 @@ use hyper::{Method, Request, StatusCode};
 use serde_json::json;
 
 use super::body::{self, BodyError};
-use super::callers::Signer;
 use super::connections::{Connection, Outgoing, SendError};
 use super::events::Event;
 use super::gateway::{MAX_MESSAGE_BYTES, WebSocketApi};
+use super::lambda::callers::Signer;
 use super::response::{self, AwsError, Protocol, Response};
 use super::services::Services;
 use crate::stack::ACCOUNT_ID;

@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::dynamodb::tables::TableDump;
-use super::dynamodb::{self, DynamoError};
+use super::dynamodb::{self, DynamoError, Tables};
 use super::events::Event;
 use super::gateway::WebSocketApi;
 use super::services::Services;
@@ -29,31 +29,33 @@ const LEFTOVER_LIMIT: Duration = Duration::from_secs(5);
 pub struct Probe {
     api: Arc<WebSocketApi>,
     services: Arc<Services>,
+    tables: Arc<Tables>,
 }
 
 impl Probe {
-    pub(crate) fn new(api: Arc<WebSocketApi>, services: Arc<Services>) -> Self {
-        Self { api, services }
+    pub(crate) fn new(
+        api: Arc<WebSocketApi>,
+        services: Arc<Services>,
+        tables: Arc<Tables>,
+    ) -> Self {
+        Self {
+            api,
+            services,
+            tables,
+        }
     }
 
     /// Every local table and its items (DynamoDB JSON), sorted by name and
     /// key; empty with an external DynamoDB endpoint.
     pub fn dump(&self) -> Vec<TableDump> {
-        self.services.dynamodb.dump()
+        self.tables.dump()
     }
 
     /// Stores `item` (DynamoDB JSON) in `table` as a PutItem would, with its
     /// checks and its write event.
     pub fn put(&self, table: &str, item: Value) -> Result<(), DynamoError> {
         let body = json!({ "TableName": table, "Item": item });
-        dynamodb::run(
-            &self.services.dynamodb,
-            &self.services.events,
-            None,
-            "PutItem",
-            body,
-        )
-        .map(drop)
+        dynamodb::run(&self.tables, &self.services.events, None, "PutItem", body).map(drop)
     }
 
     /// While on, every PostToConnection answers 429 LimitExceededException.

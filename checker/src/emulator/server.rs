@@ -18,6 +18,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
 use super::console::{self, Console};
+use super::dynamodb::Tables;
 use super::gateway::{self, Arrival, WebSocketApi};
 use super::response::{self, Response};
 use super::services::Services;
@@ -31,6 +32,7 @@ const TLS_HANDSHAKE: u8 = 0x16;
 pub(crate) struct Server {
     pub(crate) api: Arc<WebSocketApi>,
     pub(crate) services: Arc<Services>,
+    pub(crate) tables: Arc<Tables>,
     pub(crate) console: Console,
     pub(crate) tls: TlsAcceptor,
     /// How long a new connection may take to send its first byte, to finish
@@ -149,7 +151,9 @@ async fn dispatch(server: &Server, request: Request<Incoming>, arrival: Arrival)
         [stage, connections, id] if connections == "@connections" => {
             management::handle(api, services, request, stage, id).await
         }
-        [] if dynamodb::is_request(&request) => dynamodb::handle(services, request).await,
+        [] if dynamodb::is_request(&request) => {
+            dynamodb::handle(services, &server.tables, request).await
+        }
         [] => websocket_endpoint(api.clone(), request, arrival).await,
         [stage] if *stage == api.stage => websocket_endpoint(api.clone(), request, arrival).await,
         // What API Gateway answers for a path it does not serve.

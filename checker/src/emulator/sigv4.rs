@@ -6,7 +6,7 @@
 //! `Authorization: AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/execute-api/aws4_request, …`.
 //! The signature itself is not verified: the Lambdas hold dummy credentials.
 //!
-//! [`Callers`]: super::callers::Callers
+//! [`Callers`]: super::lambda::callers::Callers
 
 use hyper::HeaderMap;
 use hyper::header;

@@ -1,5 +1,11 @@
 //! Exercism's test-runner `results.json`, version 3: one test per exercise,
 //! each with its `task_id`, for GitHub Classroom and other graders.
+//!
+//! The same file serves GitHub Classroom's `autograding-grading-reporter`,
+//! which sums each test's `score` against the top-level `max_score` and
+//! reads `line_no`: each exercise weighs one point. Those keys sit beside
+//! Exercism's own, which keep their meaning. [`github_output`] writes the
+//! file as that reporter reads it.
 
 use serde_json::{Value, json};
 
@@ -28,6 +34,10 @@ pub fn exercism_results(results: &[Graded], task_id_of: &dyn Fn(&str) -> usize) 
                 "output": output,
                 "test_code": graded.exercise.goal,
                 "task_id": task_id_of(&graded.exercise.name),
+                "score": u8::from(status == "pass"),
+                "max_score": 1,
+                // The reporter prints "line <line_no>" unless it is 0.
+                "line_no": 0,
             })
         })
         .collect();
@@ -49,7 +59,22 @@ pub fn exercism_results(results: &[Graded], task_id_of: &dyn Fn(&str) -> usize) 
             .collect::<Vec<_>>()
             .join("\n\n")
     });
-    json!({ "version": 3, "status": overall, "message": message, "tests": tests })
+    let max_score = tests.len();
+    json!({
+        "version": 3,
+        "status": overall,
+        "message": message,
+        "max_score": max_score,
+        "tests": tests,
+    })
+}
+
+/// The line a GitHub Actions step appends to `$GITHUB_OUTPUT` to set its
+/// output `result` to `results`, base64-encoded, as Classroom's graders do.
+pub fn github_output(results: &Value) -> String {
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(results.to_string());
+    format!("result={encoded}\n")
 }
 
 /// `error`: the exercise could not run (it does not compile, its YAML is broken).

@@ -119,6 +119,14 @@ impl Progress {
         self.entry(exercise).passed_with = passed.then_some(fingerprint);
     }
 
+    /// How many hint stages of `exercise` the learner has been shown.
+    pub fn hints_seen(&self, exercise: &Exercise) -> usize {
+        self.state
+            .exercises
+            .get(&exercise.name)
+            .map_or(0, |state| state.hints_seen)
+    }
+
     /// The next hint stage the learner has not seen, counted as seen now.
     pub fn next_hint(&mut self, exercise: &Exercise) -> HintShown {
         let state = self.entry(exercise);

@@ -17,7 +17,6 @@
 mod graph;
 mod source;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use graph::Graph;
@@ -31,8 +30,8 @@ const LAYERS: &[Layer] = &[
     ("the command line: parses arguments and prints", &["main"]),
     ("what the learner reads", &["report"]),
     (
-        "the workshop's journeys: grading, comparing, deploying",
-        &["grade", "compare", "deploy"],
+        "the workshop's journeys: grading, comparing, deploying, the class",
+        &["grade", "compare", "deploy", "class"],
     ),
     (
         "the workshop: exercises, progress, hints, their files",
@@ -46,48 +45,22 @@ const LAYERS: &[Layer] = &[
     ("the stack file", &["stack"]),
 ];
 
-/// TEMPORARY: circles inside the emulator that are being taken apart. Each
-/// entry is the modules of one known circle; a circle found must lie within
-/// one entry, and an entry no circle lies within any more fails the test
-/// until it is deleted. Delete this list once it is empty.
-const KNOWN_EMULATOR_CIRCLES: &[&[&str]] = &[&[
-    "emulator::callers",
-    "emulator::events",
-    "emulator::iam",
-    "emulator::lambda",
-]];
-
 #[test]
 fn modules_form_layers_without_circles() {
     let graph = Graph::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
-    let problems = problems(&graph, LAYERS, KNOWN_EMULATOR_CIRCLES);
+    let problems = problems(&graph, LAYERS);
     assert!(problems.is_empty(), "\n{}\n", problems.join("\n"));
 }
 
 /// Every breach of the two rules in `graph`, each in a sentence that names
 /// the use that makes it.
-fn problems(graph: &Graph, layers: &[Layer], known_circles: &[&[&str]]) -> Vec<String> {
+fn problems(graph: &Graph, layers: &[Layer]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut unused_allowances: BTreeSet<usize> = (0..known_circles.len()).collect();
     for circle in graph.circles() {
-        let allowed = known_circles
-            .iter()
-            .position(|known| circle.iter().all(|module| known.contains(&module.as_str())));
-        match allowed {
-            Some(index) => {
-                unused_allowances.remove(&index);
-            }
-            None => problems.push(format!(
-                "a circle: {} use each other ({})",
-                circle.join(", "),
-                graph.explain(&circle)
-            )),
-        }
-    }
-    for index in unused_allowances {
         problems.push(format!(
-            "{:?} is listed as a known circle but is no longer one: delete it from the list",
-            known_circles[index]
+            "a circle: {} use each other ({})",
+            circle.join(", "),
+            graph.explain(&circle)
         ));
     }
     let layer_of = |module: &str| layers.iter().position(|(_, names)| names.contains(&module));
@@ -147,12 +120,11 @@ fn circles_and_uses_of_a_higher_layer_are_named() {
         ("b", "pub struct B; fn f() { super::a::A; }"),
     ]);
     assert_eq!(circle.circles(), vec![vec!["a".to_owned(), "b".to_owned()]]);
-    let found = problems(&circle, &[("all", &["a", "b"])], &[]);
+    let found = problems(&circle, &[("all", &["a", "b"])]);
     assert!(
         found[0].starts_with("a circle: a, b use each other"),
         "{found:?}"
     );
-    assert!(problems(&circle, &[("all", &["a", "b"])], &[&["a", "b"]]).is_empty());
 
     // `low` uses `high` through a re-export in `c`; comments, strings and
     // test-only items are not code.
@@ -170,9 +142,8 @@ fn circles_and_uses_of_a_higher_layer_are_named() {
     assert!(edges.contains_key(&("low".to_owned(), "high".to_owned())));
     assert!(!edges.contains_key(&("low".to_owned(), "c".to_owned())));
     let layers: &[Layer] = &[("top", &["high"]), ("bottom", &["low", "c"])];
-    let found = problems(&upward, layers, &[&["x", "y"]]);
-    assert_eq!(found.len(), 3, "{found:?}");
-    assert!(found[0].contains("no longer one"), "{found:?}");
-    assert!(found[1].contains("c (bottom) uses high"), "{found:?}");
-    assert!(found[2].contains("low (bottom) uses high"), "{found:?}");
+    let found = problems(&upward, layers);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("c (bottom) uses high"), "{found:?}");
+    assert!(found[1].contains("low (bottom) uses high"), "{found:?}");
 }

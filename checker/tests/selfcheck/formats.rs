@@ -36,7 +36,13 @@ fn json_follows_exercism_results_version_3() {
         );
         assert!(test["test_code"].is_string());
         assert!(test["message"].is_null());
+        // GitHub Classroom's reporter: one point per exercise.
+        assert_eq!(
+            (test["score"].clone(), test["max_score"].clone()),
+            (1.into(), 1.into())
+        );
     }
+    assert_eq!(results["max_score"], tests.len());
 
     // A failing exercise: the stub of 01, as shipped.
     let (ok, stdout, _) = checker(&["check", "01", "--format", "json"]);
@@ -45,6 +51,7 @@ fn json_follows_exercism_results_version_3() {
     assert_eq!(results["status"], "fail");
     let test = &results["tests"][0];
     assert_eq!(test["status"], "fail");
+    assert_eq!(test["score"], 0);
     assert!(
         test["message"]
             .as_str()

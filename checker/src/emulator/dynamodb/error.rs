@@ -33,7 +33,10 @@ impl ErrorCode {
     /// Whether the answer writes `Message` rather than `message`: AccessDenied
     /// comes from AWS's front end, and TransactionCanceled is modelled so.
     pub(crate) fn capitalises_message(self) -> bool {
-        matches!(self, ErrorCode::AccessDenied | ErrorCode::TransactionCanceled)
+        matches!(
+            self,
+            ErrorCode::AccessDenied | ErrorCode::TransactionCanceled
+        )
     }
 
     pub(crate) fn name(self) -> &'static str {

@@ -4,8 +4,8 @@
 //! there) is AWS's too; one for something this local copy lacks is not.
 
 use super::error::{DynamoError, ErrorCode};
-use crate::emulator::callers::Caller;
 use crate::emulator::events::{Event, EventBus};
+use crate::emulator::lambda::callers::Caller;
 
 /// Reports `error`, the answer to `call` (`dynamodb:Query on chats`), when
 /// it points at the code rather than at the data (a failed condition is

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::error::DynamoError;
 use super::key::Key;
-use super::transact::Tokens;
+use super::tokens::Tokens;
 use super::value::Item;
 use crate::stack;
 

@@ -3,10 +3,9 @@
 //! transaction touches is locked, in name order (as every other write locks
 //! one), while its conditions are checked and its writes made.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::MutexGuard;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -25,10 +24,6 @@ use crate::emulator::events::EventBus;
 /// DynamoDB's limits on one transaction.
 const MAX_ACTIONS: usize = 100;
 const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
-/// How long DynamoDB remembers a `ClientRequestToken`.
-const TOKEN_WINDOW: Duration = Duration::from_secs(600);
-/// The emulator's own bound on the tokens it remembers.
-const MAX_TOKENS: usize = 10_000;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -398,48 +393,6 @@ fn outcome(action: &Checked<'_>, current: Option<&Item>) -> Result<Option<Item>,
         )
         .map(Some)
         .map_err(|error| json!({ "Code": "ValidationError", "Message": error.message })),
-    }
-}
-
-/// The `ClientRequestToken`s of the last ten minutes' transactions, with a
-/// fingerprint of their parameters: a retry is answered without writing again.
-#[derive(Default)]
-pub(crate) struct Tokens {
-    seen: Mutex<VecDeque<(String, u64, Instant)>>,
-}
-
-impl Tokens {
-    /// Whether the token's transaction was already written; an error when it
-    /// came with other parameters.
-    fn seen(&self, token: &str, fingerprint: u64) -> Result<bool, DynamoError> {
-        let mut seen = self.lock();
-        while seen
-            .front()
-            .is_some_and(|(_, _, at)| at.elapsed() > TOKEN_WINDOW)
-        {
-            seen.pop_front();
-        }
-        match seen.iter().find(|(known, _, _)| known == token) {
-            Some((_, known, _)) if *known == fingerprint => Ok(true),
-            Some(_) => Err(DynamoError::new(
-                ErrorCode::IdempotentParameterMismatch,
-                "The request uses the same client token as a previous, but non-identical request.",
-            )),
-            None => Ok(false),
-        }
-    }
-
-    fn record(&self, token: String, fingerprint: u64) {
-        let mut seen = self.lock();
-        if seen.len() == MAX_TOKENS {
-            seen.pop_front();
-        }
-        seen.push_back((token, fingerprint, Instant::now()));
-    }
-
-    fn lock(&self) -> MutexGuard<'_, VecDeque<(String, u64, Instant)>> {
-        // Each change under the lock is one push or pop.
-        self.seen.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

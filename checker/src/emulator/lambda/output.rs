@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::time::Instant;
 
-use crate::emulator::callers::Caller;
+use super::callers::Caller;
 use crate::emulator::events::{Event, EventBus};
 
 /// CloudWatch Logs' limit on one log event.

@@ -11,11 +11,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::process::{Child, Command};
 
+use super::callers::{Callers, Credentials, Registration};
 use super::group::{ProcessGroup, lead_own_group};
 use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::sandbox::Sandbox;
-use crate::emulator::callers::{Callers, Credentials, Registration};
 use crate::emulator::events::EventBus;
 use crate::emulator::ids;
 use crate::emulator::invoke_error::InvokeError;

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
+use super::callers::Callers;
 use super::dispatch::{Dispatch, Next};
 use super::process::{FunctionSpec, Process};
-use crate::emulator::callers::Callers;
 use crate::emulator::events::{Event, EventBus};
 use crate::emulator::invoke_error::InvokeError;
 

@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use hyper::HeaderMap;
 use rand::Rng;
 
-use super::events::{Event, EventBus};
-use super::lambda::sandbox::Sandbox;
-use super::sigv4::{Authorization, Credential};
+use super::sandbox::Sandbox;
+use crate::emulator::events::{Event, EventBus};
+use crate::emulator::sigv4::{Authorization, Credential};
 
 /// The dummy credentials one process gets.
 #[derive(Debug, Clone)]
