@@ -7,6 +7,7 @@
 //! stream. Only this machine and pages of its own origin may use it
 //! ([`guard`]).
 
+mod assets;
 mod feed;
 mod guard;
 mod replay;
@@ -31,10 +32,6 @@ pub(crate) const PATH: &str = "/@console/";
 /// Items per table the page is sent; the count says how many there are.
 const MAX_ITEMS_SHOWN: usize = 500;
 
-const INDEX_HTML: &str = include_str!("console/page/index.html");
-const CONSOLE_JS: &str = include_str!("console/page/console.js");
-const CONSOLE_CSS: &str = include_str!("console/page/console.css");
-
 /// Answers a request under `/@console/`; `rest` is the path after it.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
@@ -58,22 +55,28 @@ pub(crate) async fn handle(
                 .insert(header::LOCATION, HeaderValue::from_static(PATH));
             response
         }
-        (&Method::GET, [] | ["index.html"]) => asset(INDEX_HTML, "text/html; charset=utf-8"),
-        (&Method::GET, ["console.js"]) => asset(CONSOLE_JS, "text/javascript; charset=utf-8"),
-        (&Method::GET, ["console.css"]) => asset(CONSOLE_CSS, "text/css; charset=utf-8"),
+        (&Method::GET, []) => asset(assets::INDEX),
         (&Method::GET, ["api", "stack"]) => json(StatusCode::OK, shared.stack.to_string()),
         (&Method::GET, ["api", "tables"]) => tables(&shared),
         (&Method::POST, ["api", "replay"]) => replay::handle(shared, request.into_body()).await,
         (&Method::GET, ["feed"]) if super::gateway::is_upgrade(&request) => {
             feed::upgrade(shared, request)
         }
-        _ => json_error(
-            StatusCode::NOT_FOUND,
-            &format!("the console has nothing at {}", request.uri().path()),
-        ),
+        (&Method::GET, [name]) => match assets::find(name) {
+            Some(file) => asset(file),
+            None => not_found(&request),
+        },
+        _ => not_found(&request),
     };
     secure(&mut response, &allowed.host);
     response
+}
+
+fn not_found<B>(request: &Request<B>) -> Response<Full<Bytes>> {
+    json_error(
+        StatusCode::NOT_FOUND,
+        &format!("the console has nothing at {}", request.uri().path()),
+    )
 }
 
 /// Every table and its items (the first [`MAX_ITEMS_SHOWN`] of each).
@@ -114,11 +117,12 @@ fn secure(response: &mut Response<Full<Bytes>>, host: &str) {
     );
 }
 
-fn asset(body: &'static str, content_type: &'static str) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+fn asset(asset: &'static assets::Asset) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from_static(asset.body.as_bytes())));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
     response
 }
 
