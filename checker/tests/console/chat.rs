@@ -138,6 +138,15 @@ async fn the_console_shows_the_chat_app_live_and_replays_an_invocation() {
         .await
         .unwrap();
     let request_id = request_id.as_str().unwrap().to_owned();
+    let summaries = browser
+        .client
+        .execute(
+            "return [...document.querySelectorAll('.invocation summary')].map(s => s.textContent)",
+            Vec::new(),
+        )
+        .await
+        .unwrap();
+    assert!(!summaries.to_string().contains("null"), "{summaries}");
     let invocation = format!(r#".invocation[data-request-id="{request_id}"]"#);
     click(&browser, &format!("{invocation} summary")).await;
     let event = browser

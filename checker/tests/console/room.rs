@@ -259,6 +259,18 @@ async fn a_restart_of_serve_clears_connections() {
         .await
         .unwrap();
     assert_eq!(rows, serde_json::json!([0, "0 open"]));
+    // The new run's clients: two asking for one name are told apart.
+    let _bob = outside_client(&local, Some("bob")).await;
+    let _another_bob = outside_client(&local, Some("bob")).await;
+    browser
+        .wait_until(
+            "bob and bob 2",
+            r#"const names = [...document.querySelectorAll('#connections tbody tr')]
+                   .map(r => r.cells[0].textContent).sort().join(',');
+               return names === 'bob,bob 2';"#,
+        )
+        .await
+        .unwrap();
 
     browser.close().await;
     local.shutdown().await;

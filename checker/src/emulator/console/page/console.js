@@ -10,12 +10,8 @@ import { resetInvocations, renderInvocations } from "./invocations.js";
 import { renderConnections, refreshTables, renderStack, initTabs } from "./panels.js";
 import { initClients } from "./clients.js";
 
-// How long new cards took to show, in ms from the event that made them to
-// the frame after the one that drew them: the newest samples, for the
-// benchmark and for anyone curious (`checkerConsole.metrics` in devtools).
-const KEEP_SAMPLES = 20000;
-const metrics = { cardLatencies: [], live: false };
-window.checkerConsole = { state, metrics };
+// For the benchmark, and for anyone curious in the browser's devtools.
+window.checkerConsole = { state };
 
 function connectFeed() {
   const feed = new WebSocket(`ws://${location.host}/@console/feed`);
@@ -28,13 +24,11 @@ function connectFeed() {
       for (const event of frame.events) apply(event);
       if (frame.events.some((event) => event.type === "table_write")) refreshTables();
     } else if (frame.kind === "live") {
-      metrics.live = true;
       setStatus(state.skipped ? `live, ${state.skipped} skipped` : "live", state.skipped ? "lagging" : "live");
     } else if (frame.kind === "skipped") skipped(frame.count);
     schedule();
   };
   feed.onclose = () => {
-    metrics.live = false;
     setStatus("disconnected: retrying", "down");
     setTimeout(connectFeed, 2000);
   };
@@ -47,7 +41,6 @@ function connectFeed() {
 function hello(frame) {
   // A new feed (a reconnect, or `serve` restarted) sends the whole history
   // again: start from nothing.
-  metrics.live = false;
   reset(frame.stack);
   resetInvocations();
   $("#service").textContent = frame.stack.service;
@@ -89,17 +82,9 @@ function render() {
     renderConnections();
     fillOptions();
   }
-  const shown = renderMessages();
+  renderMessages();
   renderInvocations();
   state.dirty.clear();
-  if (metrics.live && shown.length) {
-    // The next frame starts once this one, with the new cards, is drawn.
-    requestAnimationFrame(() => {
-      const now = Date.now() * 1000;
-      for (const entry of shown) metrics.cardLatencies.push((now - entry.at) / 1000);
-      if (metrics.cardLatencies.length > KEEP_SAMPLES) metrics.cardLatencies.splice(0, metrics.cardLatencies.length - KEEP_SAMPLES);
-    });
-  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -39,12 +39,13 @@ function renderInvocation(invocation) {
   const failed = failedOf(invocation);
   parts.card.classList.toggle("error", failed);
   const result = !invocation.outcome ? "running…" : failed ? "error" : ms(invocation.finishedAt - invocation.startedAt);
-  parts.summary.replaceChildren(
+  const line = [
     el("span", { class: "fn" }, invocation.function),
     el("span", { class: "route" }, invocation.routeKey),
     el("span", { class: "muted who" }, nameOf(invocation.connectionId)),
-    invocation.replayOf ? el("span", { class: "muted" }, invocation.edited ? "edited replay" : "replay") : null,
-    el("span", { class: "result" }, result));
+  ];
+  if (invocation.replayOf) line.push(el("span", { class: "muted" }, invocation.edited ? "edited replay" : "replay"));
+  parts.summary.replaceChildren(...line, el("span", { class: "result" }, result));
   // The body is built when the card is open: a closed card costs one line.
   if (parts.card.open) fillDetails(invocation, parts);
 }
@@ -85,6 +86,9 @@ const heading = (text, button) => el("h3", {}, el("span", {}, text), button);
 
 export function reveal(requestId) {
   showTab("invocations");
+  // One trimmed from the list comes back, on top.
+  const invocation = state.invocations.get(requestId);
+  if (!cards.has(requestId) && invocation) renderInvocation(invocation);
   const parts = cards.get(requestId);
   if (!parts) return;
   parts.card.open = true;

@@ -108,18 +108,25 @@ function status() {
 }
 
 // The filters' choices: the clients seen, the stack's routes and functions.
+// A choice that is gone (a restart's new run has other connections) is
+// dropped from the filter too.
 export function fillOptions() {
   const clients = [...state.connections.values()].sort((a, b) => a.name.localeCompare(b.name));
-  refill($("#filter-client"), "every client", clients.map((c) => [c.id, `${c.name}${c.state === "open" ? "" : ` (${c.state})`}`]));
-  if (!state.stack) return;
-  refill($("#filter-route"), "every route", [...state.stack.routes.map((r) => [r.key, r.key]), [NO_ROUTE, "no route (Forbidden)"]]);
-  refill($("#filter-function"), "every function", state.stack.functions.map((f) => [f.name, f.name]));
+  let dropped = refill($("#filter-client"), "client", "every client", clients.map((c) => [c.id, `${c.name}${c.state === "open" ? "" : ` (${c.state})`}`]));
+  if (state.stack) {
+    dropped = refill($("#filter-route"), "route", "every route", [...state.stack.routes.map((r) => [r.key, r.key]), [NO_ROUTE, "no route (Forbidden)"]]) || dropped;
+    dropped = refill($("#filter-function"), "fn", "every function", state.stack.functions.map((f) => [f.name, f.name])) || dropped;
+  }
+  if (dropped) rebuild();
 }
 
-function refill(select, every, options) {
-  const chosen = select.value;
+function refill(select, key, every, options) {
   select.replaceChildren(el("option", { value: "" }, every), ...options.map(([value, label]) => el("option", { value }, label)));
-  select.value = options.some(([value]) => value === chosen) ? chosen : "";
+  const kept = options.some(([value]) => value === view.filter[key]);
+  select.value = kept ? view.filter[key] : "";
+  if (kept || !view.filter[key]) return false;
+  view.filter[key] = "";
+  return true;
 }
 
 function matches(entry) {
@@ -143,18 +150,19 @@ function searchText(entry, invocation) {
   return parts.filter(Boolean).join("\n").toLowerCase();
 }
 
-// Shows what changed since the last frame; returns the sequences shown for
-// the first time (the page times them).
+// Shows what changed since the last frame.
 export function renderMessages() {
   const fresh = state.newRequests;
   state.newRequests = [];
   if (view.paused) {
     view.pausedNew += fresh.filter((entry) => entry.kind === "message" && matches(entry)).length;
     status();
-    return [];
+    return;
   }
-  if (state.dirty.size > SHOW) return rebuild(); // the history, or a page that stalled: the newest only
-  const firstShown = [];
+  if (state.dirty.size > SHOW) {
+    rebuild(); // the history, or a page that stalled: the newest only
+    return;
+  }
   let above = 0;
   const scrolled = view.list.scrollTop > 4;
   for (const id of state.dirty) {
@@ -174,10 +182,6 @@ export function renderMessages() {
       replace(old, card);
     } else {
       insert(card, entry.order);
-      if (!entry.shown) {
-        entry.shown = true;
-        firstShown.push(entry);
-      }
       above += 1;
     }
     view.shown.set(id, card);
@@ -190,7 +194,6 @@ export function renderMessages() {
     mark.classList.remove("hidden");
   }
   if (Object.values(view.filter).some(Boolean)) status();
-  return firstShown;
 }
 
 function oldestShown() {
@@ -233,19 +236,16 @@ function trim() {
   }
 }
 
-// Draws the list anew from the state; returns the sequences shown for the first time.
+// Draws the list anew from the state.
 export function rebuild() {
-  if (!view.list) return [];
+  if (!view.list) return;
   view.shown.clear();
-  const firstShown = [];
   const cards = [];
   const entries = [...state.requests.values()];
   for (let i = entries.length - 1; i >= 0 && cards.length < SHOW; i--) {
     const entry = entries[i];
     if (!matches(entry)) continue;
     const card = renderSequence(entry);
-    if (!entry.shown) firstShown.push(entry);
-    entry.shown = true;
     view.shown.set(entry.id, card);
     cards.push(card);
   }
@@ -256,7 +256,6 @@ export function rebuild() {
   view.list.replaceChildren(...nodes);
   seen();
   status();
-  return firstShown;
 }
 
 // ---- One card -------------------------------------------------------------

@@ -17,7 +17,6 @@ export const state = {
   skipped: 0,
   order: 0, // grows with each new sequence: their place in the list
   connections: new Map(), // connection id -> connection
-  names: new Map(), // name -> how many connections took it
   requests: new Map(), // request id -> message / lifecycle / replay sequence
   invocations: new Map(), // request id -> invocation
   dirty: new Set(),
@@ -33,7 +32,6 @@ export function reset(stack) {
   state.lastSeq = 0;
   state.skipped = 0;
   state.connections.clear();
-  state.names.clear();
   state.requests.clear();
   state.invocations.clear();
   state.dirty.clear();
@@ -46,14 +44,16 @@ export function nameOf(connectionId) {
   return connection ? connection.name : connectionId ? nickname(connectionId) : "?";
 }
 
-// The connection's name: the one it asked for (`bob`, or `bob 2` when
-// another connection took it first), else its nickname.
+// The connection's name: the one it asked for (`bob`, or `bob 2` while
+// another open connection has it), else its nickname.
 function nameFor(connectionId, query) {
   const asked = nameFromQuery(query);
-  if (!asked) return { name: nickname(connectionId), chosen: false };
-  const taken = state.names.get(asked) || 0;
-  state.names.set(asked, taken + 1);
-  return { name: taken ? `${asked} ${taken + 1}` : asked, chosen: true };
+  if (!asked) return { name: nickname(connectionId), asked: null };
+  let open = 0;
+  for (const connection of state.connections.values()) {
+    if (connection.asked === asked && connection.state === "open") open += 1;
+  }
+  return { name: open ? `${asked} ${open + 1}` : asked, asked };
 }
 
 function request(id, fields) {
@@ -137,12 +137,12 @@ const HANDLERS = {
 };
 
 function connection(event) {
-  const { name, chosen } = nameFor(event.connection_id, event.query);
+  const { name, asked } = nameFor(event.connection_id, event.query);
   state.connections.set(event.connection_id, {
     id: event.connection_id,
     at: event.at,
     name,
-    chosen,
+    asked,
     state: event.type === "connected" ? "open" : "rejected",
     detail: event.type === "connected" ? "" : `rejected by $connect: ${event.status}`,
   });

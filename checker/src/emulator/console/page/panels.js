@@ -9,7 +9,7 @@ export function renderConnections() {
   state.connectionsDirty = false;
   const rows = [...state.connections.values()].reverse().slice(0, SHOW_CONNECTIONS).map((connection) =>
     el("tr", { "data-connection-id": connection.id },
-      el("td", { class: connection.chosen ? "name" : "name nickname", title: connection.chosen ? "the name it asked for" : "a nickname: it connected without ?name=" }, connection.name),
+      el("td", { class: connection.asked ? "name" : "name nickname", title: connection.asked ? "the name it asked for" : "a nickname: it connected without ?name=" }, connection.name),
       el("td", { class: "mono id" }, connection.id),
       el("td", { class: "mono" }, clock(connection.at)),
       el("td", { class: `state-${connection.state}` }, connection.state, connection.detail ? ` (${connection.detail})` : ""),
