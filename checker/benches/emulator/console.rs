@@ -3,10 +3,11 @@
 //! second in all, each broadcast to all 30. Watching it: a feed client that
 //! reads as a page does (how far behind the events it gets, whether it is
 //! ever told it skipped some), headless Chromium on the page itself when
-//! installed (how far its JavaScript state is behind the emulator, its heap),
-//! and a feed client that stops reading (the emulator must not hold more for
-//! it than its queue's bound). Every few seconds: what the event bus holds
-//! and the process's resident memory.
+//! installed (how long after a message arrived its card is on screen, how
+//! far the page's state is behind the emulator, its heap), and a feed client
+//! that stops reading (the emulator must not hold more for it than its
+//! queue's bound). Every few seconds: what the event bus holds and the
+//! process's resident memory.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,7 +34,48 @@ pub struct Figures {
     pub held_max_events: usize,
     pub delivered: usize,
     pub expected: usize,
+    /// How long new message cards took to show, when Chromium ran the page.
+    pub cards: Option<CardTimes>,
 }
+
+/// From a message's arrival (its `frame_in` event's time) to the first
+/// frame the browser starts after the one that added its card to the page.
+pub struct CardTimes {
+    pub shown: usize,
+    pub sent: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// Events the page's state lacked at the end, and those it was told it skipped.
+    pub behind_at_end: Option<u64>,
+    pub skipped: u64,
+}
+
+/// Installed in the page once it is live: watches the list for cards of
+/// requests it has not seen and, in the next animation frame (once the
+/// frame that drew them is done), records how long after their message's
+/// arrival that was. The page's own code is not involved in the timing.
+const WATCH_CARDS: &str = r#"
+    const list = document.querySelector('#sequences');
+    const watch = { seen: new Set(), ms: [] };
+    for (const card of list.children) if (card.dataset.requestId) watch.seen.add(card.dataset.requestId);
+    new MutationObserver((records) => {
+        const added = [];
+        for (const record of records) for (const node of record.addedNodes) {
+            const id = node.dataset && node.dataset.requestId;
+            if (!id || watch.seen.has(id)) continue;
+            watch.seen.add(id);
+            const entry = window.checkerConsole.state.requests.get(id);
+            if (entry && entry.kind === 'message') added.push(entry.at);
+        }
+        if (added.length) requestAnimationFrame(() => {
+            const now = Date.now() * 1000;
+            for (const at of added) watch.ms.push((now - at) / 1000);
+        });
+    }).observe(list, { childList: true });
+    window.benchCards = watch;
+"#;
 
 /// Runs the load for `duration` and prints what it sees.
 pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow::Result<Figures> {
@@ -65,6 +107,13 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
     let page = match checker_testkit::browser::launch().await? {
         Some(browser) => {
             browser.client.goto(&local.console_url()).await?;
+            browser
+                .wait_until(
+                    "the console live",
+                    "return document.querySelector('#feed-status').textContent === 'live'",
+                )
+                .await?;
+            browser.client.execute(WATCH_CARDS, Vec::new()).await?;
             Some(browser)
         }
         None => None,
@@ -143,6 +192,7 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
         Some(browser) => page_lag(browser, local.emulator.events().stats().emitted).await,
         None => None,
     };
+    let mut cards = None;
     if let Some(browser) = &page {
         let heap = browser
             .client
@@ -168,6 +218,7 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
             heap.map_or("?".to_owned(), |heap| format!("{:.1} MB", heap / 1e6)),
             shown.map_or("?".to_owned(), |shown| shown.to_string()),
         );
+        cards = Some(card_times(browser, sent, final_behind).await?);
     } else {
         println!("  the page: not measured (no Chromium installed)");
     }
@@ -204,6 +255,41 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
         held_max_events: held_max,
         delivered,
         expected,
+        cards,
+    })
+}
+
+/// What the watcher in the page recorded.
+async fn card_times(
+    browser: &checker_testkit::browser::Browser,
+    sent: usize,
+    behind_at_end: Option<u64>,
+) -> anyhow::Result<CardTimes> {
+    let reading = browser
+        .client
+        .execute(
+            "return [window.benchCards.ms, window.checkerConsole.state.skipped]",
+            Vec::new(),
+        )
+        .await?;
+    let mut times: Vec<f64> = serde_json::from_value(reading[0].clone())?;
+    times.sort_by(f64::total_cmp);
+    let at = |percent: f64| {
+        if times.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((percent / 100.0) * (times.len() - 1) as f64).round() as usize;
+        times[index.min(times.len() - 1)]
+    };
+    Ok(CardTimes {
+        shown: times.len(),
+        sent,
+        p50_ms: at(50.0),
+        p90_ms: at(90.0),
+        p99_ms: at(99.0),
+        max_ms: at(100.0),
+        behind_at_end,
+        skipped: reading[1].as_u64().unwrap_or(0),
     })
 }
 
@@ -212,7 +298,7 @@ async fn page_lag(browser: &checker_testkit::browser::Browser, emitted: u64) -> 
     let seen = browser
         .client
         .execute(
-            "return typeof state === 'undefined' ? null : state.lastSeq",
+            "return window.checkerConsole ? window.checkerConsole.state.lastSeq : null",
             Vec::new(),
         )
         .await
