@@ -47,6 +47,10 @@ pub struct CardTimes {
     pub p90_ms: f64,
     pub p99_ms: f64,
     pub max_ms: f64,
+    /// The first part of it: until the card is in the page's DOM.
+    pub in_dom_p50_ms: f64,
+    /// Frames the page drew a second during the run.
+    pub frames_per_second: f64,
     /// Events the page's state lacked at the end, and those it was told it skipped.
     pub behind_at_end: Option<u64>,
     pub skipped: u64,
@@ -58,7 +62,26 @@ pub struct CardTimes {
 /// arrival that was. The page's own code is not involved in the timing.
 const WATCH_CARDS: &str = r#"
     const list = document.querySelector('#sequences');
-    const watch = { seen: new Set(), ms: [] };
+    const watch = { seen: new Set(), ms: [], dom: [], frames: 0, since: performance.now() };
+    const count = () => { watch.frames += 1; requestAnimationFrame(count); };
+    requestAnimationFrame(count);
+    // Frames over 50 ms, and what took their time: scripts (by the page's
+    // function that ran), or style, layout and paint.
+    watch.long = { frames: 0, total: 0, script: 0, render: 0, layout: 0, by: {} };
+    new PerformanceObserver((list) => {
+        for (const frame of list.getEntries()) {
+            const long = watch.long;
+            long.frames += 1;
+            long.total += frame.duration;
+            long.render += frame.startTime + frame.duration - frame.renderStart;
+            long.layout += frame.startTime + frame.duration - frame.styleAndLayoutStart;
+            for (const script of frame.scripts) {
+                long.script += script.duration;
+                const name = `${script.invoker} ${script.sourceFunctionName || ''}`;
+                long.by[name] = (long.by[name] || 0) + script.duration;
+            }
+        }
+    }).observe({ type: 'long-animation-frame', buffered: false });
     for (const card of list.children) if (card.dataset.requestId) watch.seen.add(card.dataset.requestId);
     new MutationObserver((records) => {
         const added = [];
@@ -69,6 +92,8 @@ const WATCH_CARDS: &str = r#"
             const entry = window.checkerConsole.state.requests.get(id);
             if (entry && entry.kind === 'message') added.push(entry.at);
         }
+        const inserted = Date.now() * 1000;
+        for (const at of added) watch.dom.push((inserted - at) / 1000);
         if (added.length) requestAnimationFrame(() => {
             const now = Date.now() * 1000;
             for (const at of added) watch.ms.push((now - at) / 1000);
@@ -141,8 +166,8 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
         duration.as_secs()
     );
     println!(
-        "  {:>5} {:>9} {:>8} {:>8} {:>9} {:>9} {:>11}",
-        "s", "emitted", "history", "queued", "queued MB", "RSS MB", "page behind"
+        "  {:>5} {:>9} {:>8} {:>8} {:>9} {:>9} {:>11} {:>12}",
+        "s", "emitted", "history", "queued", "queued MB", "RSS MB", "page behind", "card p50 ms"
     );
     let interval = Duration::from_secs_f64(1.0 / per_second);
     let started = Instant::now();
@@ -174,8 +199,12 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
             if let Some(behind) = behind {
                 page_behind_max = Some(page_behind_max.unwrap_or(0).max(behind));
             }
+            let cards = match &page {
+                Some(browser) => recent_card_median(browser).await,
+                None => None,
+            };
             println!(
-                "  {:>5.0} {:>9} {:>8} {:>8} {:>9.1} {:>9.1} {:>11}",
+                "  {:>5.0} {:>9} {:>8} {:>8} {:>9.1} {:>9.1} {:>11} {:>12}",
                 started.elapsed().as_secs_f64(),
                 stats.emitted,
                 stats.history_events,
@@ -183,6 +212,7 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
                 stats.queued_bytes as f64 / 1e6,
                 rss as f64 / 1024.0,
                 behind.map_or("-".to_owned(), |behind| behind.to_string()),
+                cards.map_or("-".to_owned(), |median| format!("{median:.0}")),
             );
         }
     }
@@ -212,6 +242,12 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
             .await
             .ok()
             .and_then(|value| value.as_u64());
+        let long = browser
+            .client
+            .execute("return window.benchCards.long", Vec::new())
+            .await
+            .unwrap_or_default();
+        println!("  the page's frames over 50 ms (ms in all): {long}");
         println!(
             "  the page (headless Chromium): {} events behind at the end, JS heap {}, {} message cards in the page",
             final_behind.map_or("?".to_owned(), |behind| behind.to_string()),
@@ -268,29 +304,54 @@ async fn card_times(
     let reading = browser
         .client
         .execute(
-            "return [window.benchCards.ms, window.checkerConsole.state.skipped]",
+            "const w = window.benchCards; \
+             return [w.ms, window.checkerConsole.state.skipped, w.dom, w.frames * 1000 / (performance.now() - w.since)]",
             Vec::new(),
         )
         .await?;
-    let mut times: Vec<f64> = serde_json::from_value(reading[0].clone())?;
-    times.sort_by(f64::total_cmp);
-    let at = |percent: f64| {
-        if times.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((percent / 100.0) * (times.len() - 1) as f64).round() as usize;
-        times[index.min(times.len() - 1)]
-    };
+    let times = sorted(&reading[0])?;
+    let in_dom = sorted(&reading[2])?;
     Ok(CardTimes {
         shown: times.len(),
         sent,
-        p50_ms: at(50.0),
-        p90_ms: at(90.0),
-        p99_ms: at(99.0),
-        max_ms: at(100.0),
+        p50_ms: percentile(&times, 50.0),
+        p90_ms: percentile(&times, 90.0),
+        p99_ms: percentile(&times, 99.0),
+        max_ms: percentile(&times, 100.0),
+        in_dom_p50_ms: percentile(&in_dom, 50.0),
+        frames_per_second: reading[3].as_f64().unwrap_or(f64::NAN),
         behind_at_end,
         skipped: reading[1].as_u64().unwrap_or(0),
     })
+}
+
+fn sorted(values: &Value) -> anyhow::Result<Vec<f64>> {
+    let mut values: Vec<f64> = serde_json::from_value(values.clone())?;
+    values.sort_by(f64::total_cmp);
+    Ok(values)
+}
+
+fn percentile(sorted: &[f64], percent: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((percent / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// The median time to a card of the cards shown since the last call.
+async fn recent_card_median(browser: &checker_testkit::browser::Browser) -> Option<f64> {
+    let recent = browser
+        .client
+        .execute(
+            "const w = window.benchCards; const recent = w.ms.slice(w.reported || 0); \
+             w.reported = w.ms.length; return recent;",
+            Vec::new(),
+        )
+        .await
+        .ok()?;
+    let recent = sorted(&recent).ok()?;
+    (!recent.is_empty()).then(|| percentile(&recent, 50.0))
 }
 
 /// How many events the page's state is behind the emulator.
