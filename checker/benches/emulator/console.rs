@@ -169,22 +169,30 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
         "  {:>5} {:>9} {:>8} {:>8} {:>9} {:>9} {:>11} {:>12}",
         "s", "emitted", "history", "queued", "queued MB", "RSS MB", "page behind", "card p50 ms"
     );
+    // The clients send on their own schedule: a slow page (or a slow
+    // answer from it) never slows the load down.
     let interval = Duration::from_secs_f64(1.0 / per_second);
     let started = Instant::now();
+    let sending = tokio::spawn(async move {
+        let mut senders = senders;
+        let mut sent = 0usize;
+        while started.elapsed() < duration {
+            let sender = &mut senders[sent % clients];
+            sender
+                .send(Message::text(format!("message {sent}")))
+                .await?;
+            sent += 1;
+            tokio::time::sleep_until((started + interval * u32::try_from(sent)?).into()).await;
+        }
+        anyhow::Ok((sent, senders))
+    });
     let mut next_report = started + Duration::from_secs(5);
-    let mut sent = 0usize;
-    let mut senders = senders;
     let mut rss_first = None;
     let mut rss_max = 0u64;
     let mut held_max = 0usize;
     let mut page_behind_max: Option<u64> = None;
-    while started.elapsed() < duration {
-        let sender = &mut senders[sent % clients];
-        sender
-            .send(Message::text(format!("message {sent}")))
-            .await?;
-        sent += 1;
-        tokio::time::sleep_until((started + interval * u32::try_from(sent)?).into()).await;
+    while !sending.is_finished() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
         if Instant::now() >= next_report {
             next_report += Duration::from_secs(5);
             let stats = local.emulator.events().stats();
@@ -216,6 +224,7 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
             );
         }
     }
+    let (sent, senders) = sending.await??;
     // Let the last broadcasts land, then stop watching.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let final_behind = match &page {
