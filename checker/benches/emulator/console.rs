@@ -3,10 +3,11 @@
 //! second in all, each broadcast to all 30. Watching it: a feed client that
 //! reads as a page does (how far behind the events it gets, whether it is
 //! ever told it skipped some), headless Chromium on the page itself when
-//! installed (how far its JavaScript state is behind the emulator, its heap),
-//! and a feed client that stops reading (the emulator must not hold more for
-//! it than its queue's bound). Every few seconds: what the event bus holds
-//! and the process's resident memory.
+//! installed (how long after a message arrived its card is on screen, how
+//! far the page's state is behind the emulator, its heap), and a feed client
+//! that stops reading (the emulator must not hold more for it than its
+//! queue's bound). Every few seconds: what the event bus holds and the
+//! process's resident memory.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,7 +34,73 @@ pub struct Figures {
     pub held_max_events: usize,
     pub delivered: usize,
     pub expected: usize,
+    /// How long new message cards took to show, when Chromium ran the page.
+    pub cards: Option<CardTimes>,
 }
+
+/// From a message's arrival (its `frame_in` event's time) to the first
+/// frame the browser starts after the one that added its card to the page.
+pub struct CardTimes {
+    pub shown: usize,
+    pub sent: usize,
+    pub p50_ms: f64,
+    pub p90_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    /// The first part of it: until the card is in the page's DOM.
+    pub in_dom_p50_ms: f64,
+    /// Frames the page drew a second during the run.
+    pub frames_per_second: f64,
+    /// Events the page's state lacked at the end, and those it was told it skipped.
+    pub behind_at_end: Option<u64>,
+    pub skipped: u64,
+}
+
+/// Installed in the page once it is live: watches the list for cards of
+/// requests it has not seen and, in the next animation frame (once the
+/// frame that drew them is done), records how long after their message's
+/// arrival that was. The page's own code is not involved in the timing.
+const WATCH_CARDS: &str = r#"
+    const list = document.querySelector('#sequences');
+    const watch = { seen: new Set(), ms: [], dom: [], frames: 0, since: performance.now() };
+    const count = () => { watch.frames += 1; requestAnimationFrame(count); };
+    requestAnimationFrame(count);
+    // Frames over 50 ms, and what took their time: scripts (by the page's
+    // function that ran), or style, layout and paint.
+    watch.long = { frames: 0, total: 0, script: 0, render: 0, layout: 0, by: {} };
+    new PerformanceObserver((list) => {
+        for (const frame of list.getEntries()) {
+            const long = watch.long;
+            long.frames += 1;
+            long.total += frame.duration;
+            long.render += frame.startTime + frame.duration - frame.renderStart;
+            long.layout += frame.startTime + frame.duration - frame.styleAndLayoutStart;
+            for (const script of frame.scripts) {
+                long.script += script.duration;
+                const name = `${script.invoker} ${script.sourceFunctionName || ''}`;
+                long.by[name] = (long.by[name] || 0) + script.duration;
+            }
+        }
+    }).observe({ type: 'long-animation-frame', buffered: false });
+    for (const card of list.children) if (card.dataset.requestId) watch.seen.add(card.dataset.requestId);
+    new MutationObserver((records) => {
+        const added = [];
+        for (const record of records) for (const node of record.addedNodes) {
+            const id = node.dataset && node.dataset.requestId;
+            if (!id || watch.seen.has(id)) continue;
+            watch.seen.add(id);
+            const entry = window.checkerConsole.state.requests.get(id);
+            if (entry && entry.kind === 'message') added.push(entry.at);
+        }
+        const inserted = Date.now() * 1000;
+        for (const at of added) watch.dom.push((inserted - at) / 1000);
+        if (added.length) requestAnimationFrame(() => {
+            const now = Date.now() * 1000;
+            for (const at of added) watch.ms.push((now - at) / 1000);
+        });
+    }).observe(list, { childList: true });
+    window.benchCards = watch;
+"#;
 
 /// Runs the load for `duration` and prints what it sees.
 pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow::Result<Figures> {
@@ -65,6 +132,13 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
     let page = match checker_testkit::browser::launch().await? {
         Some(browser) => {
             browser.client.goto(&local.console_url()).await?;
+            browser
+                .wait_until(
+                    "the console live",
+                    "return document.querySelector('#feed-status').textContent === 'live'",
+                )
+                .await?;
+            browser.client.execute(WATCH_CARDS, Vec::new()).await?;
             Some(browser)
         }
         None => None,
@@ -92,25 +166,33 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
         duration.as_secs()
     );
     println!(
-        "  {:>5} {:>9} {:>8} {:>8} {:>9} {:>9} {:>11}",
-        "s", "emitted", "history", "queued", "queued MB", "RSS MB", "page behind"
+        "  {:>5} {:>9} {:>8} {:>8} {:>9} {:>9} {:>11} {:>12}",
+        "s", "emitted", "history", "queued", "queued MB", "RSS MB", "page behind", "card p50 ms"
     );
+    // The clients send on their own schedule: a slow page (or a slow
+    // answer from it) never slows the load down.
     let interval = Duration::from_secs_f64(1.0 / per_second);
     let started = Instant::now();
+    let sending = tokio::spawn(async move {
+        let mut senders = senders;
+        let mut sent = 0usize;
+        while started.elapsed() < duration {
+            let sender = &mut senders[sent % clients];
+            sender
+                .send(Message::text(format!("message {sent}")))
+                .await?;
+            sent += 1;
+            tokio::time::sleep_until((started + interval * u32::try_from(sent)?).into()).await;
+        }
+        anyhow::Ok((sent, senders))
+    });
     let mut next_report = started + Duration::from_secs(5);
-    let mut sent = 0usize;
-    let mut senders = senders;
     let mut rss_first = None;
     let mut rss_max = 0u64;
     let mut held_max = 0usize;
     let mut page_behind_max: Option<u64> = None;
-    while started.elapsed() < duration {
-        let sender = &mut senders[sent % clients];
-        sender
-            .send(Message::text(format!("message {sent}")))
-            .await?;
-        sent += 1;
-        tokio::time::sleep_until((started + interval * u32::try_from(sent)?).into()).await;
+    while !sending.is_finished() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
         if Instant::now() >= next_report {
             next_report += Duration::from_secs(5);
             let stats = local.emulator.events().stats();
@@ -125,8 +207,12 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
             if let Some(behind) = behind {
                 page_behind_max = Some(page_behind_max.unwrap_or(0).max(behind));
             }
+            let cards = match &page {
+                Some(browser) => recent_card_median(browser).await,
+                None => None,
+            };
             println!(
-                "  {:>5.0} {:>9} {:>8} {:>8} {:>9.1} {:>9.1} {:>11}",
+                "  {:>5.0} {:>9} {:>8} {:>8} {:>9.1} {:>9.1} {:>11} {:>12}",
                 started.elapsed().as_secs_f64(),
                 stats.emitted,
                 stats.history_events,
@@ -134,15 +220,18 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
                 stats.queued_bytes as f64 / 1e6,
                 rss as f64 / 1024.0,
                 behind.map_or("-".to_owned(), |behind| behind.to_string()),
+                cards.map_or("-".to_owned(), |median| format!("{median:.0}")),
             );
         }
     }
+    let (sent, senders) = sending.await??;
     // Let the last broadcasts land, then stop watching.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let final_behind = match &page {
         Some(browser) => page_lag(browser, local.emulator.events().stats().emitted).await,
         None => None,
     };
+    let mut cards = None;
     if let Some(browser) = &page {
         let heap = browser
             .client
@@ -162,12 +251,19 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
             .await
             .ok()
             .and_then(|value| value.as_u64());
+        let long = browser
+            .client
+            .execute("return window.benchCards.long", Vec::new())
+            .await
+            .unwrap_or_default();
+        println!("  the page's frames over 50 ms (ms in all): {long}");
         println!(
             "  the page (headless Chromium): {} events behind at the end, JS heap {}, {} message cards in the page",
             final_behind.map_or("?".to_owned(), |behind| behind.to_string()),
             heap.map_or("?".to_owned(), |heap| format!("{:.1} MB", heap / 1e6)),
             shown.map_or("?".to_owned(), |shown| shown.to_string()),
         );
+        cards = Some(card_times(browser, sent, final_behind).await?);
     } else {
         println!("  the page: not measured (no Chromium installed)");
     }
@@ -204,7 +300,67 @@ pub async fn run(clients: usize, per_second: f64, duration: Duration) -> anyhow:
         held_max_events: held_max,
         delivered,
         expected,
+        cards,
     })
+}
+
+/// What the watcher in the page recorded.
+async fn card_times(
+    browser: &checker_testkit::browser::Browser,
+    sent: usize,
+    behind_at_end: Option<u64>,
+) -> anyhow::Result<CardTimes> {
+    let reading = browser
+        .client
+        .execute(
+            "const w = window.benchCards; \
+             return [w.ms, window.checkerConsole.state.skipped, w.dom, w.frames * 1000 / (performance.now() - w.since)]",
+            Vec::new(),
+        )
+        .await?;
+    let times = sorted(&reading[0])?;
+    let in_dom = sorted(&reading[2])?;
+    Ok(CardTimes {
+        shown: times.len(),
+        sent,
+        p50_ms: percentile(&times, 50.0),
+        p90_ms: percentile(&times, 90.0),
+        p99_ms: percentile(&times, 99.0),
+        max_ms: percentile(&times, 100.0),
+        in_dom_p50_ms: percentile(&in_dom, 50.0),
+        frames_per_second: reading[3].as_f64().unwrap_or(f64::NAN),
+        behind_at_end,
+        skipped: reading[1].as_u64().unwrap_or(0),
+    })
+}
+
+fn sorted(values: &Value) -> anyhow::Result<Vec<f64>> {
+    let mut values: Vec<f64> = serde_json::from_value(values.clone())?;
+    values.sort_by(f64::total_cmp);
+    Ok(values)
+}
+
+fn percentile(sorted: &[f64], percent: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((percent / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+/// The median time to a card of the cards shown since the last call.
+async fn recent_card_median(browser: &checker_testkit::browser::Browser) -> Option<f64> {
+    let recent = browser
+        .client
+        .execute(
+            "const w = window.benchCards; const recent = w.ms.slice(w.reported || 0); \
+             w.reported = w.ms.length; return recent;",
+            Vec::new(),
+        )
+        .await
+        .ok()?;
+    let recent = sorted(&recent).ok()?;
+    (!recent.is_empty()).then(|| percentile(&recent, 50.0))
 }
 
 /// How many events the page's state is behind the emulator.
@@ -212,7 +368,7 @@ async fn page_lag(browser: &checker_testkit::browser::Browser, emitted: u64) -> 
     let seen = browser
         .client
         .execute(
-            "return typeof state === 'undefined' ? null : state.lastSeq",
+            "return window.checkerConsole ? window.checkerConsole.state.lastSeq : null",
             Vec::new(),
         )
         .await

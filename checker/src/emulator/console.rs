@@ -7,6 +7,7 @@
 //! stream. Only this machine and pages of its own origin may use it
 //! ([`guard`]).
 
+mod assets;
 mod feed;
 mod guard;
 mod replay;
@@ -31,10 +32,6 @@ pub(crate) const PATH: &str = "/@console/";
 
 /// Items per table the page is sent; the count says how many there are.
 const MAX_ITEMS_SHOWN: usize = 500;
-
-const INDEX_HTML: &str = include_str!("console/page/index.html");
-const CONSOLE_JS: &str = include_str!("console/page/console.js");
-const CONSOLE_CSS: &str = include_str!("console/page/console.css");
 
 /// What the console shows and replays.
 pub(crate) struct Console {
@@ -68,15 +65,7 @@ impl Console {
         let answer = match (&method, rest.as_slice()) {
             // Relative links need the slash.
             (&Method::GET, []) if !request.uri().path().ends_with('/') => response::redirect(PATH),
-            (&Method::GET, [] | ["index.html"]) => {
-                response::asset(INDEX_HTML, "text/html; charset=utf-8")
-            }
-            (&Method::GET, ["console.js"]) => {
-                response::asset(CONSOLE_JS, "text/javascript; charset=utf-8")
-            }
-            (&Method::GET, ["console.css"]) => {
-                response::asset(CONSOLE_CSS, "text/css; charset=utf-8")
-            }
+            (&Method::GET, []) => response::asset(assets::INDEX.body, assets::INDEX.content_type),
             (&Method::GET, ["api", "stack"]) => {
                 response::json(StatusCode::OK, self.stack.to_string())
             }
@@ -87,10 +76,11 @@ impl Console {
             (&Method::GET, ["feed"]) if is_upgrade(&request) => {
                 feed::upgrade(events.clone(), self.stack.clone(), request)
             }
-            _ => response::json_message(
-                StatusCode::NOT_FOUND,
-                &format!("the console has nothing at {}", request.uri().path()),
-            ),
+            (&Method::GET, [name]) => match assets::find(name) {
+                Some(file) => response::asset(file.body, file.content_type),
+                None => not_found(&request),
+            },
+            _ => not_found(&request),
         };
         response::kept_to_its_origin(answer, &allowed.host)
     }
@@ -109,4 +99,11 @@ impl Console {
             .collect();
         response::json(StatusCode::OK, Value::from(tables).to_string())
     }
+}
+
+fn not_found<B>(request: &Request<B>) -> Response {
+    response::json_message(
+        StatusCode::NOT_FOUND,
+        &format!("the console has nothing at {}", request.uri().path()),
+    )
 }

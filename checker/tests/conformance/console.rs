@@ -70,7 +70,9 @@ async fn the_feed_answers_its_own_origin_with_the_stack_and_the_history() {
         "{seqs:?}"
     );
 
-    // Then live, from the next event on: nothing missed, nothing repeated.
+    // The history ends; then live, from the next event on: nothing missed,
+    // nothing repeated.
+    assert_eq!(next_json(&mut feed).await["kind"], "live");
     support::send(&mut client, "after").await;
     let mut live = Vec::new();
     while !live
@@ -205,6 +207,40 @@ async fn a_replay_sends_the_stored_event_to_the_function_again() {
     // Its response goes back to the page, not to the client.
     support::assert_silent(&mut client, std::time::Duration::from_millis(300)).await;
 
+    // Edited on the page: the function gets the edited event.
+    let mut edited: Value = serde_json::from_str(&payload).unwrap();
+    edited["body"] = Value::from("edited");
+    let answer = support::raw_http(
+        address,
+        "POST",
+        "/@console/api/replay",
+        &[("Content-Type", "application/json")],
+        serde_json::json!({ "request_id": request_id, "event": edited })
+            .to_string()
+            .as_bytes(),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    let answer: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(answer["edited"], true);
+    let response: Value =
+        serde_json::from_str(answer["outcome"]["response"].as_str().unwrap()).unwrap();
+    assert_eq!(response["body"], "edited");
+    let not_an_object = support::raw_http(
+        address,
+        "POST",
+        "/@console/api/replay",
+        &[("Content-Type", "application/json")],
+        format!(r#"{{"request_id":"{request_id}","event":[1,2]}}"#).as_bytes(),
+    )
+    .await;
+    assert_eq!(not_an_object.status, 400, "{}", not_an_object.body);
+    assert!(
+        not_an_object.body.contains("must be a JSON object"),
+        "{}",
+        not_an_object.body
+    );
+
     let missing = support::raw_http(
         address,
         "POST",
@@ -232,7 +268,10 @@ async fn the_page_and_its_files_are_served_from_the_binary() {
     for (path, kind) in [
         ("/@console/", "text/html"),
         ("/@console/console.js", "text/javascript"),
+        ("/@console/messages.js", "text/javascript"),
+        ("/@console/silence.js", "text/javascript"),
         ("/@console/console.css", "text/css"),
+        ("/@console/favicon.svg", "image/svg+xml"),
     ] {
         let response = support::raw_http(address, "GET", path, &[], b"").await;
         assert_eq!(response.status, 200, "{path}");
@@ -245,6 +284,8 @@ async fn the_page_and_its_files_are_served_from_the_binary() {
         running.local.stack.reading(),
         "what `checker stack --json` prints"
     );
+    let missing = support::raw_http(address, "GET", "/@console/nothing.js", &[], b"").await;
+    assert_eq!(missing.status, 404, "{}", missing.body);
     // Outside /@console/ the API keeps API Gateway's answer.
     let other = support::raw_http(address, "GET", "/console/", &[], b"").await;
     assert_eq!(other.status, 403);

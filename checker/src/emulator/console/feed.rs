@@ -1,8 +1,9 @@
 //! The console's feed: a WebSocket at `/@console/feed` that sends the run's
 //! history, then every event as it happens, as JSON text frames:
 //! `{"kind":"hello","stack":…,"evicted":N}` once, then
-//! `{"kind":"events","events":[…]}` batches and, when this page fell behind,
-//! `{"kind":"skipped","count":N}` where events are missing.
+//! `{"kind":"events","events":[…]}` batches: the history, then
+//! `{"kind":"live"}` once, then each event as it happens. When this page
+//! fell behind, `{"kind":"skipped","count":N}` where events are missing.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -86,6 +87,12 @@ async fn run(events: &EventBus, stack: &Value, upgraded: Upgraded) {
         if send(&mut socket, events_frame(chunk)).await.is_err() {
             return;
         }
+    }
+    if send(&mut socket, json!({ "kind": "live" }).to_string())
+        .await
+        .is_err()
+    {
+        return;
     }
     loop {
         tokio::select! {

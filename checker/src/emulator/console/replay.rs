@@ -1,7 +1,9 @@
 //! Replay: the event an invocation received, sent again to its function, as
-//! SST's console does. The new invocation is reported on the event stream
-//! like any other (so the page, the `serve` log and its side effects show
-//! it); its response is returned to the page, never sent to a client.
+//! SST's console does, or that event as the page edited it (as the AWS
+//! console's test invoke takes a payload of your own). The new invocation is
+//! reported on the event stream like any other (so the page, the `serve` log
+//! and its side effects show it); its response is returned to the page,
+//! never sent to a client.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use http_body_util::{BodyExt, Limited};
 use hyper::StatusCode;
 use hyper::body::Incoming;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::emulator::events::{Bound, Event, EventBus};
 use crate::emulator::gateway::{Call, invoke_payload};
@@ -19,15 +21,21 @@ use crate::emulator::ids;
 use crate::emulator::lambda::FunctionPool;
 use crate::emulator::response::{self, Response};
 
-/// The request names an invocation; nothing larger is needed.
-const MAX_REQUEST_BYTES: usize = 4 * 1024;
+/// An invocation's id and, when edited, its event: API Gateway's events stay
+/// under 140 KB (a 128 KB message and its context), so this holds any of
+/// them several times over.
+const MAX_REQUEST_BYTES: usize = 512 * 1024;
 
 #[derive(Deserialize)]
 struct ReplayRequest {
     request_id: String,
+    /// The event to send instead of the stored one.
+    #[serde(default)]
+    event: Option<Value>,
 }
 
-/// Replays the invocation the body names (`{"request_id": …}`) through `functions`.
+/// Replays the invocation the body names (`{"request_id": …}`, with an
+/// optional edited `"event"`) through `functions`.
 pub(super) async fn handle(
     events: &EventBus,
     functions: &HashMap<String, Arc<FunctionPool>>,
@@ -37,25 +45,32 @@ pub(super) async fn handle(
         Ok(body) => body.to_bytes(),
         Err(_) => {
             return response::json_message(
-                StatusCode::BAD_REQUEST,
-                "the request body is too large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
             );
         }
     };
-    let Ok(ReplayRequest { request_id }) = serde_json::from_slice(&body) else {
-        return response::json_message(
-            StatusCode::BAD_REQUEST,
-            "send {\"request_id\": \"…\"}, the request id of an invocation",
-        );
+    let request = match serde_json::from_slice::<ReplayRequest>(&body) {
+        Ok(request) => request,
+        Err(error) => {
+            return response::json_message(
+                StatusCode::BAD_REQUEST,
+                &format!(
+                    "send {{\"request_id\": \"…\"}}, the request id of an invocation, and \
+                     optionally \"event\": {{…}}, the event to send instead ({error})"
+                ),
+            );
+        }
     };
+    let request_id = request.request_id;
     let original = events.find_in_history(|event| {
         matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
     });
     let Some(Event::InvocationStarted {
         function,
-        route_key,
-        connection_id,
-        payload,
+        mut route_key,
+        mut connection_id,
+        mut payload,
         ..
     }) = original.map(|stamped| stamped.event.clone())
     else {
@@ -67,6 +82,24 @@ pub(super) async fn handle(
             ),
         );
     };
+    let edited = request.event.is_some();
+    if let Some(event) = request.event {
+        if !event.is_object() {
+            return response::json_message(
+                StatusCode::BAD_REQUEST,
+                "the edited event must be a JSON object, as every event API Gateway sends is",
+            );
+        }
+        // The event stream names the invocation by what the event says now.
+        let context = &event["requestContext"];
+        if let Some(edited) = context["routeKey"].as_str() {
+            edited.clone_into(&mut route_key);
+        }
+        if let Some(edited) = context["connectionId"].as_str() {
+            edited.clone_into(&mut connection_id);
+        }
+        payload = event.to_string();
+    }
     let Some(pool) = functions.get(&function) else {
         return response::json_message(
             StatusCode::NOT_FOUND,
@@ -89,6 +122,7 @@ pub(super) async fn handle(
         "request_id": replay_id,
         "replay_of": request_id,
         "function": function,
+        "edited": edited,
         "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
         "outcome": outcome,
     });
