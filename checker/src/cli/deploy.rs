@@ -442,6 +442,11 @@ pub(crate) async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     println!("  check it again:      {}", check_line("check"));
     println!("  compare with local:  {}", check_line("compare"));
     println!("  remove it when done: {remove_line}");
+    if keeps_ids_of_closed_connections(&stack) {
+        println!(
+            "\nNothing in this stack takes a client's connection id out of its table when the client leaves (there is no $disconnect route): the ids of this check's clients stay, and a later check's broadcasts meet them (410 Gone), on AWS as locally. Remove and deploy again to check it afresh."
+        );
+    }
     Ok(if passed {
         ExitCode::SUCCESS
     } else {
@@ -483,16 +488,20 @@ pub(crate) async fn remove(args: RemoveArgs) -> anyhow::Result<ExitCode> {
         println!("Removed {stack_name}: nothing of it is left in your AWS account.");
         return Ok(ExitCode::SUCCESS);
     }
-    // CloudFormation says `Stack 'X' does not exist` (DescribeStackResource,
-    // what Serverless v3 asks first) or `Stack with id X does not exist`.
-    let output = anstream::adapter::strip_str(&outcome.output).to_string();
-    if [
-        format!("Stack '{stack_name}' does not exist"),
-        format!("Stack with id {stack_name} does not exist"),
-    ]
-    .iter()
-    .any(|message| output.contains(message.as_str()))
-    {
+    // A removal can fail on another question than whether the stack exists
+    // (ministack answers Serverless's first one, for the deployment bucket of
+    // a deleted stack, with `Resource [ServerlessDeploymentBucket] does not
+    // exist in stack [X]`): then `serverless info` asks that one.
+    let gone = says_stack_is_gone(&outcome.output, &stack_name) || {
+        let info = deploy::serverless(
+            &serverless,
+            &stack.dir,
+            &serverless_args("info", &id, region_flag),
+            false,
+        )?;
+        !info.success && says_stack_is_gone(&info.output, &stack_name)
+    };
+    if gone {
         println!(
             "There is no stack {stack_name} in {}: nothing to remove. (Another learner id or region? --learner ID, --region R.)",
             stack.region
@@ -510,4 +519,26 @@ pub(crate) async fn remove(args: RemoveArgs) -> anyhow::Result<ExitCode> {
         stack.region
     );
     Ok(ExitCode::FAILURE)
+}
+
+/// Whether Serverless's output says that CloudFormation has no stack
+/// `stack_name`: AWS's `Stack 'X' does not exist` (DescribeStackResource, what
+/// `serverless remove` asks first) and `Stack with id X does not exist`
+/// (DescribeStacks, what `serverless info` asks), or another implementation's
+/// `Stack [X] does not exist`.
+fn says_stack_is_gone(output: &str, stack_name: &str) -> bool {
+    let output = anstream::adapter::strip_str(output).to_string();
+    [
+        format!("Stack '{stack_name}'"),
+        format!("Stack with id {stack_name}"),
+        format!("Stack [{stack_name}]"),
+    ]
+    .iter()
+    .any(|stack| output.contains(&format!("{stack} does not exist")))
+}
+
+/// Whether `stack` stores what its clients leave behind: tables, and no
+/// `$disconnect` route to tidy up (exercise 03, by design).
+fn keeps_ids_of_closed_connections(stack: &Stack) -> bool {
+    !stack.tables.is_empty() && !stack.routes.iter().any(|route| route.key == "$disconnect")
 }
