@@ -444,7 +444,7 @@ pub(crate) async fn deploy(args: DeployArgs) -> anyhow::Result<ExitCode> {
     println!("  remove it when done: {remove_line}");
     if keeps_ids_of_closed_connections(&stack) {
         println!(
-            "\nNothing in this stack takes a client's connection id out of its table when the client leaves (there is no $disconnect route): the ids of this check's clients stay, and a later check's broadcasts meet them (410 Gone), on AWS as locally. Remove and deploy again to check it afresh."
+            "\nNothing in this stack takes a client's connection id out of its table when the client leaves (there is no $disconnect route): the ids of this check's clients stay, and a later check's broadcasts meet them (410 Gone). Remove and deploy again to check it afresh."
         );
     }
     Ok(if passed {
