@@ -2,7 +2,7 @@
 //! stack, and where their transcripts differ (ids are already masked).
 
 use crate::grade::{self, Submission, Verdict};
-use crate::session::{Step, is_local_only};
+use crate::session::{LOCAL_STEP, Step, is_local_only};
 
 /// One step whose observations differ between the two runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +22,13 @@ pub async fn compare(submission: &Submission, url: &str) -> Result<Vec<Differenc
     ))
 }
 
-/// What a remote run cannot observe is left out of the local transcript.
+/// What a remote run cannot observe is left out of the local transcript: its
+/// lines, and the steps that run only locally (a remote run has no such step,
+/// and the steps after it would be compared with the wrong ones).
 fn without_local_only(steps: &[Step]) -> Vec<Step> {
     steps
         .iter()
+        .filter(|step| !step.title.starts_with(LOCAL_STEP))
         .map(|step| Step {
             title: step.title.clone(),
             lines: step
@@ -56,4 +59,46 @@ pub fn differences(local: &[Step], remote: &[Step]) -> Vec<Difference> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(title: &str, lines: &[&str]) -> Step {
+        Step {
+            title: title.to_owned(),
+            lines: lines.iter().map(|line| (*line).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_step_that_runs_only_locally_is_not_compared() {
+        let local = [
+            step("a stale id is deleted", &["alice receives: hi"]),
+            step(
+                "(local) a post that fails for another reason is not swallowed",
+                &["alice sends: while @connections is throttled"],
+            ),
+            step("nothing else arrives", &["alice receives nothing"]),
+        ];
+        let remote = [
+            step("a stale id is deleted", &["alice receives: hi"]),
+            step("nothing else arrives", &["alice receives nothing"]),
+        ];
+        assert_eq!(differences(&without_local_only(&local), &remote), []);
+
+        let remote = [
+            step("a stale id is deleted", &["alice receives: hi"]),
+            step("nothing else arrives", &["alice receives: late"]),
+        ];
+        assert_eq!(
+            differences(&without_local_only(&local), &remote),
+            [Difference {
+                step: "nothing else arrives".to_owned(),
+                local: vec!["alice receives nothing".to_owned()],
+                remote: vec!["alice receives: late".to_owned()],
+            }]
+        );
+    }
 }

@@ -215,28 +215,21 @@ pub fn serverless(
 #[derive(Debug, thiserror::Error)]
 pub enum Unanswered {
     #[error("{0}")]
-    Failed(tokio_tungstenite::tungstenite::Error),
+    Failed(String),
     #[error("no answer within 10 s")]
     Silent,
 }
 
-/// Whether a WebSocket endpoint answers: a handshake gets an HTTP response,
-/// even a refusal (`$connect` saying no still answers). Retries connection
-/// errors (DNS of a new API, TLS) until `patience` is over; the last error.
+/// Whether a WebSocket endpoint answers: an HTTP GET without an upgrade gets
+/// an HTTP response (API Gateway's is 426). Not a WebSocket handshake, which
+/// would run the stack's `$connect` and, in an exercise that stores
+/// connection ids, leave one behind for the checks to meet. Retries
+/// connection errors (DNS of a new API, TLS) until `patience` is over; the last error.
 pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), Unanswered> {
     let started = Instant::now();
     loop {
-        let attempt = tokio::time::timeout(
-            Duration::from_secs(10),
-            tokio_tungstenite::connect_async(url),
-        )
-        .await;
-        let error = match attempt {
-            Ok(Ok((mut socket, _))) => {
-                let _ = socket.close(None).await;
-                return Ok(());
-            }
-            Ok(Err(tokio_tungstenite::tungstenite::Error::Http(_))) => return Ok(()),
+        let error = match tokio::time::timeout(Duration::from_secs(10), http_status(url)).await {
+            Ok(Ok(_)) => return Ok(()),
             Ok(Err(error)) => Unanswered::Failed(error),
             Err(_) => Unanswered::Silent,
         };
@@ -245,4 +238,68 @@ pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), U
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
     }
+}
+
+/// The status of `GET` on the `ws://` or `wss://` URL's `http(s)://` twin,
+/// the certificate checked against the system's roots (or `SSL_CERT_FILE`),
+/// as the WebSocket client checks it.
+async fn http_status(url: &str) -> Result<u16, String> {
+    use hyper::Uri;
+    let uri: Uri = url
+        .parse()
+        .map_err(|error| format!("{url} is no URL: {error}"))?;
+    let tls = match uri.scheme_str() {
+        Some("wss") => true,
+        Some("ws") => false,
+        _ => return Err(format!("{url} is no ws:// or wss:// URL")),
+    };
+    let (Some(host), Some(authority)) = (uri.host(), uri.authority()) else {
+        return Err(format!("{url} names no host"));
+    };
+    let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
+    let tcp = tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port))
+        .await
+        .map_err(|error| format!("cannot connect to {host}:{port}: {error}"))?;
+    let request = hyper::Request::get(uri.path_and_query().map_or("/", |path| path.as_str()))
+        .header(hyper::header::HOST, authority.as_str())
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .map_err(|error| error.to_string())?;
+    if !tls {
+        return send(tcp, request).await;
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
+        .map_err(|error| format!("{host}: {error}"))?;
+    let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .map_err(|error| format!("TLS with {host}:{port}: {error}"))?;
+    send(stream, request).await
+}
+
+async fn send<S>(
+    stream: S,
+    request: hyper::Request<http_body_util::Empty<bytes::Bytes>>,
+) -> Result<u16, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .map_err(|error| error.to_string())?;
+    let connection = tokio::spawn(connection);
+    let response = sender.send_request(request).await;
+    connection.abort();
+    Ok(response
+        .map_err(|error| error.to_string())?
+        .status()
+        .as_u16())
 }

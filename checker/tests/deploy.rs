@@ -37,13 +37,15 @@ impl Scratch {
             exercise.join("serverless.yml"),
         )
         .unwrap();
-        let solution = root.join("solutions/02-there-and-back-again");
-        std::fs::create_dir_all(&solution).unwrap();
-        std::fs::copy(
-            repo.join("solutions/02-there-and-back-again/serverless.yml"),
-            solution.join("serverless.yml"),
-        )
-        .unwrap();
+        for exercise in ["02-there-and-back-again", "03-websockets-party"] {
+            let solution = root.join("solutions").join(exercise);
+            std::fs::create_dir_all(&solution).unwrap();
+            std::fs::copy(
+                repo.join("solutions").join(exercise).join("serverless.yml"),
+                solution.join("serverless.yml"),
+            )
+            .unwrap();
+        }
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
         std::fs::create_dir_all(dir.path().join("bin")).unwrap();
         Self { dir }
@@ -479,6 +481,62 @@ fn an_endpoint_that_does_not_answer_is_explained() {
 }
 
 #[test]
+fn the_probe_of_a_new_endpoint_runs_no_connect() {
+    // A WebSocket handshake would run the stack's `$connect`: in exercise 03
+    // that stores a connection id, which every broadcast of the checks then
+    // meets as a stale one (410). The probe is a plain GET, answered 426.
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let seen = std::sync::Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).into_owned());
+            let _ = stream.write_all(
+                b"HTTP/1.1 426 Upgrade Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let scratch = Scratch::new();
+    scratch.serverless_says(
+        "deploy",
+        &format!("\n✔ Service deployed to stack rust-ws-02-there-and-back-again-ada (68s)\n\nendpoint: ws://127.0.0.1:{port}/ada\n"),
+        0,
+    );
+    let (_, _, stderr) = run(scratch.with_tools(&["deploy", "02", "--learner", "ada"]));
+    // The probe answered, so the checks ran (and met 426 on every handshake).
+    assert!(!stderr.contains("does not answer"), "{stderr}");
+    let requests = requests.lock().unwrap();
+    let probe = requests.first().expect("the deploy sent no request");
+    assert!(probe.starts_with("GET /ada HTTP/1.1\r\n"), "{probe}");
+    assert!(
+        probe
+            .to_ascii_lowercase()
+            .contains(&format!("host: 127.0.0.1:{port}")),
+        "{probe}"
+    );
+    assert!(!probe.to_ascii_lowercase().contains("upgrade"), "{probe}");
+    assert!(
+        requests[1..]
+            .iter()
+            .all(|request| request.to_ascii_lowercase().contains("upgrade: websocket")),
+        "{requests:?}"
+    );
+}
+
+#[test]
 fn no_endpoint_in_deploy_or_info_is_explained() {
     let scratch = Scratch::new();
     scratch.serverless_says("deploy", "\n✔ Service deployed to stack x (3s)\n", 0);
@@ -538,6 +596,68 @@ fn remove_after_a_failed_deploy_or_of_nothing() {
     assert!(stderr.contains("The removal failed"), "{stderr}");
     assert!(
         stderr.contains("security token included in the request is invalid"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn removing_a_stack_that_is_gone_says_there_is_nothing_to_remove() {
+    let scratch = Scratch::new();
+    let stack = "rust-ws-02-there-and-back-again-ada";
+    let nothing = format!(
+        "There is no stack {stack} in eu-west-1: nothing to remove. (Another learner id or region? --learner ID, --region R.)"
+    );
+    let removing =
+        "Removing rust-ws-02-there-and-back-again from stage ada (eu-west-1)\n\nError:\n";
+    // AWS's words (DescribeStackResource's, DescribeStacks') and ministack's.
+    for said in [
+        format!("Stack '{stack}' does not exist"),
+        format!("Stack with id {stack} does not exist"),
+        format!("Stack [{stack}] does not exist"),
+    ] {
+        scratch.serverless_says("remove", &format!("{removing}{said}\n"), 1);
+        let (output, _, stderr) = run(scratch.with_tools(&["remove", "02", "--learner", "ada"]));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{said}: {stdout}\n{stderr}");
+        assert_eq!(stdout.trim(), nothing, "{said}");
+        assert!(!stderr.contains("The removal failed"), "{stderr}");
+    }
+    assert!(!scratch.calls().contains(" info "), "{}", scratch.calls());
+
+    // ministack answers for the deployment bucket of a stack it deleted before:
+    // `serverless info` says whether the stack is there.
+    let bucket = format!(
+        "{removing}Resource [ServerlessDeploymentBucket] does not exist in stack [{stack}]\n"
+    );
+    scratch.serverless_says("remove", &bucket, 1);
+    scratch.serverless_says(
+        "info",
+        &format!("Error:\nStack with id {stack} does not exist\n"),
+        1,
+    );
+    let (output, _, stderr) = run(scratch.with_tools(&["remove", "02", "--learner", "ada"]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(stdout.trim(), nothing);
+    assert!(
+        scratch.calls().contains(&format!(
+            "node /tools/serverless/bin/serverless.js info --stage ada (in {})",
+            scratch
+                .root()
+                .join("exercises/02-there-and-back-again")
+                .display()
+        )),
+        "{}",
+        scratch.calls()
+    );
+
+    // The stack is there after all: the removal failed, and says why.
+    scratch.serverless_says("info", &format!("service: {stack}\nstage: ada\n"), 0);
+    let (output, _, stderr) = run(scratch.with_tools(&["remove", "02", "--learner", "ada"]));
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("The removal failed"), "{stderr}");
+    assert!(
+        stderr.contains("Resource [ServerlessDeploymentBucket] does not exist"),
         "{stderr}"
     );
 }
@@ -621,4 +741,25 @@ fn a_deployed_stack_that_answers_is_checked_like_check_endpoint() {
         stdout.contains("cargo run -p checker -- remove 02 --learner ada"),
         "{stdout}"
     );
+    assert!(!stdout.contains(KEEPS_IDS), "{stdout}");
+}
+
+const KEEPS_IDS: &str = "the ids of this check's clients stay";
+
+#[test]
+fn a_stack_that_keeps_the_ids_of_gone_clients_says_a_second_check_meets_them() {
+    // Exercise 03's solution stores ids and has no $disconnect; its checks run
+    // against the solution of 02, served, and fail: the lines after them count.
+    let served = Served::start();
+    let scratch = Scratch::new();
+    scratch.serverless_says(
+        "deploy",
+        &format!("\n✔ Service deployed\n\nendpoint: {}\n", served.url),
+        0,
+    );
+    let (output, _, stderr) =
+        run(scratch.with_tools(&["deploy", "03", "--solutions", "--learner", "ada"]));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(KEEPS_IDS), "{stdout}\n{stderr}");
+    assert!(stdout.contains("Remove and deploy again"), "{stdout}");
 }

@@ -179,6 +179,11 @@ async fn check_deployed(
         deployment.check_line("compare", url)
     );
     println!("  remove it when done: {remove_line}");
+    if deployment.keeps_ids_of_closed_connections() {
+        println!(
+            "\nNothing in this stack takes a client's connection id out of its table when the client leaves (there is no $disconnect route): the ids of this check's clients stay, and a later check's broadcasts meet them (410 Gone). Remove and deploy again to check it afresh."
+        );
+    }
     Ok(if passed {
         ExitCode::SUCCESS
     } else {

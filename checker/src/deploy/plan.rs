@@ -72,6 +72,17 @@ pub enum Planned {
 }
 
 impl Deployment {
+    /// Whether the stack stores what its clients leave behind: tables, and
+    /// no `$disconnect` route to tidy up (exercise 03, by design).
+    pub fn keeps_ids_of_closed_connections(&self) -> bool {
+        !self.stack.tables.is_empty()
+            && !self
+                .stack
+                .routes
+                .iter()
+                .any(|route| route.key == "$disconnect")
+    }
+
     /// Finds the service, the learner id and the stack, and checks the
     /// prerequisites of `action`.
     pub fn plan(

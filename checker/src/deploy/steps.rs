@@ -60,18 +60,33 @@ impl Deployment {
             return Ok(Removal::Removed);
         }
         let stack_name = self.stack_name();
-        // CloudFormation says `Stack 'X' does not exist` (DescribeStackResource,
-        // what Serverless v3 asks first) or `Stack with id X does not exist`.
-        let output = anstream::adapter::strip_str(&outcome.output).to_string();
-        if [
-            format!("Stack '{stack_name}' does not exist"),
-            format!("Stack with id {stack_name} does not exist"),
-        ]
-        .iter()
-        .any(|message| output.contains(message.as_str()))
-        {
+        // A removal can fail on another question than whether the stack exists
+        // (ministack answers Serverless's first one, for the deployment bucket of
+        // a deleted stack, with `Resource [ServerlessDeploymentBucket] does not
+        // exist in stack [X]`): then `serverless info` asks that one.
+        let gone = says_stack_is_gone(&outcome.output, &stack_name) || {
+            let info = self.serverless(serverless_js, "info", false)?;
+            !info.success && says_stack_is_gone(&info.output, &stack_name)
+        };
+        if gone {
             return Ok(Removal::NotThere);
         }
         Ok(Removal::Failed(outcome))
     }
+}
+
+/// Whether Serverless's output says that CloudFormation has no stack
+/// `stack_name`: AWS's `Stack 'X' does not exist` (DescribeStackResource, what
+/// `serverless remove` asks first) and `Stack with id X does not exist`
+/// (DescribeStacks, what `serverless info` asks), or another implementation's
+/// `Stack [X] does not exist`.
+fn says_stack_is_gone(output: &str, stack_name: &str) -> bool {
+    let output = anstream::adapter::strip_str(output).to_string();
+    [
+        format!("Stack '{stack_name}'"),
+        format!("Stack with id {stack_name}"),
+        format!("Stack [{stack_name}]"),
+    ]
+    .iter()
+    .any(|stack| output.contains(&format!("{stack} does not exist")))
 }

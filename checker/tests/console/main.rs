@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use checker::cargo_build::Profile;
 use checker::emulator::Settings;
-use checker::workshop::Variant;
 use checker::launch::{Launch, RunningStack};
+use checker::workshop::Variant;
 use checker_testkit::browser::{self, Browser};
 use fantoccini::Locator;
 use futures_util::{SinkExt, StreamExt};
