@@ -41,13 +41,11 @@ mod dynamodb;
 pub mod events;
 mod gateway;
 mod iam;
-mod ids;
 mod invoke_error;
 mod lambda;
 mod management;
 mod probe;
 mod regional;
-mod response;
 mod routing;
 mod server;
 mod services;
@@ -63,7 +61,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+// The crate's: the class server answers through the same `response`.
 use crate::stack::Stack;
+use crate::{ids, response};
 use console::Console;
 use dynamodb::tables::Tables;
 use events::EventBus;

@@ -11,10 +11,10 @@ use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, StatusCode};
 
-use super::http::{self, Answer};
 use super::state::{State, now_ms};
 use super::store::StoreError;
 use super::{ExerciseResult, MAX_NAME_CHARS, MAX_REPORT_BYTES, MAX_RESULTS_PER_REPORT, Report};
+use crate::response::{self, Response};
 
 /// A report's body must arrive within this.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -25,8 +25,8 @@ const MAX_SECONDS_SINCE_START: u64 = 30 * 24 * 3600;
 struct Refusal(StatusCode, String);
 
 impl Refusal {
-    fn answer(self) -> Answer {
-        http::message(self.0, &self.1)
+    fn answer(self) -> Response {
+        response::json_message(self.0, &self.1)
     }
 }
 
@@ -35,9 +35,13 @@ fn bad(message: String) -> Refusal {
 }
 
 /// A learner's report (or join): checked, bounded, then kept.
-pub(super) async fn report(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Answer {
+pub(super) async fn report(
+    state: Arc<State>,
+    request: Request<Incoming>,
+    peer: IpAddr,
+) -> Response {
     match take(state, request, peer).await {
-        Ok(()) => http::message(StatusCode::OK, "results received"),
+        Ok(()) => response::json_message(StatusCode::OK, "results received"),
         Err(refusal) => refusal.answer(),
     }
 }
