@@ -41,70 +41,42 @@ pub(super) async fn handle(
     functions: &HashMap<String, Arc<FunctionPool>>,
     body: Incoming,
 ) -> Response {
-    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(_) => {
-            return response::json_message(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
-            );
-        }
-    };
-    let request = match serde_json::from_slice::<ReplayRequest>(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            return response::json_message(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "send {{\"request_id\": \"…\"}}, the request id of an invocation, and \
-                     optionally \"event\": {{…}}, the event to send instead ({error})"
-                ),
-            );
-        }
-    };
+    match replay(events, functions, body).await {
+        Ok(answer) | Err(answer) => answer,
+    }
+}
+
+/// The invocation to send again, as the event stream names it.
+struct Invocation {
+    function: String,
+    route_key: String,
+    connection_id: String,
+    payload: String,
+}
+
+async fn replay(
+    events: &EventBus,
+    functions: &HashMap<String, Arc<FunctionPool>>,
+    body: Incoming,
+) -> Result<Response, Response> {
+    let request = read_request(body).await?;
     let request_id = request.request_id;
-    let original = events.find_in_history(|event| {
-        matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
-    });
-    let Some(Event::InvocationStarted {
-        function,
-        mut route_key,
-        mut connection_id,
-        mut payload,
-        ..
-    }) = original.map(|stamped| stamped.event.clone())
-    else {
-        return response::json_message(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "no invocation {request_id} in the run's history (it keeps the newest {} events)",
-                Bound::HISTORY.events
-            ),
-        );
-    };
+    let mut invocation = find(events, &request_id)?;
     let edited = request.event.is_some();
     if let Some(event) = request.event {
-        if !event.is_object() {
-            return response::json_message(
-                StatusCode::BAD_REQUEST,
-                "the edited event must be a JSON object, as every event API Gateway sends is",
-            );
-        }
-        // The event stream names the invocation by what the event says now.
-        let context = &event["requestContext"];
-        if let Some(edited) = context["routeKey"].as_str() {
-            edited.clone_into(&mut route_key);
-        }
-        if let Some(edited) = context["connectionId"].as_str() {
-            edited.clone_into(&mut connection_id);
-        }
-        payload = event.to_string();
+        edit(&mut invocation, event)?;
     }
+    let Invocation {
+        function,
+        route_key,
+        connection_id,
+        payload,
+    } = invocation;
     let Some(pool) = functions.get(&function) else {
-        return response::json_message(
+        return Err(response::json_message(
             StatusCode::NOT_FOUND,
             &format!("the stack has no function {function}"),
-        );
+        ));
     };
     let replay_id = ids::request_id();
     let started = Instant::now();
@@ -126,5 +98,75 @@ pub(super) async fn handle(
         "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
         "outcome": outcome,
     });
-    response::json(StatusCode::OK, body.to_string())
+    Ok(response::json(StatusCode::OK, body.to_string()))
+}
+
+async fn read_request(body: Incoming) -> Result<ReplayRequest, Response> {
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            return Err(response::json_message(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
+            ));
+        }
+    };
+    serde_json::from_slice::<ReplayRequest>(&body).map_err(|error| {
+        response::json_message(
+            StatusCode::BAD_REQUEST,
+            &format!(
+                "send {{\"request_id\": \"…\"}}, the request id of an invocation, and \
+                 optionally \"event\": {{…}}, the event to send instead ({error})"
+            ),
+        )
+    })
+}
+
+/// The invocation `request_id` in the run's history.
+fn find(events: &EventBus, request_id: &str) -> Result<Invocation, Response> {
+    let original = events.find_in_history(|event| {
+        matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
+    });
+    let Some(Event::InvocationStarted {
+        function,
+        route_key,
+        connection_id,
+        payload,
+        ..
+    }) = original.map(|stamped| stamped.event.clone())
+    else {
+        return Err(response::json_message(
+            StatusCode::NOT_FOUND,
+            &format!(
+                "no invocation {request_id} in the run's history (it keeps the newest {} events)",
+                Bound::HISTORY.events
+            ),
+        ));
+    };
+    Ok(Invocation {
+        function,
+        route_key,
+        connection_id,
+        payload,
+    })
+}
+
+/// The invocation with the page's edited `event` in place of its own.
+fn edit(invocation: &mut Invocation, event: Value) -> Result<(), Response> {
+    if !event.is_object() {
+        return Err(response::json_message(
+            StatusCode::BAD_REQUEST,
+            "the edited event must be a JSON object, as every event API Gateway sends is",
+        ));
+    }
+    // The event stream names the invocation by what the event says now.
+    let context = &event["requestContext"];
+    if let Some(edited) = context["routeKey"].as_str() {
+        edited.clone_into(&mut invocation.route_key);
+    }
+    if let Some(edited) = context["connectionId"].as_str() {
+        edited.clone_into(&mut invocation.connection_id);
+    }
+    invocation.payload = event.to_string();
+    Ok(())
 }
