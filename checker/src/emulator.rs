@@ -67,7 +67,7 @@ use crate::{ids, response};
 use console::Console;
 use dynamodb::tables::Tables;
 use events::EventBus;
-use gateway::{Route, WebSocketApi};
+use gateway::{RouteTarget, WebSocketApi};
 use lambda::callers::Callers;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
@@ -300,13 +300,16 @@ fn start_functions(
 }
 
 /// The stack's routes, by key, each to its function's pool.
-fn routes(stack: &Stack, pools: &HashMap<String, Arc<FunctionPool>>) -> HashMap<String, Route> {
+fn routes(
+    stack: &Stack,
+    pools: &HashMap<String, Arc<FunctionPool>>,
+) -> HashMap<String, RouteTarget> {
     stack
         .routes
         .iter()
         .filter_map(|route| {
             let function = pools.get(&route.function)?.clone();
-            let target = Route {
+            let target = RouteTarget {
                 function,
                 two_way: route.two_way,
             };

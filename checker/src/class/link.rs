@@ -59,11 +59,11 @@ pub enum LinkError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Send(#[from] SendError),
+    Send(#[from] PostError),
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SendError {
+pub enum PostError {
     #[error("the class server at {url} cannot be reached: {reason}")]
     Unreachable { url: String, reason: ExchangeError },
     #[error("the class server at {url} did not answer within {} s", SEND_LIMIT.as_secs_f32())]
@@ -189,13 +189,13 @@ pub fn leave(checker_dir: &Path) -> Result<bool, LinkError> {
 }
 
 /// Posts `report` to the class server at `url`, within [`SEND_LIMIT`].
-pub async fn post(url: &str, report: &Report) -> Result<(), SendError> {
+pub async fn post(url: &str, report: &Report) -> Result<(), PostError> {
     let body = serde_json::to_vec(report).unwrap_or_default();
     match tokio::time::timeout(SEND_LIMIT, exchange(url, body)).await {
-        Err(_) => Err(SendError::TimedOut {
+        Err(_) => Err(PostError::TimedOut {
             url: url.to_owned(),
         }),
-        Ok(Err(reason)) => Err(SendError::Unreachable {
+        Ok(Err(reason)) => Err(PostError::Unreachable {
             url: url.to_owned(),
             reason,
         }),
@@ -204,7 +204,7 @@ pub async fn post(url: &str, report: &Report) -> Result<(), SendError> {
             let message = serde_json::from_slice::<Answer>(&body)
                 .map(|answer| answer.message)
                 .unwrap_or_else(|_| format!("HTTP {status}"));
-            Err(SendError::Refused {
+            Err(PostError::Refused {
                 status,
                 message: super::clean_text(&message, 300),
             })

@@ -75,7 +75,18 @@ const MAX_FUNCTION_LINES: usize = 80;
 const RESPONSES: &str = "response";
 
 /// Type names defined in more than one module on purpose.
-const TWINS: &[Twin] = &[];
+const TWINS: &[Twin] = &[
+    (
+        "Table",
+        &["stack::tables", "emulator::dynamodb::tables"],
+        "one DynamoDB table: as the stack file declares it, and as the emulator keeps it with its items",
+    ),
+    (
+        "Socket",
+        &["emulator::gateway::socket", "emulator::console::feed"],
+        "one type, a WebSocket over an upgraded HTTP connection, named where each room uses it",
+    ),
+];
 
 fn the_crate() -> Crate {
     Crate::read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
@@ -229,4 +240,75 @@ fn circles_and_uses_of_a_higher_layer_are_named() {
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found[0].contains("c (bottom) uses high"), "{found:?}");
     assert!(found[1].contains("low (bottom) uses high"), "{found:?}");
+}
+
+/// The rules of one file's code catch what they are for, and only that.
+#[test]
+fn long_functions_string_errors_killpgs_responses_calls_up_and_twins_are_named() {
+    let long_body = "    let _ = 1;\n".repeat(85);
+    let long = format!("fn long() {{\n{long_body}}}\n");
+    let excused = format!(
+        "// One match over every case: it cannot be split.\nfn excused() {{\n{long_body}}}\n"
+    );
+    let room = format!(
+        "mod child; pub(crate) fn route_message() {{}} pub struct Table; {long}{excused}\
+         fn f() -> Result<(), String> {{ Ok(()) }}\n\
+         fn g() -> Result<Vec<String>, Error> {{ todo!() }}\n\
+         #[cfg(test)] mod tests {{ fn t() -> Result<(), String> {{ Ok(()) }} }}"
+    );
+    let krate = Crate::from_sources(&[
+        ("", "mod room; mod other; mod response;"),
+        ("room", &room),
+        (
+            "room::child",
+            "fn call() { super::route_message(); unsafe { libc::killpg(1, 9) }; }",
+        ),
+        (
+            "other",
+            "pub struct Table; struct Next; fn h() { libc::killpg(2, 9); \
+             let _ = hyper::Response::builder(); }",
+        ),
+        ("response", "struct Next; fn r() { Response::new(()) }"),
+    ]);
+
+    let long = rules::long_functions(&krate, MAX_FUNCTION_LINES);
+    assert_eq!(long.len(), 1, "{long:?}");
+    assert!(long[0].starts_with("long (room:1) is 87 lines"), "{long:?}");
+
+    let errors = rules::string_errors(&krate);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("room:"), "{errors:?}");
+
+    let killpgs = rules::killpgs(&krate);
+    assert!(
+        killpgs[0].starts_with("killpg is written 2 times"),
+        "{killpgs:?}"
+    );
+
+    let responses = rules::response_builders(&krate, "response");
+    assert_eq!(responses.len(), 1, "{responses:?}");
+    assert!(
+        responses[0].starts_with("other builds an HTTP response"),
+        "{responses:?}"
+    );
+
+    let up = rules::calls_up_into(&krate, "room");
+    assert_eq!(up.len(), 1, "{up:?}");
+    assert!(up[0].starts_with("room::child writes"), "{up:?}");
+
+    let twins: &[Twin] = &[("Table", &["room", "other"], "one concept")];
+    let names = rules::shared_type_names(&krate, twins);
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(
+        names[0].starts_with("the type name Next is defined 2 times"),
+        "{names:?}"
+    );
+    let stale: &[Twin] = &[("Gone", &["room"], "")];
+    let names = rules::shared_type_names(&krate, stale);
+    assert!(
+        names
+            .iter()
+            .any(|problem| problem.starts_with("TWINS lists Gone")),
+        "{names:?}"
+    );
 }

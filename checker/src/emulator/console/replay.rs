@@ -47,7 +47,7 @@ pub(super) async fn handle(
 }
 
 /// The invocation to send again, as the event stream names it.
-struct Invocation {
+struct Replayed {
     function: String,
     route_key: String,
     connection_id: String,
@@ -66,7 +66,7 @@ async fn replay(
     if let Some(event) = request.event {
         edit(&mut invocation, event)?;
     }
-    let Invocation {
+    let Replayed {
         function,
         route_key,
         connection_id,
@@ -123,7 +123,7 @@ async fn read_request(body: Incoming) -> Result<ReplayRequest, Response> {
 }
 
 /// The invocation `request_id` in the run's history.
-fn find(events: &EventBus, request_id: &str) -> Result<Invocation, Response> {
+fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Response> {
     let original = events.find_in_history(|event| {
         matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
     });
@@ -143,7 +143,7 @@ fn find(events: &EventBus, request_id: &str) -> Result<Invocation, Response> {
             ),
         ));
     };
-    Ok(Invocation {
+    Ok(Replayed {
         function,
         route_key,
         connection_id,
@@ -152,7 +152,7 @@ fn find(events: &EventBus, request_id: &str) -> Result<Invocation, Response> {
 }
 
 /// The invocation with the page's edited `event` in place of its own.
-fn edit(invocation: &mut Invocation, event: Value) -> Result<(), Response> {
+fn edit(invocation: &mut Replayed, event: Value) -> Result<(), Response> {
     if !event.is_object() {
         return Err(response::json_message(
             StatusCode::BAD_REQUEST,

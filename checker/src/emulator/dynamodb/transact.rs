@@ -45,16 +45,16 @@ impl Parameters for TransactWriteItems {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct TransactItem {
-    condition_check: Option<Action>,
-    put: Option<Action>,
-    update: Option<Action>,
-    delete: Option<Action>,
+    condition_check: Option<TransactAction>,
+    put: Option<TransactAction>,
+    update: Option<TransactAction>,
+    delete: Option<TransactAction>,
 }
 
 /// Any of the four: each takes the fields its kind needs.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Action {
+struct TransactAction {
     table_name: String,
     key: Option<Item>,
     item: Option<Item>,
@@ -66,27 +66,27 @@ struct Action {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum ActionKind {
     ConditionCheck,
     Put,
     Update,
     Delete,
 }
 
-impl Kind {
+impl ActionKind {
     fn operation(self) -> &'static str {
         match self {
-            Kind::ConditionCheck => "ConditionCheck",
-            Kind::Put => "PutItem",
-            Kind::Update => "UpdateItem",
-            Kind::Delete => "DeleteItem",
+            ActionKind::ConditionCheck => "ConditionCheck",
+            ActionKind::Put => "PutItem",
+            ActionKind::Update => "UpdateItem",
+            ActionKind::Delete => "DeleteItem",
         }
     }
 }
 
 /// One action, checked: what it does to which item.
-struct Checked<'a> {
-    kind: Kind,
+struct CheckedAction<'a> {
+    kind: ActionKind,
     table: &'a Table,
     key: Key,
     key_item: Item,
@@ -181,7 +181,10 @@ fn check_count(count: usize) -> Result<(), DynamoError> {
 
 /// What each action writes, or the transaction cancelled with every
 /// action's reason when one of them fails.
-fn judge(actions: &[Checked<'_>], locked: &Locked<'_>) -> Result<Vec<Option<Item>>, DynamoError> {
+fn judge(
+    actions: &[CheckedAction<'_>],
+    locked: &Locked<'_>,
+) -> Result<Vec<Option<Item>>, DynamoError> {
     let mut reasons = Vec::new();
     let mut writes = Vec::new();
     let mut failed = false;
@@ -220,7 +223,7 @@ fn judge(actions: &[Checked<'_>], locked: &Locked<'_>) -> Result<Vec<Option<Item
 /// The writes made, under the locks; the events they raise, to emit once
 /// the locks are released.
 fn apply(
-    actions: &[Checked<'_>],
+    actions: &[CheckedAction<'_>],
     writes: Vec<Option<Item>>,
     locked: &mut Locked<'_>,
     caller: Option<&str>,
@@ -231,7 +234,7 @@ fn apply(
             continue;
         };
         match (action.kind, write) {
-            (Kind::ConditionCheck, _) => continue,
+            (ActionKind::ConditionCheck, _) => continue,
             (_, Some(item)) => {
                 items.insert(action.key.clone(), item);
             }
@@ -254,16 +257,16 @@ fn apply(
 fn check<'a>(
     tables: &'a Tables,
     items: &'a [TransactItem],
-) -> Result<Vec<Checked<'a>>, DynamoError> {
+) -> Result<Vec<CheckedAction<'a>>, DynamoError> {
     let mut actions = Vec::new();
     let mut seen = BTreeSet::new();
     let mut bytes = 0;
     for item in items {
         let present = [
-            (Kind::ConditionCheck, &item.condition_check),
-            (Kind::Put, &item.put),
-            (Kind::Update, &item.update),
-            (Kind::Delete, &item.delete),
+            (ActionKind::ConditionCheck, &item.condition_check),
+            (ActionKind::Put, &item.put),
+            (ActionKind::Update, &item.update),
+            (ActionKind::Delete, &item.delete),
         ];
         let mut present = present
             .into_iter()
@@ -295,16 +298,16 @@ fn check<'a>(
 
 fn check_action<'a>(
     tables: &'a Tables,
-    kind: Kind,
-    action: &'a Action,
-) -> Result<Checked<'a>, DynamoError> {
+    kind: ActionKind,
+    action: &'a TransactAction,
+) -> Result<CheckedAction<'a>, DynamoError> {
     let table = tables.get(&action.table_name)?;
     only_its_parameters(kind, action)?;
     let item_on_failure = action.write.item_on_failure()?;
     let (condition, update) = action
         .write
         .expressions(action.update_expression.as_deref())?;
-    if kind == Kind::ConditionCheck && condition.is_none() {
+    if kind == ActionKind::ConditionCheck && condition.is_none() {
         return Err(DynamoError::validation(
             "1 validation error detected: Value null at 'conditionExpression' failed to satisfy \
              constraint: Member must not be null",
@@ -314,10 +317,10 @@ fn check_action<'a>(
     if let Some(update) = &update {
         no_key_in_update(table, update)?;
     }
-    if kind == Kind::Update && update.is_none() {
+    if kind == ActionKind::Update && update.is_none() {
         return Err(missing(kind, "UpdateExpression"));
     }
-    Ok(Checked {
+    Ok(CheckedAction {
         kind,
         table,
         key,
@@ -330,11 +333,11 @@ fn check_action<'a>(
 }
 
 /// A transaction's action takes the parameters of its kind and no others.
-fn only_its_parameters(kind: Kind, action: &Action) -> Result<(), DynamoError> {
+fn only_its_parameters(kind: ActionKind, action: &TransactAction) -> Result<(), DynamoError> {
     let allowed: &[&str] = match kind {
-        Kind::Put => &["Item"],
-        Kind::Update => &["Key", "UpdateExpression"],
-        Kind::ConditionCheck | Kind::Delete => &["Key"],
+        ActionKind::Put => &["Item"],
+        ActionKind::Update => &["Key", "UpdateExpression"],
+        ActionKind::ConditionCheck | ActionKind::Delete => &["Key"],
     };
     let given = [
         ("Item", action.item.is_some()),
@@ -374,11 +377,11 @@ fn only_its_parameters(kind: Kind, action: &Action) -> Result<(), DynamoError> {
 /// The action's key, its key attributes as an item, and (a put's) the item.
 fn key_and_item<'a>(
     table: &Table,
-    kind: Kind,
-    action: &'a Action,
+    kind: ActionKind,
+    action: &'a TransactAction,
 ) -> Result<(Key, Item, Option<&'a Item>), DynamoError> {
     match (kind, &action.item, &action.key) {
-        (Kind::Put, Some(item), _) => {
+        (ActionKind::Put, Some(item), _) => {
             item.values().try_for_each(value::check)?;
             let key = table.schema.key.key_of_item(item)?;
             table.schema.check_index_keys(item)?;
@@ -387,7 +390,7 @@ fn key_and_item<'a>(
             table.schema.key.copy_key(item, &mut key_item);
             Ok((key, key_item, Some(item)))
         }
-        (Kind::Put, None, _) => Err(missing(kind, "Item")),
+        (ActionKind::Put, None, _) => Err(missing(kind, "Item")),
         (_, _, Some(key_item)) => {
             key_item.values().try_for_each(value::check)?;
             Ok((
@@ -400,7 +403,7 @@ fn key_and_item<'a>(
     }
 }
 
-fn missing(kind: Kind, field: &str) -> DynamoError {
+fn missing(kind: ActionKind, field: &str) -> DynamoError {
     DynamoError::validation(format!(
         "A transaction's {} needs {field}",
         kind.operation()
@@ -409,7 +412,7 @@ fn missing(kind: Kind, field: &str) -> DynamoError {
 
 /// What the action writes (`None`: delete the item; a condition check
 /// writes nothing), or its cancellation reason.
-fn outcome(action: &Checked<'_>, current: Option<&Item>) -> Result<Option<Item>, Value> {
+fn outcome(action: &CheckedAction<'_>, current: Option<&Item>) -> Result<Option<Item>, Value> {
     let empty = Item::new();
     if let Some(condition) = &action.condition
         && !condition.matches(current.unwrap_or(&empty))
@@ -424,10 +427,10 @@ fn outcome(action: &Checked<'_>, current: Option<&Item>) -> Result<Option<Item>,
         return Err(reason);
     }
     match action.kind {
-        Kind::ConditionCheck => Ok(current.cloned()),
-        Kind::Put => Ok(action.put.cloned()),
-        Kind::Delete => Ok(None),
-        Kind::Update => updated(
+        ActionKind::ConditionCheck => Ok(current.cloned()),
+        ActionKind::Put => Ok(action.put.cloned()),
+        ActionKind::Delete => Ok(None),
+        ActionKind::Update => updated(
             action.table,
             &action.key_item,
             current,
