@@ -17,7 +17,7 @@
 //!  ← gateway::message      a two-way reply or an error frame, queued on the connection (connections)
 //!
 //! the Lambda's own calls come back to the port:
-//!  → server → management   @connections: its signer read once (callers, sigv4), its role
+//!  → server → management   @connections: its signer read once (lambda::callers, sigv4), its role
 //!                          checked (iam), the frame queued on the connection (connections)
 //!           → dynamodb     the same checks, then the tables
 //!           → regional     the SDK's regional endpoint, refused as AWS refuses it
@@ -31,8 +31,8 @@
 //! handed down to it: the gateway's `WebSocketApi` (routes, connections) to
 //! the gateway and `@connections`, the `Services` (DynamoDB, IAM, callers,
 //! events) to the AWS services. A scenario reads and arranges the emulator
-//! through [`Probe`]. `scripts/code-shape imports emulator` draws the module
-//! graph and names any circle in it.
+//! through [`Probe`]. `SHAPE_UNDER=emulator cargo test -p checker --test shape
+//! -- --ignored --nocapture module_graph` prints the module graph.
 
 mod body;
 mod connections;
