@@ -42,9 +42,13 @@ pub(super) async fn handle(
     body: Incoming,
 ) -> Response {
     match replay(events, functions, body).await {
-        Ok(answer) | Err(answer) => answer,
+        Ok(answer) => answer,
+        Err(Unplayable(status, message)) => response::json_message(status, &message),
     }
 }
+
+/// Why the replay cannot be made: the answer's status and what it says.
+struct Unplayable(StatusCode, String);
 
 /// The invocation to send again, as the event stream names it.
 struct Replayed {
@@ -58,7 +62,7 @@ async fn replay(
     events: &EventBus,
     functions: &HashMap<String, Arc<FunctionPool>>,
     body: Incoming,
-) -> Result<Response, Response> {
+) -> Result<Response, Unplayable> {
     let request = read_request(body).await?;
     let request_id = request.request_id;
     let mut invocation = find(events, &request_id)?;
@@ -73,9 +77,9 @@ async fn replay(
         payload,
     } = invocation;
     let Some(pool) = functions.get(&function) else {
-        return Err(response::json_message(
+        return Err(Unplayable(
             StatusCode::NOT_FOUND,
-            &format!("the stack has no function {function}"),
+            format!("the stack has no function {function}"),
         ));
     };
     let replay_id = ids::request_id();
@@ -101,20 +105,20 @@ async fn replay(
     Ok(response::json(StatusCode::OK, body.to_string()))
 }
 
-async fn read_request(body: Incoming) -> Result<ReplayRequest, Response> {
+async fn read_request(body: Incoming) -> Result<ReplayRequest, Unplayable> {
     let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
         Ok(body) => body.to_bytes(),
         Err(_) => {
-            return Err(response::json_message(
+            return Err(Unplayable(
                 StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
+                format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
             ));
         }
     };
     serde_json::from_slice::<ReplayRequest>(&body).map_err(|error| {
-        response::json_message(
+        Unplayable(
             StatusCode::BAD_REQUEST,
-            &format!(
+            format!(
                 "send {{\"request_id\": \"…\"}}, the request id of an invocation, and \
                  optionally \"event\": {{…}}, the event to send instead ({error})"
             ),
@@ -123,7 +127,7 @@ async fn read_request(body: Incoming) -> Result<ReplayRequest, Response> {
 }
 
 /// The invocation `request_id` in the run's history.
-fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Response> {
+fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Unplayable> {
     let original = events.find_in_history(|event| {
         matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
     });
@@ -135,9 +139,9 @@ fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Response> {
         ..
     }) = original.map(|stamped| stamped.event.clone())
     else {
-        return Err(response::json_message(
+        return Err(Unplayable(
             StatusCode::NOT_FOUND,
-            &format!(
+            format!(
                 "no invocation {request_id} in the run's history (it keeps the newest {} events)",
                 Bound::HISTORY.events
             ),
@@ -152,11 +156,12 @@ fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Response> {
 }
 
 /// The invocation with the page's edited `event` in place of its own.
-fn edit(invocation: &mut Replayed, event: Value) -> Result<(), Response> {
+fn edit(invocation: &mut Replayed, event: Value) -> Result<(), Unplayable> {
     if !event.is_object() {
-        return Err(response::json_message(
+        return Err(Unplayable(
             StatusCode::BAD_REQUEST,
-            "the edited event must be a JSON object, as every event API Gateway sends is",
+            "the edited event must be a JSON object, as every event API Gateway sends is"
+                .to_owned(),
         ));
     }
     // The event stream names the invocation by what the event says now.
