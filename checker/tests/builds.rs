@@ -227,3 +227,70 @@ ex01 v0.1.0 (/w/ex01) []
         ]
     );
 }
+
+/// A check whose cargo waits for the build folder's lock (held here, as an
+/// editor's `cargo check` or a second checker would hold it) says why, even
+/// outside a terminal, and goes on once the lock is free.
+#[cfg(unix)]
+#[test]
+fn a_check_blocked_on_the_build_folders_lock_says_why() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let checker = Path::new(env!("CARGO_BIN_EXE_checker"));
+    // The profile's folder (target/debug), where cargo keeps its lock.
+    let lock_path = checker
+        .parent()
+        .expect("the checker is built in a profile's folder")
+        .join(".cargo-lock");
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .expect("cargo's lock file opens");
+    lock.lock().expect("the lock is taken");
+
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut child = Command::new(checker)
+        .args(["check", "01"])
+        .current_dir(&root)
+        .env("CHECKER_BUILD_AHEAD", "0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the checker runs");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (lines, seen) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut said = Vec::new();
+    let waiting = loop {
+        match seen.recv_timeout(Duration::from_secs(120)) {
+            Ok(line) if line.contains("waiting for another cargo") => break Some(line),
+            Ok(line) => said.push(line),
+            Err(_) => break None,
+        }
+    };
+    // Freed: the check goes on to its verdict (01's stub fails).
+    lock.unlock().expect("the lock is released");
+    let status = child.wait().expect("the checker ends");
+    let waiting = waiting.unwrap_or_else(|| {
+        panic!(
+            "the check never said why it waited; it said:\n{}",
+            said.join("\n")
+        )
+    });
+    assert!(waiting.contains("your editor"), "{waiting}");
+    assert!(
+        status.code().is_some(),
+        "the checker ended by itself after the lock was freed: {status}"
+    );
+}
