@@ -1,6 +1,8 @@
 //! Builds the Lambda binaries a stack needs, in one cargo invocation, and
-//! keeps the compiler's warnings about the stack's own crates.
+//! keeps the compiler's warnings about the stack's own crates; and builds
+//! ahead, in the background, what the next exercises will need ([`ahead`]).
 
+pub mod ahead;
 mod progress;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -100,9 +102,10 @@ pub fn build_with_warnings(
     diagnostics: Diagnostics,
     profile: Profile,
 ) -> Result<Built, BuildError> {
-    // On a terminal the learner sees the build move (cargo's own counts, in a
-    // bar); elsewhere (tests, CI, graders) the output stays as plain as before.
-    let show_progress = diagnostics == Diagnostics::Capture && std::io::stderr().is_terminal();
+    // The learner sees the build move (cargo's own counts: a bar on a
+    // terminal, else a line now and then) and hears why it waits, if it does.
+    let show_progress = diagnostics == Diagnostics::Capture;
+    let terminal = std::io::stderr().is_terminal();
     let mut child = cargo_build(dir, binaries, diagnostics, profile, show_progress)
         .spawn()
         .map_err(BuildError::Spawn)?;
@@ -110,7 +113,7 @@ pub fn build_with_warnings(
     let stderr_reader = child.stderr.take().map(|err| {
         std::thread::spawn(move || {
             if show_progress {
-                progress::follow(err)
+                progress::follow(err, terminal)
             } else {
                 let mut text = String::new();
                 let mut err = err;
@@ -174,11 +177,10 @@ fn cargo_build(
             .stderr(Stdio::piped()),
     };
     if show_progress {
-        // Cargo draws its progress only on a terminal unless told; its counts are parsed by `progress`.
+        // Cargo draws its progress only on a terminal unless told; its counts
+        // are parsed by `progress`, and so is its word when it waits for a lock.
         command.env("CARGO_TERM_PROGRESS_WHEN", "always");
         command.env("CARGO_TERM_PROGRESS_WIDTH", "100");
-    } else if diagnostics == Diagnostics::Capture {
-        command.arg("--quiet");
     }
     for binary in binaries {
         command.arg("--bin").arg(binary);

@@ -2,6 +2,7 @@
 //! its arguments, asks the workshop, grading or deploying modules of the
 //! library, and prints what they answer.
 
+mod ahead;
 mod check;
 mod class;
 mod deploy;
@@ -64,6 +65,9 @@ enum Command {
     Class(class::ClassArgs),
     /// Join the instructor's class view: each check then sends its result (never your code).
     Join(class::JoinArgs),
+    /// Builds ahead, in the background, what the next exercises need (a check starts it).
+    #[command(hide = true)]
+    BuildAhead(ahead::BuildAheadArgs),
 }
 
 pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -81,6 +85,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Command::Remove(args)) => deploy::remove(args).await,
         Some(Command::Class(args)) => class::class(args).await,
         Some(Command::Join(args)) => class::join(args).await,
+        Some(Command::BuildAhead(args)) => ahead::run(args).await,
     }
 }
 

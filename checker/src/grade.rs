@@ -2,6 +2,7 @@
 //! transcript against the snapshot. A walk through the workshop checks
 //! exercises in order and keeps the learner's progress.
 
+pub mod ahead;
 mod judge;
 
 use std::path::{Path, PathBuf};

@@ -94,6 +94,7 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
             vec![grade::check_remote(exercise, url).await]
         }
         None => {
+            super::ahead::step_aside(&workshop);
             let options = grade::CheckOptions {
                 variant,
                 stop_at_failure: walking,
@@ -124,6 +125,7 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     if let Some(progress) = &progress {
         progress.save();
         super::class::send(&mut super::class::link(&workshop), &results, progress).await;
+        super::ahead::start_after(&workshop, &results);
     }
     if let Some(file) = github_output {
         let line = report::github_output(&report::exercism_results(&results, &task_id));

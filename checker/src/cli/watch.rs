@@ -37,7 +37,9 @@ pub(crate) async fn run() -> anyhow::Result<ExitCode> {
                 (dir, fingerprint)
             })
             .collect();
+        super::ahead::step_aside(&workshop);
         let results = check_walk(&workshop, &mut class).await?;
+        super::ahead::start_after(&workshop, &results);
         let Some(current) = results.iter().find(|graded| !graded.verdict.passed()) else {
             return Ok(ExitCode::SUCCESS);
         };
