@@ -55,7 +55,7 @@
 //! | driving a stack | [`scenarios`], [`session`], [`launch`] |
 //! | the emulator and the build | [`emulator`], [`cargo_build`] |
 //! | the stack file | [`stack`] |
-//! | what the HTTP answers are made of | `response` (every HTTP response of the crate, the emulator's and the class server's), `ids` (API Gateway's ids) |
+//! | what the HTTP answers are made of | `response` (every HTTP response of the crate, the emulator's and the class server's), `ids` (API Gateway's ids), `process_group` (the one `killpg`) |
 
 pub mod cargo_build;
 pub mod class;
@@ -65,6 +65,7 @@ pub mod emulator;
 pub mod grade;
 mod ids;
 pub mod launch;
+mod process_group;
 pub mod report;
 mod response;
 pub mod scenarios;

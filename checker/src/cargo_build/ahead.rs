@@ -33,7 +33,7 @@ const STOP_REQUEST_LIFE: Duration = Duration::from_secs(30);
 
 /// What to build ahead, and where.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub struct AheadRequest {
     /// The cargo workspace's root (its `Cargo.lock`); cargo runs there.
     pub workspace: PathBuf,
     /// The learner's state folder, for the record, the log and the lock.
@@ -56,7 +56,7 @@ pub enum Started {
 /// How a build ahead ended, in its record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Outcome {
+pub enum AheadOutcome {
     /// Cargo finished (with `--keep-going`: every dependency that compiles
     /// is built, even where a learner's crate does not compile yet).
     Finished,
@@ -74,7 +74,7 @@ pub struct Record {
     /// Seconds since the Unix epoch.
     pub started: u64,
     pub finished: Option<u64>,
-    pub outcome: Option<Outcome>,
+    pub outcome: Option<AheadOutcome>,
     /// Cargo's build folder, and its fingerprints folder's identity when the
     /// build finished: after a `cargo clean` it is a new folder.
     pub build_dir: Option<PathBuf>,
@@ -96,7 +96,7 @@ impl Record {
     /// Whether this record says `key` was built into a build folder that is still there.
     fn covers(&self, key: &str) -> bool {
         self.key == key
-            && self.outcome == Some(Outcome::Finished)
+            && self.outcome == Some(AheadOutcome::Finished)
             && self.build_dir.as_deref().and_then(fingerprints_id) == self.fingerprints
             && self.fingerprints.is_some()
     }
@@ -105,7 +105,7 @@ impl Record {
 /// Starts a build ahead of `request` in the background, unless one is
 /// running or the last one built it all. `checker` is the checker's own
 /// executable, which runs it (`checker build-ahead`).
-pub fn start(request: &Request, checker: &Path) -> io::Result<Started> {
+pub fn start(request: &AheadRequest, checker: &Path) -> io::Result<Started> {
     std::fs::create_dir_all(&request.state_dir)?;
     if running(&request.state_dir) {
         return Ok(Started::Running);
@@ -163,11 +163,11 @@ pub fn stop(state_dir: &Path, wait: Duration) {
 /// `checker build-ahead`: runs cargo for `request` at the lowest priority,
 /// stepping aside as the module says; returns once cargo has ended. Another
 /// build ahead already running makes this one return at once.
-pub fn supervise(request: &Request) -> io::Result<Outcome> {
+pub fn supervise(request: &AheadRequest) -> io::Result<AheadOutcome> {
     std::fs::create_dir_all(&request.state_dir)?;
     let lock = File::create(request.state_dir.join(LOCK))?;
     if lock.try_lock().is_err() {
-        return Ok(Outcome::SteppedAside);
+        return Ok(AheadOutcome::SteppedAside);
     }
     let started = SystemTime::now();
     let mut record = Record {
@@ -182,7 +182,7 @@ pub fn supervise(request: &Request) -> io::Result<Outcome> {
         Err(error) => {
             let mut log = open_log(&request.state_dir)?;
             writeln!(log, "the build ahead could not run cargo: {error}")?;
-            Outcome::Failed
+            AheadOutcome::Failed
         }
     };
     record.finished = Some(unix_seconds(SystemTime::now()));
@@ -195,7 +195,7 @@ pub fn supervise(request: &Request) -> io::Result<Outcome> {
 }
 
 /// `nice cargo build --workspace --keep-going --bin …`, its messages to the log.
-fn cargo(request: &Request) -> io::Result<Child> {
+fn cargo(request: &AheadRequest) -> io::Result<Child> {
     let log = open_log(&request.state_dir)?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     // The lowest CPU priority where `nice` exists; cargo's compilers inherit it.
@@ -226,14 +226,14 @@ fn cargo(request: &Request) -> io::Result<Child> {
 
 /// Waits for cargo to end, or stops it (its whole process group: the
 /// compilers too) when a check asks or another cargo waits for the lock.
-fn follow(mut child: Child, request: &Request, dirs: &[PathBuf]) -> io::Result<Outcome> {
+fn follow(mut child: Child, request: &AheadRequest, dirs: &[PathBuf]) -> io::Result<AheadOutcome> {
     let locks: Vec<PathBuf> = dirs
         .iter()
         .map(|dir| dir.join("debug").join(".cargo-lock"))
         .collect();
     loop {
         if child.try_wait()?.is_some() {
-            return Ok(Outcome::Finished);
+            return Ok(AheadOutcome::Finished);
         }
         if stop_requested(&request.state_dir) || someone_waits(&locks) {
             let mut log = open_log(&request.state_dir)?;
@@ -242,7 +242,7 @@ fn follow(mut child: Child, request: &Request, dirs: &[PathBuf]) -> io::Result<O
                 "-- stepped aside: another cargo wants the build folder"
             )?;
             end_group(&mut child);
-            return Ok(Outcome::SteppedAside);
+            return Ok(AheadOutcome::SteppedAside);
         }
         std::thread::sleep(POLL);
     }
@@ -266,7 +266,7 @@ fn open_log(state_dir: &Path) -> io::Result<File> {
 /// apart, its build folder (`build.build-dir`), each with its lock.
 fn build_dirs(workspace: &Path) -> Vec<PathBuf> {
     #[derive(Deserialize)]
-    struct Metadata {
+    struct CargoMetadata {
         target_directory: PathBuf,
         #[serde(default)]
         build_directory: Option<PathBuf>,
@@ -285,7 +285,7 @@ fn build_dirs(workspace: &Path) -> Vec<PathBuf> {
         .output();
     let Some(metadata) = output
         .ok()
-        .and_then(|output| serde_json::from_slice::<Metadata>(&output.stdout).ok())
+        .and_then(|output| serde_json::from_slice::<CargoMetadata>(&output.stdout).ok())
     else {
         return Vec::new();
     };
@@ -317,7 +317,7 @@ fn fingerprints_id(build_dir: &Path) -> Option<u64> {
 
 /// What the request is, in a few bytes: a change of the binaries asked for
 /// or of `Cargo.lock` makes it another request.
-fn key(request: &Request) -> String {
+fn key(request: &AheadRequest) -> String {
     let mut hash = Sha256::new();
     for binary in &request.binaries {
         hash.update(binary.as_bytes());
@@ -397,22 +397,9 @@ fn dev_minor(dev: u64) -> u64 {
 
 /// Ends cargo and its compilers (the process group it leads), and reaps cargo.
 fn end_group(child: &mut Child) {
-    #[cfg(unix)]
-    signal_group(child.id());
+    crate::process_group::signal(child.id(), crate::process_group::Signal::Kill);
     let _ = child.kill();
     let _ = child.wait();
-}
-
-#[cfg(unix)]
-#[allow(unsafe_code)]
-fn signal_group(leader: u32) {
-    let Ok(group) = libc::pid_t::try_from(leader) else {
-        return;
-    };
-    // SAFETY: killpg only sends a signal; a group already gone gives ESRCH.
-    unsafe {
-        libc::killpg(group, libc::SIGKILL);
-    }
 }
 
 #[cfg(test)]
@@ -460,7 +447,7 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("debug/.fingerprint")).expect("folders");
         let record = Record {
             key: "abc".into(),
-            outcome: Some(Outcome::Finished),
+            outcome: Some(AheadOutcome::Finished),
             build_dir: Some(dir.path().to_owned()),
             fingerprints: fingerprints_id(dir.path()),
             ..Record::default()
@@ -468,7 +455,7 @@ mod tests {
         assert!(record.covers("abc"));
         assert!(!record.covers("abd"));
         let stepped_aside = Record {
-            outcome: Some(Outcome::SteppedAside),
+            outcome: Some(AheadOutcome::SteppedAside),
             ..record.clone()
         };
         assert!(!stepped_aside.covers("abc"));

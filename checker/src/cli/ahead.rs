@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use checker::cargo_build::ahead::{self, Outcome, Request};
+use checker::cargo_build::ahead::{self, AheadOutcome, AheadRequest};
 use checker::grade::{self, Graded};
 use checker::workshop::Workshop;
 
@@ -26,15 +26,15 @@ pub(crate) struct BuildAheadArgs {
 
 /// `checker build-ahead`, from the workshop's root.
 pub(crate) async fn run(args: BuildAheadArgs) -> anyhow::Result<ExitCode> {
-    let request = Request {
+    let request = AheadRequest {
         workspace: std::env::current_dir()?,
         state_dir: args.state,
         binaries: args.binaries.into_iter().collect(),
     };
     let outcome = tokio::task::spawn_blocking(move || ahead::supervise(&request)).await??;
     Ok(match outcome {
-        Outcome::Finished | Outcome::SteppedAside => ExitCode::SUCCESS,
-        Outcome::Failed => ExitCode::FAILURE,
+        AheadOutcome::Finished | AheadOutcome::SteppedAside => ExitCode::SUCCESS,
+        AheadOutcome::Failed => ExitCode::FAILURE,
     })
 }
 

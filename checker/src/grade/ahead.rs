@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use crate::cargo_build::ahead::{self, Request, Started};
+use crate::cargo_build::ahead::{self, AheadRequest, Started};
 use crate::launch::{Launch, Plan};
 use crate::workshop::{Exercise, Variant, Workshop};
 
@@ -47,7 +47,7 @@ pub fn start(
     if binaries.is_empty() {
         return Ok(None);
     }
-    let request = Request {
+    let request = AheadRequest {
         workspace: workshop.root.clone(),
         state_dir: workshop.checker_dir(),
         binaries,

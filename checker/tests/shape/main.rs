@@ -60,8 +60,8 @@ const LAYERS: &[Layer] = &[
     ("the emulator and the build", &["emulator", "cargo_build"]),
     ("the stack file", &["stack"]),
     (
-        "what the checker's HTTP answers are made of: their shapes, API Gateway's ids",
-        &["response", "ids"],
+        "the crate's bases: HTTP answers, API Gateway's ids, signalling a process group",
+        &["response", "ids", "process_group"],
     ),
 ];
 

@@ -50,34 +50,4 @@ impl Drop for ProcessGroup {
     }
 }
 
-/// What a process group is sent: the group is killed here, and stopped and
-/// continued by the sandbox.
-#[derive(Clone, Copy)]
-pub(super) enum Signal {
-    Kill,
-    Stop,
-    Continue,
-}
-
-/// Sends `signal` to every process of the group `id`: the emulator's one
-/// `killpg`.
-#[cfg(unix)]
-#[allow(unsafe_code)]
-pub(super) fn signal(id: u32, signal: Signal) {
-    let Ok(group) = libc::pid_t::try_from(id) else {
-        return;
-    };
-    let number = match signal {
-        Signal::Kill => libc::SIGKILL,
-        Signal::Stop => libc::SIGSTOP,
-        Signal::Continue => libc::SIGCONT,
-    };
-    // SAFETY: killpg only sends a signal; an id whose group is already gone
-    // gives ESRCH, which changes nothing.
-    unsafe {
-        libc::killpg(group, number);
-    }
-}
-
-#[cfg(not(unix))]
-pub(super) fn signal(_id: u32, _signal: Signal) {}
+pub(super) use crate::process_group::{Signal, signal};
