@@ -205,6 +205,7 @@ impl Emulator {
                 functions: pools.clone(),
                 services: services.clone(),
                 tables: tables.clone(),
+                feeds: Default::default(),
             },
             tls: tls.acceptor.clone(),
             header_timeout: settings.header_timeout,

@@ -43,6 +43,8 @@ pub(crate) struct Console {
     pub(crate) services: Arc<Services>,
     /// The tables it shows.
     pub(crate) tables: Arc<Tables>,
+    /// The pages following the run.
+    pub(crate) feeds: feed::Feeds,
 }
 
 impl Console {
@@ -74,7 +76,7 @@ impl Console {
                 replay::handle(events, &self.functions, request.into_body()).await
             }
             (&Method::GET, ["feed"]) if is_upgrade(&request) => {
-                feed::upgrade(events.clone(), self.stack.clone(), request)
+                feed::upgrade(&self.feeds, events.clone(), self.stack.clone(), request)
             }
             (&Method::GET, [name]) => match assets::find(name) {
                 Some(file) => response::asset(file.body, file.content_type),
@@ -89,13 +91,9 @@ impl Console {
     fn tables(&self) -> Response {
         let tables: Vec<Value> = self
             .tables
-            .dump()
+            .first_items(MAX_ITEMS_SHOWN)
             .into_iter()
-            .map(|table| {
-                let count = table.items.len();
-                let items: Vec<_> = table.items.into_iter().take(MAX_ITEMS_SHOWN).collect();
-                json!({ "name": table.name, "count": count, "items": items })
-            })
+            .map(|(table, count)| json!({ "name": table.name, "count": count, "items": table.items }))
             .collect();
         response::json(StatusCode::OK, Value::from(tables).to_string())
     }

@@ -13,7 +13,7 @@ use crate::support;
 /// `checker serve --config fixtures.yml --port 0` with stdout piped and these
 /// variables set; returns it once it printed its URL, with the rest of its
 /// stdout, unread.
-fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
+pub fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
     let config = support::stacks_dir().join("fixtures.yml");
     let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
     command
@@ -31,7 +31,7 @@ fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<Chil
     (child, url, lines)
 }
 
-async fn echoes(url: &str, count: usize) {
+pub async fn echoes(url: &str, count: usize) {
     let mut ws = support::connect(url).await;
     for n in 0..count {
         let text = format!("message {n}");
