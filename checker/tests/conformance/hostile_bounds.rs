@@ -295,3 +295,55 @@ async fn empty_lines_count_against_a_lambdas_output_budget() {
     assert_eq!(support::next_text(&mut other).await, "hello");
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn console_feeds_that_read_nothing_are_capped_and_bounded_during_large_messages() {
+    let (child, url, _lines) = tokio::task::spawn_blocking(|| serve_fixtures(&[]))
+        .await
+        .unwrap();
+    let child = Serving(Some(child));
+    lambda_children(child.pid(), 5);
+    let address = address(&url);
+    let mut ws = support::connect(&url).await;
+    // A history of large events for each feed to be sent first.
+    for _ in 0..200 {
+        support::send(&mut ws, "big:120000").await;
+        support::next_text(&mut ws).await;
+    }
+    let start = rss_mib(child.pid());
+    let mut feeds = Vec::new();
+    let mut refused = 0;
+    for _ in 0..20 {
+        let socket = TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut stream = socket.connect(address).await.expect("the emulator listens");
+        let request =
+            raw::upgrade_request(address, "/@console/feed", "Sec-WebSocket-Version: 13\r\n");
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let head = raw::read_head(&mut stream).await;
+        match raw::status(&head) {
+            101 => feeds.push(stream),
+            503 => refused += 1,
+            other => panic!("{other}: {head}"),
+        }
+    }
+    assert_eq!((feeds.len(), refused), (16, 4));
+    let mut peak = start;
+    for n in 0..800 {
+        support::send(&mut ws, "big:120000").await;
+        assert_eq!(support::next_text(&mut ws).await.len(), 120_000);
+        if n % 50 == 0 {
+            peak = peak.max(rss_mib(child.pid()));
+        }
+    }
+    peak = peak.max(rss_mib(child.pid()));
+    // Each feed holds at most its queue (4 MiB) and a frame (about 1 MiB);
+    // before, one frame of 512 such events was 60 MB, per feed.
+    assert!(
+        peak < start + 150,
+        "RSS went from {start} MiB to {peak} MiB"
+    );
+    echoes(&url, 3).await;
+    drop(feeds);
+    child.stop();
+}
