@@ -206,6 +206,7 @@ impl Emulator {
                 services: services.clone(),
                 tables: tables.clone(),
                 feeds: Default::default(),
+                api: api.clone(),
             },
             tls: tls.acceptor.clone(),
             header_timeout: settings.header_timeout,

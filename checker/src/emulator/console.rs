@@ -20,7 +20,7 @@ use hyper::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
 use super::dynamodb::Tables;
-use super::gateway::{Arrival, is_upgrade};
+use super::gateway::{Arrival, WebSocketApi, is_upgrade};
 use super::lambda::FunctionPool;
 use super::response::{self, Response};
 use super::services::Services;
@@ -45,6 +45,8 @@ pub(crate) struct Console {
     pub(crate) tables: Arc<Tables>,
     /// The pages following the run.
     pub(crate) feeds: feed::Feeds,
+    /// Its open connections, which a replayed `$connect` must name.
+    pub(crate) api: Arc<WebSocketApi>,
 }
 
 impl Console {
@@ -73,7 +75,7 @@ impl Console {
             }
             (&Method::GET, ["api", "tables"]) => self.tables(),
             (&Method::POST, ["api", "replay"]) => {
-                replay::handle(events, &self.functions, request.into_body()).await
+                replay::handle(events, &self.api, &self.functions, request.into_body()).await
             }
             (&Method::GET, ["feed"]) if is_upgrade(&request) => {
                 feed::upgrade(&self.feeds, events.clone(), self.stack.clone(), request)

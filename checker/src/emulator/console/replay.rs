@@ -4,6 +4,10 @@
 //! reported on the event stream like any other (so the page, the `serve` log
 //! and its side effects show it); its response is returned to the page,
 //! never sent to a client.
+//!
+//! A `$connect` is replayed only while its connection is open: replayed
+//! after its `$disconnect`, what it wrote (a table row) would stay for good,
+//! as nothing would ever remove it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::emulator::events::{Bound, Event, EventBus};
-use crate::emulator::gateway::{Call, invoke_payload};
+use crate::emulator::gateway::{Call, WebSocketApi, invoke_payload};
 use crate::emulator::ids;
 use crate::emulator::lambda::FunctionPool;
 use crate::emulator::response::{self, Response};
@@ -38,6 +42,7 @@ struct ReplayRequest {
 /// optional edited `"event"`) through `functions`.
 pub(super) async fn handle(
     events: &EventBus,
+    api: &WebSocketApi,
     functions: &HashMap<String, Arc<FunctionPool>>,
     body: Incoming,
 ) -> Response {
@@ -99,6 +104,17 @@ pub(super) async fn handle(
             edited.clone_into(&mut connection_id);
         }
         payload = event.to_string();
+    }
+    if route_key == "$connect" && api.connections.get(&connection_id).is_none() {
+        return response::json_message(
+            StatusCode::CONFLICT,
+            &format!(
+                "connection {connection_id} is closed: its $disconnect has run, so what a \
+                 replayed $connect writes (a table row) would never be removed. Open a new \
+                 connection instead, or replay it as another (edit requestContext.connectionId \
+                 to an open one)"
+            ),
+        );
     }
     let Some(pool) = functions.get(&function) else {
         return response::json_message(
