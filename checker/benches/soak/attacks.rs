@@ -109,10 +109,10 @@ async fn round_trip(ws: &mut Ws, body: &str) -> anyhow::Result<Duration> {
     ws.send(Message::text(body.to_owned())).await?;
     tokio::time::timeout(Duration::from_secs(30), async {
         while let Some(message) = ws.next().await {
-            if let Message::Text(text) = message? {
-                if text.as_str() == body {
-                    return Ok(started.elapsed());
-                }
+            if let Message::Text(text) = message?
+                && text.as_str() == body
+            {
+                return Ok(started.elapsed());
             }
         }
         anyhow::bail!("the connection ended")
