@@ -292,7 +292,7 @@ fn start_functions(
             memory_size: function.memory_size,
             region: stack.region.clone(),
             environment,
-            listen: listener::Limits {
+            listen: listener::PortLimits {
                 header_timeout: settings.header_timeout,
                 max_pending: settings.max_pending_connections,
             },

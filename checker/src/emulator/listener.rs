@@ -20,7 +20,7 @@ use waiting::{Admission, Waiting};
 
 /// What a port allows the connections that reach it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Limits {
+pub(crate) struct PortLimits {
     /// How long a new connection may take to send its first request's head
     /// (and, to hyper, each later one's: the idle time of a keep-alive connection).
     pub(crate) header_timeout: Duration,
@@ -45,7 +45,7 @@ const THROTTLED_BODY: &str = r#"{"message":"Too Many Requests"}"#;
 /// first request is in). `port` names the port in warnings.
 pub(crate) async fn accept_loop<F, Fut>(
     listener: TcpListener,
-    limits: Limits,
+    limits: PortLimits,
     port: &'static str,
     serve: F,
 ) where

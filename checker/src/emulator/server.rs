@@ -18,7 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use super::console::{self, Console};
 use super::dynamodb::Tables;
 use super::gateway::{self, Arrival, WebSocketApi};
-use super::listener::{self, Limits, Ticket};
+use super::listener::{self, PortLimits, Ticket};
 use super::response::{self, Response};
 use super::services::Services;
 use super::{dynamodb, management, regional};
@@ -45,7 +45,7 @@ pub(crate) struct Server {
 /// first byte, finish TLS and send its request's head within
 /// `header_timeout` each.
 pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>) {
-    let limits = Limits {
+    let limits = PortLimits {
         header_timeout: server.header_timeout,
         max_pending: server.max_pending_connections,
     };

@@ -19,7 +19,7 @@ use super::sandbox::Sandbox;
 use crate::emulator::events::EventBus;
 use crate::emulator::ids;
 use crate::emulator::invoke_error::InvokeError;
-use crate::emulator::listener::Limits;
+use crate::emulator::listener::PortLimits;
 use crate::stack::ACCOUNT_ID;
 
 /// What a child process needs to start: its binary and its environment.
@@ -36,7 +36,7 @@ pub(crate) struct FunctionSpec {
     /// The function's own variables plus the emulator's (endpoints, CA bundle).
     pub(crate) environment: BTreeMap<String, String>,
     /// The bounds its Runtime API port keeps, the main port's.
-    pub(crate) listen: Limits,
+    pub(crate) listen: PortLimits,
 }
 
 pub(super) struct Process {

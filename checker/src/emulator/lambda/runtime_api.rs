@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 
 use super::sandbox::Sandbox;
 use crate::emulator::ids;
-use crate::emulator::listener::{self, Limits, Ticket};
+use crate::emulator::listener::{self, PortLimits, Ticket};
 use crate::emulator::response::{self, Response};
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -83,7 +83,7 @@ impl RuntimeApi {
     /// the child's keep-alive connection sits idle while its handler runs.
     pub(super) async fn start(
         sandbox: Arc<Sandbox>,
-        limits: Limits,
+        limits: PortLimits,
         function_timeout: Duration,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
@@ -97,7 +97,7 @@ impl RuntimeApi {
             results: results_sender,
             sandbox,
         });
-        let limits = Limits {
+        let limits = PortLimits {
             header_timeout: limits.header_timeout + function_timeout,
             ..limits
         };
@@ -120,7 +120,7 @@ impl Drop for RuntimeApi {
 /// Serves the child, with the main port's bounds: a process of another
 /// program that connects and sends nothing, or keeps many connections
 /// waiting, loses them as a client of the main port would.
-async fn serve(listener: TcpListener, state: Arc<ApiState>, limits: Limits) {
+async fn serve(listener: TcpListener, state: Arc<ApiState>, limits: PortLimits) {
     listener::accept_loop(
         listener,
         limits,
