@@ -24,7 +24,6 @@ pub mod link;
 pub mod server;
 pub mod store;
 
-mod http;
 mod intake;
 mod limits;
 mod state;

@@ -214,10 +214,47 @@ pub fn serverless(
 /// How the last attempt to reach an endpoint ended.
 #[derive(Debug, thiserror::Error)]
 pub enum Unanswered {
-    #[error("{0}")]
-    Failed(String),
+    #[error(transparent)]
+    Failed(#[from] GetFailed),
     #[error("no answer within 10 s")]
     Silent,
+}
+
+/// Why a `GET` on an endpoint got no HTTP status.
+#[derive(Debug, thiserror::Error)]
+pub enum GetFailed {
+    #[error("{url} is no URL: {source}")]
+    NoUrl {
+        url: String,
+        source: hyper::http::uri::InvalidUri,
+    },
+    #[error("{url} is no ws:// or wss:// URL")]
+    NotWebSocket { url: String },
+    #[error("{url} names no host")]
+    NoHost { url: String },
+    #[error("cannot connect to {host}:{port}: {source}")]
+    Connect {
+        host: String,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Request(#[from] hyper::http::Error),
+    #[error(transparent)]
+    TlsSetup(#[from] rustls::Error),
+    #[error("{host}: {source}")]
+    ServerName {
+        host: String,
+        source: rustls::pki_types::InvalidDnsNameError,
+    },
+    #[error("TLS with {host}:{port}: {source}")]
+    Tls {
+        host: String,
+        port: u16,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Http(#[from] hyper::Error),
 }
 
 /// Whether a WebSocket endpoint answers: an HTTP GET without an upgrade gets
@@ -243,27 +280,37 @@ pub async fn wait_until_answering(url: &str, patience: Duration) -> Result<(), U
 /// The status of `GET` on the `ws://` or `wss://` URL's `http(s)://` twin,
 /// the certificate checked against the system's roots (or `SSL_CERT_FILE`),
 /// as the WebSocket client checks it.
-async fn http_status(url: &str) -> Result<u16, String> {
+async fn http_status(url: &str) -> Result<u16, GetFailed> {
     use hyper::Uri;
-    let uri: Uri = url
-        .parse()
-        .map_err(|error| format!("{url} is no URL: {error}"))?;
+    let uri: Uri = url.parse().map_err(|source| GetFailed::NoUrl {
+        url: url.to_owned(),
+        source,
+    })?;
     let tls = match uri.scheme_str() {
         Some("wss") => true,
         Some("ws") => false,
-        _ => return Err(format!("{url} is no ws:// or wss:// URL")),
+        _ => {
+            return Err(GetFailed::NotWebSocket {
+                url: url.to_owned(),
+            });
+        }
     };
     let (Some(host), Some(authority)) = (uri.host(), uri.authority()) else {
-        return Err(format!("{url} names no host"));
+        return Err(GetFailed::NoHost {
+            url: url.to_owned(),
+        });
     };
     let port = uri.port_u16().unwrap_or(if tls { 443 } else { 80 });
     let tcp = tokio::net::TcpStream::connect((host.trim_matches(['[', ']']), port))
         .await
-        .map_err(|error| format!("cannot connect to {host}:{port}: {error}"))?;
+        .map_err(|source| GetFailed::Connect {
+            host: host.to_owned(),
+            port,
+            source,
+        })?;
     let request = hyper::Request::get(uri.path_and_query().map_or("/", |path| path.as_str()))
         .header(hyper::header::HOST, authority.as_str())
-        .body(http_body_util::Empty::<bytes::Bytes>::new())
-        .map_err(|error| error.to_string())?;
+        .body(http_body_util::Empty::<bytes::Bytes>::new())?;
     if !tls {
         return send(tcp, request).await;
     }
@@ -271,35 +318,36 @@ async fn http_status(url: &str) -> Result<u16, String> {
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|error| error.to_string())?
+        .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
     let name = rustls::pki_types::ServerName::try_from(host.trim_matches(['[', ']']).to_owned())
-        .map_err(|error| format!("{host}: {error}"))?;
+        .map_err(|source| GetFailed::ServerName {
+            host: host.to_owned(),
+            source,
+        })?;
     let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
         .connect(name, tcp)
         .await
-        .map_err(|error| format!("TLS with {host}:{port}: {error}"))?;
+        .map_err(|source| GetFailed::Tls {
+            host: host.to_owned(),
+            port,
+            source,
+        })?;
     send(stream, request).await
 }
 
 async fn send<S>(
     stream: S,
     request: hyper::Request<http_body_util::Empty<bytes::Bytes>>,
-) -> Result<u16, String>
+) -> Result<u16, GetFailed>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(|error| error.to_string())?;
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
     let connection = tokio::spawn(connection);
     let response = sender.send_request(request).await;
     connection.abort();
-    Ok(response
-        .map_err(|error| error.to_string())?
-        .status()
-        .as_u16())
+    Ok(response?.status().as_u16())
 }

@@ -17,7 +17,7 @@
 //!  ← gateway::message      a two-way reply or an error frame, queued on the connection (connections)
 //!
 //! the Lambda's own calls come back to the port:
-//!  → server → management   @connections: its signer read once (callers, sigv4), its role
+//!  → server → management   @connections: its signer read once (lambda::callers, sigv4), its role
 //!                          checked (iam), the frame queued on the connection (connections)
 //!           → dynamodb     the same checks, then the tables
 //!           → regional     the SDK's regional endpoint, refused as AWS refuses it
@@ -31,8 +31,8 @@
 //! handed down to it: the gateway's `WebSocketApi` (routes, connections) to
 //! the gateway and `@connections`, the `Services` (DynamoDB, IAM, callers,
 //! events) to the AWS services. A scenario reads and arranges the emulator
-//! through [`Probe`]. `scripts/code-shape imports emulator` draws the module
-//! graph and names any circle in it.
+//! through [`Probe`]. `SHAPE_UNDER=emulator cargo test -p checker --test shape
+//! -- --ignored --nocapture module_graph` prints the module graph.
 
 mod body;
 mod connections;
@@ -41,14 +41,12 @@ mod dynamodb;
 pub mod events;
 mod gateway;
 mod iam;
-mod ids;
 mod invoke_error;
 mod lambda;
 mod listener;
 mod management;
 mod probe;
 mod regional;
-mod response;
 mod routing;
 mod server;
 mod services;
@@ -64,11 +62,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+// The crate's: the class server answers through the same `response`.
 use crate::stack::Stack;
+use crate::{ids, response};
 use console::Console;
 use dynamodb::tables::Tables;
 use events::EventBus;
-use gateway::{Route, WebSocketApi};
+use gateway::{RouteTarget, WebSocketApi};
 use lambda::callers::Callers;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
@@ -309,13 +309,16 @@ fn start_functions(
 }
 
 /// The stack's routes, by key, each to its function's pool.
-fn routes(stack: &Stack, pools: &HashMap<String, Arc<FunctionPool>>) -> HashMap<String, Route> {
+fn routes(
+    stack: &Stack,
+    pools: &HashMap<String, Arc<FunctionPool>>,
+) -> HashMap<String, RouteTarget> {
     stack
         .routes
         .iter()
         .filter_map(|route| {
             let function = pools.get(&route.function)?.clone();
-            let target = Route {
+            let target = RouteTarget {
                 function,
                 two_way: route.two_way,
             };

@@ -32,7 +32,8 @@
 //! Beside checking: [`compare`] runs the scenario locally and against a
 //! deployed stack and lists where they differ; [`deploy`] plans and runs a
 //! deployment to AWS with Serverless v3, which the binary then grades there
-//! with [`grade::check_remote`].
+//! with [`grade::check_remote`]; [`class`] is the instructor's view of a
+//! room (its server, and a learner's link to it that posts each verdict).
 //!
 //! Inside the emulator, a connection's and a message's path (gateway,
 //! routing, Lambda, `@connections`) has its own map, at the top of
@@ -41,17 +42,20 @@
 //! # Layers
 //!
 //! Each layer uses only itself and the layers below; no two modules use each
-//! other, directly or through others (`tests/layers.rs` holds the crate to it):
+//! other, directly or through others (`tests/shape/` holds the crate to it,
+//! and to the rest of its shape: short functions, errors as types, one
+//! module per concern below, one meaning per type name):
 //!
 //! | layer | modules |
 //! |---|---|
 //! | the command line | `main.rs`, `cli/` |
 //! | what the learner reads | [`report`] |
-//! | the workshop's journeys | [`grade`], [`compare`], [`deploy`] |
+//! | the workshop's journeys | [`grade`], [`compare`], [`deploy`], [`class`] |
 //! | the workshop | [`workshop`] |
 //! | driving a stack | [`scenarios`], [`session`], [`launch`] |
 //! | the emulator and the build | [`emulator`], [`cargo_build`] |
 //! | the stack file | [`stack`] |
+//! | what the HTTP answers are made of | `response` (every HTTP response of the crate, the emulator's and the class server's), `ids` (API Gateway's ids) |
 
 pub mod cargo_build;
 pub mod class;
@@ -59,8 +63,10 @@ pub mod compare;
 pub mod deploy;
 pub mod emulator;
 pub mod grade;
+mod ids;
 pub mod launch;
 pub mod report;
+mod response;
 pub mod scenarios;
 pub mod session;
 pub mod stack;

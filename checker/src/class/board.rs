@@ -135,32 +135,45 @@ pub fn build(
             cells,
         });
     }
+    Board {
+        version,
+        now_ms,
+        most_failed: most_failed(failing_steps, exercises),
+        exercises: columns,
+        learners: rows,
+        stuck: longest_stuck(stuck),
+    }
+}
+
+/// The [`TOP`] steps most learners fail on now, most first.
+fn most_failed(
+    failing_steps: HashMap<(usize, &str), usize>,
+    exercises: &[(String, String)],
+) -> Vec<StepCount> {
     let mut most_failed: Vec<((usize, &str), usize)> = failing_steps.into_iter().collect();
     most_failed.sort_by(|(a_key, a_count), (b_key, b_count)| {
         b_count.cmp(a_count).then_with(|| a_key.cmp(b_key))
     });
+    most_failed
+        .into_iter()
+        .take(TOP)
+        .map(|((index, step), learners)| StepCount {
+            exercise: exercises[index].0.clone(),
+            step: step.to_owned(),
+            learners,
+        })
+        .collect()
+}
+
+/// The [`TOP`] learners stuck longest, longest first.
+fn longest_stuck(mut stuck: Vec<Stuck>) -> Vec<Stuck> {
     stuck.sort_by(|a, b| {
         a.since_ms
             .cmp(&b.since_ms)
             .then_with(|| a.name.cmp(&b.name))
     });
     stuck.truncate(TOP);
-    Board {
-        version,
-        now_ms,
-        most_failed: most_failed
-            .into_iter()
-            .take(TOP)
-            .map(|((index, step), learners)| StepCount {
-                exercise: exercises[index].0.clone(),
-                step: step.to_owned(),
-                learners,
-            })
-            .collect(),
-        exercises: columns,
-        learners: rows,
-        stuck,
-    }
+    stuck
 }
 
 fn step_key(row: &Latest) -> &str {

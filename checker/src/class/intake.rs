@@ -11,10 +11,10 @@ use hyper::body::Incoming;
 use hyper::header;
 use hyper::{Request, StatusCode};
 
-use super::http::{self, Answer};
 use super::state::{State, now_ms};
 use super::store::StoreError;
 use super::{ExerciseResult, MAX_NAME_CHARS, MAX_REPORT_BYTES, MAX_RESULTS_PER_REPORT, Report};
+use crate::response::{self, Response};
 
 /// A report's body must arrive within this.
 const BODY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -22,27 +22,35 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_SECONDS_SINCE_START: u64 = 30 * 24 * 3600;
 
 /// Why a report is refused: the answer's status and the sentence the learner reads.
-struct Refusal(StatusCode, String);
+struct Rejection(StatusCode, String);
 
-impl Refusal {
-    fn answer(self) -> Answer {
-        http::message(self.0, &self.1)
+impl Rejection {
+    fn answer(self) -> Response {
+        response::json_message(self.0, &self.1)
     }
 }
 
-fn bad(message: String) -> Refusal {
-    Refusal(StatusCode::BAD_REQUEST, message)
+fn bad(message: String) -> Rejection {
+    Rejection(StatusCode::BAD_REQUEST, message)
 }
 
 /// A learner's report (or join): checked, bounded, then kept.
-pub(super) async fn report(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Answer {
+pub(super) async fn report(
+    state: Arc<State>,
+    request: Request<Incoming>,
+    peer: IpAddr,
+) -> Response {
     match take(state, request, peer).await {
-        Ok(()) => http::message(StatusCode::OK, "results received"),
+        Ok(()) => response::json_message(StatusCode::OK, "results received"),
         Err(refusal) => refusal.answer(),
     }
 }
 
-async fn take(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Result<(), Refusal> {
+async fn take(
+    state: Arc<State>,
+    request: Request<Incoming>,
+    peer: IpAddr,
+) -> Result<(), Rejection> {
     let report = read_report(request).await?;
     let now = Instant::now();
     check_code(&state, &report.code, peer, now)?;
@@ -54,7 +62,7 @@ async fn take(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Re
         .unwrap_or_else(PoisonError::into_inner)
         .take(&learner, &state.limits, now);
     if !taken {
-        return Err(Refusal(
+        return Err(Rejection(
             StatusCode::TOO_MANY_REQUESTS,
             "too many results at once: the class takes the next ones in a moment".into(),
         ));
@@ -71,7 +79,7 @@ async fn take(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Re
             Ok(true)
         })
         .await
-        .map_err(|error| Refusal(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))?
+        .map_err(|error| Rejection(StatusCode::INTERNAL_SERVER_ERROR, error.to_string()))?
     };
     match kept {
         Ok(true) => {
@@ -84,7 +92,7 @@ async fn take(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Re
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .forget(&learner);
-            Err(Refusal(
+            Err(Rejection(
                 StatusCode::INSUFFICIENT_STORAGE,
                 format!(
                     "the class is full ({} learners): ask the instructor",
@@ -94,14 +102,14 @@ async fn take(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Re
         }
         Err(error @ StoreError::Full { .. }) => {
             tracing::warn!(%error, "a learner's results were refused");
-            Err(Refusal(
+            Err(Rejection(
                 StatusCode::INSUFFICIENT_STORAGE,
                 "the class's database is full: ask the instructor".into(),
             ))
         }
         Err(error) => {
             tracing::warn!(%error, "a learner's results could not be kept");
-            Err(Refusal(
+            Err(Rejection(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the class cannot keep results now".into(),
             ))
@@ -110,13 +118,13 @@ async fn take(state: Arc<State>, request: Request<Incoming>, peer: IpAddr) -> Re
 }
 
 /// The join code, compared whole; an address that keeps guessing waits out the minute.
-fn check_code(state: &State, code: &str, peer: IpAddr, now: Instant) -> Result<(), Refusal> {
+fn check_code(state: &State, code: &str, peer: IpAddr, now: Instant) -> Result<(), Rejection> {
     let mut guessers = state
         .guessers
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
     if guessers.blocked(peer, &state.limits, now) {
-        return Err(Refusal(
+        return Err(Rejection(
             StatusCode::TOO_MANY_REQUESTS,
             "too many wrong join codes from this address: wait a minute, then use the join \
              command the instructor shows"
@@ -125,7 +133,7 @@ fn check_code(state: &State, code: &str, peer: IpAddr, now: Instant) -> Result<(
     }
     if !super::same_secret(&super::normalise_code(code), &state.code) {
         guessers.wrong(peer, now);
-        return Err(Refusal(
+        return Err(Rejection(
             StatusCode::FORBIDDEN,
             "this is not the class's join code: ask the instructor for the join command again"
                 .into(),
@@ -134,20 +142,20 @@ fn check_code(state: &State, code: &str, peer: IpAddr, now: Instant) -> Result<(
     Ok(())
 }
 
-async fn read_report(request: Request<Incoming>) -> Result<Report, Refusal> {
+async fn read_report(request: Request<Incoming>) -> Result<Report, Rejection> {
     let is_json = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|kind| kind.starts_with("application/json"));
     if !is_json {
-        return Err(Refusal(
+        return Err(Rejection(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "results are sent as Content-Type: application/json".into(),
         ));
     }
     let too_large = || {
-        Refusal(
+        Rejection(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("a report is at most {MAX_REPORT_BYTES} bytes"),
         )
@@ -163,7 +171,7 @@ async fn read_report(request: Request<Incoming>) -> Result<Report, Refusal> {
     let body = Limited::new(request.into_body(), MAX_REPORT_BYTES);
     let bytes = match tokio::time::timeout(BODY_TIMEOUT, body.collect()).await {
         Err(_) => {
-            return Err(Refusal(
+            return Err(Rejection(
                 StatusCode::REQUEST_TIMEOUT,
                 "the report did not arrive in time".into(),
             ));
@@ -177,7 +185,7 @@ async fn read_report(request: Request<Incoming>) -> Result<Report, Refusal> {
 }
 
 /// The report's name and results as the class keeps them, or why not.
-fn validate(state: &State, report: &Report) -> Result<(String, Vec<ExerciseResult>), Refusal> {
+fn validate(state: &State, report: &Report) -> Result<(String, Vec<ExerciseResult>), Rejection> {
     let is_id = report.learner.len() == 32
         && report
             .learner

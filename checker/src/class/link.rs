@@ -59,17 +59,32 @@ pub enum LinkError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Send(#[from] SendError),
+    Send(#[from] PostError),
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SendError {
+pub enum PostError {
     #[error("the class server at {url} cannot be reached: {reason}")]
-    Unreachable { url: String, reason: String },
+    Unreachable { url: String, reason: ExchangeError },
     #[error("the class server at {url} did not answer within {} s", SEND_LIMIT.as_secs_f32())]
     TimedOut { url: String },
     #[error("the class server refused them: {message}")]
     Refused { status: u16, message: String },
+}
+
+/// Why one POST to the class server got no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ExchangeError {
+    #[error(transparent)]
+    NoUrl(#[from] hyper::http::uri::InvalidUri),
+    #[error("{url} names no host")]
+    NoHost { url: String },
+    #[error(transparent)]
+    Connect(#[from] std::io::Error),
+    #[error(transparent)]
+    Request(#[from] hyper::http::Error),
+    #[error(transparent)]
+    Http(#[from] hyper::Error),
 }
 
 /// `http://HOST:PORT/CODE` split into the server's address and the code.
@@ -174,13 +189,13 @@ pub fn leave(checker_dir: &Path) -> Result<bool, LinkError> {
 }
 
 /// Posts `report` to the class server at `url`, within [`SEND_LIMIT`].
-pub async fn post(url: &str, report: &Report) -> Result<(), SendError> {
+pub async fn post(url: &str, report: &Report) -> Result<(), PostError> {
     let body = serde_json::to_vec(report).unwrap_or_default();
     match tokio::time::timeout(SEND_LIMIT, exchange(url, body)).await {
-        Err(_) => Err(SendError::TimedOut {
+        Err(_) => Err(PostError::TimedOut {
             url: url.to_owned(),
         }),
-        Ok(Err(reason)) => Err(SendError::Unreachable {
+        Ok(Err(reason)) => Err(PostError::Unreachable {
             url: url.to_owned(),
             reason,
         }),
@@ -189,7 +204,7 @@ pub async fn post(url: &str, report: &Report) -> Result<(), SendError> {
             let message = serde_json::from_slice::<Answer>(&body)
                 .map(|answer| answer.message)
                 .unwrap_or_else(|_| format!("HTTP {status}"));
-            Err(SendError::Refused {
+            Err(PostError::Refused {
                 status,
                 message: super::clean_text(&message, 300),
             })
@@ -198,33 +213,28 @@ pub async fn post(url: &str, report: &Report) -> Result<(), SendError> {
 }
 
 /// One HTTP/1.1 POST of `body` to the results path: the status and the start of the answer.
-async fn exchange(url: &str, body: Vec<u8>) -> Result<(u16, Bytes), String> {
-    let uri: hyper::Uri = url.parse().map_err(|error| format!("{error}"))?;
+async fn exchange(url: &str, body: Vec<u8>) -> Result<(u16, Bytes), ExchangeError> {
+    let uri: hyper::Uri = url.parse()?;
     let authority = uri
         .authority()
-        .ok_or_else(|| format!("{url} names no host"))?
+        .ok_or_else(|| ExchangeError::NoHost {
+            url: url.to_owned(),
+        })?
         .clone();
     let host = authority
         .host()
         .trim_start_matches('[')
         .trim_end_matches(']');
-    let stream = TcpStream::connect((host, authority.port_u16().unwrap_or(80)))
-        .await
-        .map_err(|error| error.to_string())?;
+    let stream = TcpStream::connect((host, authority.port_u16().unwrap_or(80))).await?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|error| error.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     let request = hyper::Request::post(RESULTS_PATH)
         .header(header::HOST, authority.as_str())
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .map_err(|error| error.to_string())?;
+        .body(Full::new(Bytes::from(body)))?;
     let answered = async {
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|error| error.to_string())?;
+        let response = sender.send_request(request).await?;
         let status = response.status().as_u16();
         let body = Limited::new(response.into_body(), MAX_ANSWER_BYTES)
             .collect()

@@ -17,10 +17,10 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
-use super::http::{self, Answer};
 use super::limits::{Buckets, Guessers};
 use super::state::{State, now_ms};
 use super::store::{Store, StoreError};
+use crate::response::{self, Response};
 
 pub use super::limits::Limits;
 
@@ -196,7 +196,10 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, state: Arc<State>
     let _ = stream.set_nodelay(true);
     let service = hyper::service::service_fn(move |request| {
         let state = state.clone();
-        async move { Ok::<_, Infallible>(dispatch(state, request, peer).await) }
+        async move {
+            let answer = dispatch(state, request, peer).await;
+            Ok::<_, Infallible>(response::kept_to_the_class_server(answer))
+        }
     });
     let served = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -208,14 +211,14 @@ async fn serve_connection(stream: TcpStream, peer: SocketAddr, state: Arc<State>
     }
 }
 
-async fn dispatch(state: Arc<State>, request: Request<Incoming>, peer: SocketAddr) -> Answer {
+async fn dispatch(state: Arc<State>, request: Request<Incoming>, peer: SocketAddr) -> Response {
     let path = request.uri().path().to_owned();
     match (request.method(), path.as_str()) {
-        (&Method::GET, "/" | "/index.html") => http::asset(INDEX_HTML, "text/html; charset=utf-8"),
-        (&Method::GET, "/class.js") => http::asset(CLASS_JS, "text/javascript; charset=utf-8"),
-        (&Method::GET, "/class.css") => http::asset(CLASS_CSS, "text/css; charset=utf-8"),
+        (&Method::GET, "/" | "/index.html") => response::asset(INDEX_HTML, "text/html; charset=utf-8"),
+        (&Method::GET, "/class.js") => response::asset(CLASS_JS, "text/javascript; charset=utf-8"),
+        (&Method::GET, "/class.css") => response::asset(CLASS_CSS, "text/css; charset=utf-8"),
         (&Method::GET, "/api/board" | "/class.csv") if !instructor(&state, &request) => {
-            http::message(
+            response::json_message(
                 StatusCode::UNAUTHORIZED,
                 "the class view needs the instructor's key: open the address `checker class` printed",
             )
@@ -226,7 +229,7 @@ async fn dispatch(state: Arc<State>, request: Request<Incoming>, peer: SocketAdd
         // A learner who opened the join address in a browser: the same
         // words whatever the code, so that guessing learns nothing here.
         (&Method::GET, code) if code.len() <= 16 && code[1..].chars().all(|c| c.is_ascii_alphanumeric() || c == '-') => {
-            http::text(
+            response::plain_text(
                 StatusCode::OK,
                 "This is a class of the serverless WebSockets workshop. To join it, run this in your \
                  clone of the workshop, with this page's address:\n\n    \
@@ -234,7 +237,7 @@ async fn dispatch(state: Arc<State>, request: Request<Incoming>, peer: SocketAdd
                     .to_owned(),
             )
         }
-        _ => http::message(StatusCode::NOT_FOUND, "the class server has nothing here"),
+        _ => response::json_message(StatusCode::NOT_FOUND, "the class server has nothing here"),
     }
 }
 
@@ -257,7 +260,7 @@ fn query(request: &Request<Incoming>, name: &str) -> Option<String> {
 }
 
 /// The board now, or once it changes after version `after` (at most [`LONG_POLL`] later).
-async fn board(state: Arc<State>, after: Option<String>) -> Answer {
+async fn board(state: Arc<State>, after: Option<String>) -> Response {
     let mut version = state.version.subscribe();
     let after = after.and_then(|after| after.parse::<u64>().ok());
     if after.is_some_and(|after| *version.borrow_and_update() <= after) {
@@ -277,13 +280,15 @@ async fn board(state: Arc<State>, after: Option<String>) -> Answer {
     })
     .await;
     match built {
-        Ok(Ok(body)) => http::json(StatusCode::OK, body),
-        Ok(Err(error)) => http::message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
-        Err(error) => http::message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+        Ok(Ok(body)) => response::json(StatusCode::OK, body),
+        Ok(Err(error)) => {
+            response::json_message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string())
+        }
+        Err(error) => response::json_message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     }
 }
 
-async fn csv(state: Arc<State>) -> Answer {
+async fn csv(state: Arc<State>) -> Response {
     let written = tokio::task::spawn_blocking(move || {
         let names: Vec<String> = state
             .exercises
@@ -296,8 +301,14 @@ async fn csv(state: Arc<State>) -> Answer {
     })
     .await;
     match written {
-        Ok(Ok(body)) => http::csv(body),
-        Ok(Err(error)) => http::message(StatusCode::INTERNAL_SERVER_ERROR, &format!("{error:#}")),
-        Err(error) => http::message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
+        Ok(Ok(body)) => response::attachment(
+            body,
+            "text/csv; charset=utf-8",
+            "attachment; filename=\"class.csv\"",
+        ),
+        Ok(Err(error)) => {
+            response::json_message(StatusCode::INTERNAL_SERVER_ERROR, &format!("{error:#}"))
+        }
+        Err(error) => response::json_message(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     }
 }

@@ -133,7 +133,7 @@ pub(crate) async fn join(args: JoinArgs) -> anyhow::Result<ExitCode> {
     let membership = link::join(&dir, &url, &name)
         .await
         .map_err(|error| match error {
-            link::LinkError::Send(link::SendError::Unreachable { .. } | link::SendError::TimedOut { .. }) => {
+            link::LinkError::Send(link::PostError::Unreachable { .. } | link::PostError::TimedOut { .. }) => {
                 anyhow::anyhow!(
                     "{error}. Check the address with the instructor: `checker class` must be running \
                      there, with `--listen` for learners on other machines"

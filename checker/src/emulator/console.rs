@@ -59,7 +59,7 @@ impl Console {
     ) -> Response {
         let allowed = match guard::check(&request, arrival.peer, arrival.local_port) {
             Ok(allowed) => allowed,
-            Err(guard::Refused(reason)) => {
+            Err(guard::Forbidden(reason)) => {
                 return response::json_message(StatusCode::FORBIDDEN, &reason);
             }
         };

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Part {
+enum SelectionPart {
     Literal(String),
     /// `request.body.a.b` as the path `["a", "b"]`.
     BodyPath(Vec<String>),
@@ -12,7 +12,7 @@ enum Part {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RouteSelection {
-    parts: Vec<Part>,
+    parts: Vec<SelectionPart>,
 }
 
 impl RouteSelection {
@@ -31,17 +31,17 @@ impl RouteSelection {
                 break;
             };
             if start > 0 {
-                parts.push(Part::Literal(rest[..start].to_owned()));
+                parts.push(SelectionPart::Literal(rest[..start].to_owned()));
             }
             let inner = &rest[start + 2..start + length];
             parts.push(match inner.strip_prefix("request.body.") {
                 Some(path) => body_path(path),
-                None => Part::Literal(String::new()),
+                None => SelectionPart::Literal(String::new()),
             });
             rest = &rest[start + length + 1..];
         }
         if !rest.is_empty() {
-            parts.push(Part::Literal(rest.to_owned()));
+            parts.push(SelectionPart::Literal(rest.to_owned()));
         }
         Self { parts }
     }
@@ -53,8 +53,8 @@ impl RouteSelection {
         self.parts
             .iter()
             .map(|part| match part {
-                Part::Literal(text) => text.clone(),
-                Part::BodyPath(path) => json
+                SelectionPart::Literal(text) => text.clone(),
+                SelectionPart::BodyPath(path) => json
                     .as_ref()
                     .and_then(|json| lookup(json, path))
                     .map(stringify)
@@ -64,8 +64,8 @@ impl RouteSelection {
     }
 }
 
-fn body_path(path: &str) -> Part {
-    Part::BodyPath(path.split('.').map(str::to_owned).collect())
+fn body_path(path: &str) -> SelectionPart {
+    SelectionPart::BodyPath(path.split('.').map(str::to_owned).collect())
 }
 
 fn lookup<'a>(json: &'a Value, path: &[String]) -> Option<&'a Value> {

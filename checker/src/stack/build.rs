@@ -11,7 +11,7 @@ use std::time::Duration;
 use super::cloudformation::Intrinsics;
 use super::error::{StackError, StackErrorKind};
 use super::reader::Reader;
-use super::yaml::{Key, Kind, Node, Pos};
+use super::yaml::{Kind, MapKey, Node, Pos};
 use super::{Function, Stack, StackOptions, iam, routes, tables};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(6);
@@ -200,7 +200,7 @@ fn defaults(
 fn functions(
     context: &environment::Context<'_>,
     defaults: &function::Defaults,
-    entries: &[(Key, Node)],
+    entries: &[(MapKey, Node)],
 ) -> Result<Vec<Function>, StackError> {
     function::check_indentation(context.reader, entries)?;
     let functions = entries

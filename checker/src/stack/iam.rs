@@ -16,7 +16,7 @@ use super::Function;
 use super::cloudformation::{ACCOUNT_ID, Intrinsics};
 use super::error::{Location, Problem, StackError, StackErrorKind};
 use super::reader::Reader;
-use super::yaml::{Key, Kind, Node, Pos};
+use super::yaml::{Kind, MapKey, Node, Pos};
 
 /// Where learners grant rights, named in messages.
 pub const STATEMENTS_FIELD: &str = "provider.iam.role.statements";
@@ -112,7 +112,7 @@ pub(super) struct Sources<'a> {
     /// Where `provider:` is written.
     pub(super) provider_at: Pos,
     /// The `functions:` entries, and what was read from them.
-    pub(super) entries: &'a [(Key, Node)],
+    pub(super) entries: &'a [(MapKey, Node)],
     pub(super) functions: &'a [Function],
     pub(super) has_websocket_routes: bool,
 }

@@ -6,7 +6,7 @@ use super::Route;
 use super::error::{Location, StackError, StackErrorKind};
 use super::naming;
 use super::reader::Reader;
-use super::yaml::{Key, Kind, Node};
+use super::yaml::{Kind, MapKey, Node};
 
 /// The route keys API Gateway reserves; any other key starting with `$` is a typo.
 const PREDEFINED: [&str; 3] = ["$connect", "$disconnect", "$default"];
@@ -14,7 +14,10 @@ const PREDEFINED: [&str; 3] = ["$connect", "$disconnect", "$default"];
 /// The keys Serverless accepts in the long form of a websocket event.
 const LONG_FORM_KEYS: [&str; 3] = ["route", "routeResponseSelectionExpression", "authorizer"];
 
-pub(super) fn routes(r: &Reader<'_>, functions: &[(Key, Node)]) -> Result<Vec<Route>, StackError> {
+pub(super) fn routes(
+    r: &Reader<'_>,
+    functions: &[(MapKey, Node)],
+) -> Result<Vec<Route>, StackError> {
     let mut routes: Vec<Route> = Vec::new();
     for (key, body) in functions {
         let function = &key.name;
@@ -88,7 +91,7 @@ fn route(
     r: &Reader<'_>,
     function: &str,
     value: &Node,
-    entry: &Key,
+    entry: &MapKey,
 ) -> Result<(Route, String), StackError> {
     let (key_node, two_way) = match &value.kind {
         Kind::Map(entries) => long_form(r, function, value, entries)?,
@@ -145,7 +148,7 @@ fn long_form<'n>(
     r: &Reader<'_>,
     function: &str,
     value: &'n Node,
-    entries: &[(Key, Node)],
+    entries: &[(MapKey, Node)],
 ) -> Result<(&'n Node, bool), StackError> {
     if let Some((unknown, _)) = entries
         .iter()

@@ -70,15 +70,15 @@ impl Serialize for KeySchema {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         #[serde(rename_all = "PascalCase")]
-        struct Element<'a> {
+        struct KeyElement<'a> {
             attribute_name: &'a str,
             key_type: &'static str,
         }
-        let sort = self.sort.iter().map(|sort| Element {
+        let sort = self.sort.iter().map(|sort| KeyElement {
             attribute_name: &sort.name,
             key_type: "RANGE",
         });
-        let hash = Element {
+        let hash = KeyElement {
             attribute_name: &self.partition.name,
             key_type: "HASH",
         };

@@ -27,11 +27,11 @@ pub(crate) enum Kind {
     Str(String),
     Seq(Vec<Node>),
     /// In file order; duplicate keys are rejected by the parser.
-    Map(Vec<(Key, Node)>),
+    Map(Vec<(MapKey, Node)>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub(crate) struct Key {
+pub(crate) struct MapKey {
     pub(crate) name: String,
     pub(crate) pos: Pos,
 }
@@ -85,7 +85,7 @@ impl Node {
             .map(|(_, node)| node)
     }
 
-    pub(crate) fn entries(&self) -> Option<&[(Key, Node)]> {
+    pub(crate) fn entries(&self) -> Option<&[(MapKey, Node)]> {
         match &self.kind {
             Kind::Map(entries) => Some(entries),
             _ => None,
@@ -141,7 +141,7 @@ impl Node {
             Value::Object(entries) => Kind::Map(
                 entries
                     .into_iter()
-                    .map(|(name, node)| (Key { name, pos }, Node::from_json(node, pos)))
+                    .map(|(name, node)| (MapKey { name, pos }, Node::from_json(node, pos)))
                     .collect(),
             ),
         };
@@ -214,7 +214,7 @@ fn convert(raw: RawNode) -> Node {
             entries
                 .into_iter()
                 .map(|(key, node)| {
-                    let key = Key {
+                    let key = MapKey {
                         pos: pos_of(&key.referenced),
                         name: key.value,
                     };
@@ -253,7 +253,7 @@ fn cloudformation_long_form(name: String, mut node: Node) -> Node {
         let part = |text: &str| Node::new(pos, Kind::Str(text.to_owned()));
         node = Node::new(pos, Kind::Seq(vec![part(resource), part(attribute)]));
     }
-    Node::new(pos, Kind::Map(vec![(Key { name, pos }, node)]))
+    Node::new(pos, Kind::Map(vec![(MapKey { name, pos }, node)]))
 }
 
 impl<'de> Deserialize<'de> for Raw {

@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use checker::class::link::{self, SendError};
+use checker::class::link::{self, PostError};
 use checker::class::server::Limits;
 use serde_json::json;
 use tokio::io::AsyncReadExt;
@@ -168,7 +168,7 @@ async fn each_request_name_step_and_learner_is_bounded() {
     assert!(
         matches!(
             &full,
-            link::LinkError::Send(SendError::Refused { status: 507, .. })
+            link::LinkError::Send(PostError::Refused { status: 507, .. })
         ),
         "{full}"
     );

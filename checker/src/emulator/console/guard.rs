@@ -27,7 +27,7 @@ pub(super) fn check<B>(
     request: &Request<B>,
     peer: SocketAddr,
     local_port: u16,
-) -> Result<Allowed, Refused> {
+) -> Result<Allowed, Forbidden> {
     if !peer.ip().is_loopback() {
         return Err(refuse("the console answers only this machine"));
     }
@@ -74,10 +74,10 @@ fn header_text<B>(request: &Request<B>, name: header::HeaderName) -> Option<Stri
 }
 
 /// Why a request was refused, for its 403 answer.
-pub(super) struct Refused(pub(super) String);
+pub(super) struct Forbidden(pub(super) String);
 
-fn refuse(reason: &str) -> Refused {
-    Refused(format!("Forbidden: {reason}"))
+fn refuse(reason: &str) -> Forbidden {
+    Forbidden(format!("Forbidden: {reason}"))
 }
 
 #[cfg(test)]

@@ -46,81 +46,48 @@ pub(super) async fn handle(
     functions: &HashMap<String, Arc<FunctionPool>>,
     body: Incoming,
 ) -> Response {
-    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
-        Ok(body) => body.to_bytes(),
-        Err(_) => {
-            return response::json_message(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
-            );
-        }
-    };
-    let request = match serde_json::from_slice::<ReplayRequest>(&body) {
-        Ok(request) => request,
-        Err(error) => {
-            return response::json_message(
-                StatusCode::BAD_REQUEST,
-                &format!(
-                    "send {{\"request_id\": \"…\"}}, the request id of an invocation, and \
-                     optionally \"event\": {{…}}, the event to send instead ({error})"
-                ),
-            );
-        }
-    };
+    match replay(events, api, functions, body).await {
+        Ok(answer) => answer,
+        Err(Unplayable(status, message)) => response::json_message(status, &message),
+    }
+}
+
+/// Why the replay cannot be made: the answer's status and what it says.
+struct Unplayable(StatusCode, String);
+
+/// The invocation to send again, as the event stream names it.
+struct Replayed {
+    function: String,
+    route_key: String,
+    connection_id: String,
+    payload: String,
+}
+
+async fn replay(
+    events: &EventBus,
+    api: &WebSocketApi,
+    functions: &HashMap<String, Arc<FunctionPool>>,
+    body: Incoming,
+) -> Result<Response, Unplayable> {
+    let request = read_request(body).await?;
     let request_id = request.request_id;
-    let original = events.find_in_history(|event| {
-        matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
-    });
-    let Some(Event::InvocationStarted {
-        function,
-        mut route_key,
-        mut connection_id,
-        mut payload,
-        ..
-    }) = original.map(|stamped| stamped.event.clone())
-    else {
-        return response::json_message(
-            StatusCode::NOT_FOUND,
-            &format!(
-                "no invocation {request_id} in the run's history (it keeps the newest {} events)",
-                Bound::HISTORY.events
-            ),
-        );
-    };
+    let mut invocation = find(events, &request_id)?;
     let edited = request.event.is_some();
     if let Some(event) = request.event {
-        if !event.is_object() {
-            return response::json_message(
-                StatusCode::BAD_REQUEST,
-                "the edited event must be a JSON object, as every event API Gateway sends is",
-            );
-        }
-        // The event stream names the invocation by what the event says now.
-        let context = &event["requestContext"];
-        if let Some(edited) = context["routeKey"].as_str() {
-            edited.clone_into(&mut route_key);
-        }
-        if let Some(edited) = context["connectionId"].as_str() {
-            edited.clone_into(&mut connection_id);
-        }
-        payload = event.to_string();
+        edit(&mut invocation, event)?;
     }
-    if route_key == "$connect" && api.connections.get(&connection_id).is_none() {
-        return response::json_message(
-            StatusCode::CONFLICT,
-            &format!(
-                "connection {connection_id} is closed: its $disconnect has run, so what a \
-                 replayed $connect writes (a table row) would never be removed. Open a new \
-                 connection instead, or replay it as another (edit requestContext.connectionId \
-                 to an open one)"
-            ),
-        );
-    }
+    check_open(api, &invocation)?;
+    let Replayed {
+        function,
+        route_key,
+        connection_id,
+        payload,
+    } = invocation;
     let Some(pool) = functions.get(&function) else {
-        return response::json_message(
+        return Err(Unplayable(
             StatusCode::NOT_FOUND,
-            &format!("the stack has no function {function}"),
-        );
+            format!("the stack has no function {function}"),
+        ));
     };
     let replay_id = ids::request_id();
     let started = Instant::now();
@@ -142,5 +109,94 @@ pub(super) async fn handle(
         "duration_ms": started.elapsed().as_secs_f64() * 1000.0,
         "outcome": outcome,
     });
-    response::json(StatusCode::OK, body.to_string())
+    Ok(response::json(StatusCode::OK, body.to_string()))
+}
+
+async fn read_request(body: Incoming) -> Result<ReplayRequest, Unplayable> {
+    let body = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+        Ok(body) => body.to_bytes(),
+        Err(_) => {
+            return Err(Unplayable(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a replay request holds at most {MAX_REQUEST_BYTES} bytes"),
+            ));
+        }
+    };
+    serde_json::from_slice::<ReplayRequest>(&body).map_err(|error| {
+        Unplayable(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "send {{\"request_id\": \"…\"}}, the request id of an invocation, and \
+                 optionally \"event\": {{…}}, the event to send instead ({error})"
+            ),
+        )
+    })
+}
+
+/// The invocation `request_id` in the run's history.
+fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Unplayable> {
+    let original = events.find_in_history(|event| {
+        matches!(event, Event::InvocationStarted { request_id: id, .. } if *id == request_id)
+    });
+    let Some(Event::InvocationStarted {
+        function,
+        route_key,
+        connection_id,
+        payload,
+        ..
+    }) = original.map(|stamped| stamped.event.clone())
+    else {
+        return Err(Unplayable(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no invocation {request_id} in the run's history (it keeps the newest {} events)",
+                Bound::HISTORY.events
+            ),
+        ));
+    };
+    Ok(Replayed {
+        function,
+        route_key,
+        connection_id,
+        payload,
+    })
+}
+
+/// Refuses a `$connect` of a connection that has closed.
+fn check_open(api: &WebSocketApi, invocation: &Replayed) -> Result<(), Unplayable> {
+    let closed = invocation.route_key == "$connect"
+        && api.connections.get(&invocation.connection_id).is_none();
+    if !closed {
+        return Ok(());
+    }
+    Err(Unplayable(
+        StatusCode::CONFLICT,
+        format!(
+            "connection {} is closed: its $disconnect has run, so what a replayed $connect \
+             writes (a table row) would never be removed. Open a new connection instead, or \
+             replay it as another (edit requestContext.connectionId to an open one)",
+            invocation.connection_id
+        ),
+    ))
+}
+
+/// The invocation with the page's edited `event` in place of its own.
+fn edit(invocation: &mut Replayed, event: Value) -> Result<(), Unplayable> {
+    if !event.is_object() {
+        return Err(Unplayable(
+            StatusCode::BAD_REQUEST,
+            "the edited event must be a JSON object, as every event API Gateway sends is"
+                .to_owned(),
+        ));
+    }
+    // The event stream names the invocation by what the event says now.
+    let context = &event["requestContext"];
+    if let Some(edited) = context["routeKey"].as_str() {
+        edited.clone_into(&mut invocation.route_key);
+    }
+    if let Some(edited) = context["connectionId"].as_str() {
+        edited.clone_into(&mut invocation.connection_id);
+    }
+    invocation.payload = event.to_string();
+    Ok(())
 }

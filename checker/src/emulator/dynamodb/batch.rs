@@ -226,29 +226,35 @@ pub(crate) fn get(tables: &Tables, input: BatchGetItem) -> Result<Value, DynamoE
         }
         responses.insert(name.clone(), Value::Array(found));
         if !left.is_empty() {
-            let mut again = json!({ "Keys": left });
-            for (field, value) in [
-                (
-                    "ProjectionExpression",
-                    request.projection_expression.clone().map(Value::String),
-                ),
-                (
-                    "ExpressionAttributeNames",
-                    request
-                        .expression_attribute_names
-                        .as_ref()
-                        .map(|names| json!(names)),
-                ),
-                ("ConsistentRead", request.consistent_read.map(Value::Bool)),
-            ] {
-                if let Some(value) = value {
-                    again[field] = value;
-                }
-            }
-            unprocessed.insert(name.clone(), again);
+            unprocessed.insert(name.clone(), read_again(request, left));
         }
     }
     Ok(json!({ "Responses": responses, "UnprocessedKeys": unprocessed }))
+}
+
+/// A table's `UnprocessedKeys`: the keys left, with the request's own
+/// parameters, ready to send again.
+fn read_again(request: &KeysAndAttributes, left: Vec<Value>) -> Value {
+    let mut again = json!({ "Keys": left });
+    for (field, value) in [
+        (
+            "ProjectionExpression",
+            request.projection_expression.clone().map(Value::String),
+        ),
+        (
+            "ExpressionAttributeNames",
+            request
+                .expression_attribute_names
+                .as_ref()
+                .map(|names| json!(names)),
+        ),
+        ("ConsistentRead", request.consistent_read.map(Value::Bool)),
+    ] {
+        if let Some(value) = value {
+            again[field] = value;
+        }
+    }
+    again
 }
 
 /// DynamoDB's counts: at least one table, 1 to `max` requests per table,

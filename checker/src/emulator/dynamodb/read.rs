@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::error::DynamoError;
 use super::expression::{self, Condition, KeyCondition, Path, Placeholders};
 use super::key::Key;
-use super::request::{Query, Read, Scan};
+use super::request::{Query, QueryOrScan, Scan};
 use super::size::{MAX_PAGE_BYTES, item_size};
 use super::tables::{Table, Tables};
 use super::value::{self, Item};
@@ -26,7 +26,7 @@ pub(crate) fn query(tables: &Tables, Query(input): Query) -> Result<Value, Dynam
     let mut placeholders = placeholders(&input)?;
     let condition = expression::condition("KeyConditionExpression", text, &mut placeholders)?;
     let condition = expression::key_condition(condition, target.key_schema())?;
-    let plan = Plan::new(&input, &mut placeholders)?;
+    let plan = ReadPlan::new(&input, &mut placeholders)?;
     placeholders.finish()?;
     if let Some(filter) = &plan.filter {
         no_key_in_filter(filter, target.key_schema())?;
@@ -39,7 +39,7 @@ pub(crate) fn query(tables: &Tables, Query(input): Query) -> Result<Value, Dynam
 pub(crate) fn scan(tables: &Tables, Scan(input): Scan) -> Result<Value, DynamoError> {
     let target = TableOrIndex::of(tables, &input)?;
     let mut placeholders = placeholders(&input)?;
-    let plan = Plan::new(&input, &mut placeholders)?;
+    let plan = ReadPlan::new(&input, &mut placeholders)?;
     placeholders.finish()?;
     let start = target.start(input.exclusive_start_key.as_ref())?;
     Ok(target.read(None, &plan, true, start))
@@ -71,7 +71,7 @@ fn no_key_in_filter(filter: &Condition, schema: &KeySchema) -> Result<(), Dynamo
     )))
 }
 
-fn placeholders(input: &Read) -> Result<Placeholders<'_>, DynamoError> {
+fn placeholders(input: &QueryOrScan) -> Result<Placeholders<'_>, DynamoError> {
     Placeholders::new(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
@@ -79,15 +79,18 @@ fn placeholders(input: &Read) -> Result<Placeholders<'_>, DynamoError> {
 }
 
 /// What to do with the items read: filter, project, count, how many.
-struct Plan {
+struct ReadPlan {
     filter: Option<Condition>,
     projection: Option<Vec<Path>>,
     count_only: bool,
     limit: Option<usize>,
 }
 
-impl Plan {
-    fn new(input: &Read, placeholders: &mut Placeholders<'_>) -> Result<Plan, DynamoError> {
+impl ReadPlan {
+    fn new(
+        input: &QueryOrScan,
+        placeholders: &mut Placeholders<'_>,
+    ) -> Result<ReadPlan, DynamoError> {
         let filter = input
             .filter_expression
             .as_deref()
@@ -129,7 +132,7 @@ impl Plan {
                     })?,
             ),
         };
-        Ok(Plan {
+        Ok(ReadPlan {
             filter,
             projection,
             count_only,
@@ -159,7 +162,7 @@ struct TableOrIndex<'t> {
 }
 
 impl<'t> TableOrIndex<'t> {
-    fn of(tables: &'t Tables, input: &Read) -> Result<Self, DynamoError> {
+    fn of(tables: &'t Tables, input: &QueryOrScan) -> Result<Self, DynamoError> {
         let table = tables.get(&input.table_name)?;
         let index = match &input.index_name {
             None => None,
@@ -251,7 +254,7 @@ impl<'t> TableOrIndex<'t> {
     fn read(
         &self,
         condition: Option<&KeyCondition>,
-        plan: &Plan,
+        plan: &ReadPlan,
         forward: bool,
         start: Option<Position>,
     ) -> Value {

@@ -130,7 +130,7 @@ parameters!(
 /// Query and Scan share everything but the key condition.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct Read {
+pub(crate) struct QueryOrScan {
     pub(crate) table_name: String,
     pub(crate) index_name: Option<String>,
     pub(crate) key_condition_expression: Option<String>,
@@ -147,19 +147,19 @@ pub(crate) struct Read {
     rest: Item,
 }
 
-/// `Read` as Query: it refuses what Scan alone lacks and vice versa.
-pub(crate) struct Query(pub(crate) Read);
-pub(crate) struct Scan(pub(crate) Read);
+/// `QueryOrScan` as Query: it refuses what Scan alone lacks and vice versa.
+pub(crate) struct Query(pub(crate) QueryOrScan);
+pub(crate) struct Scan(pub(crate) QueryOrScan);
 
 impl<'de> Deserialize<'de> for Query {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Read::deserialize(deserializer).map(Query)
+        QueryOrScan::deserialize(deserializer).map(Query)
     }
 }
 
 impl<'de> Deserialize<'de> for Scan {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let mut read = Read::deserialize(deserializer)?;
+        let mut read = QueryOrScan::deserialize(deserializer)?;
         // Query-only parameters are not Scan's: let them be refused by name.
         for (name, value) in [
             (

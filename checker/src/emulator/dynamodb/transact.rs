@@ -19,7 +19,7 @@ use super::size::{self, item_size};
 use super::tables::{Table, Tables};
 use super::update_item::{no_key_in_update, updated};
 use super::value::{self, Item};
-use crate::emulator::events::EventBus;
+use crate::emulator::events::{Event, EventBus};
 
 /// DynamoDB's limits on one transaction.
 const MAX_ACTIONS: usize = 100;
@@ -45,16 +45,16 @@ impl Parameters for TransactWriteItems {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct TransactItem {
-    condition_check: Option<Action>,
-    put: Option<Action>,
-    update: Option<Action>,
-    delete: Option<Action>,
+    condition_check: Option<TransactAction>,
+    put: Option<TransactAction>,
+    update: Option<TransactAction>,
+    delete: Option<TransactAction>,
 }
 
 /// Any of the four: each takes the fields its kind needs.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct Action {
+struct TransactAction {
     table_name: String,
     key: Option<Item>,
     item: Option<Item>,
@@ -66,27 +66,27 @@ struct Action {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+enum ActionKind {
     ConditionCheck,
     Put,
     Update,
     Delete,
 }
 
-impl Kind {
+impl ActionKind {
     fn operation(self) -> &'static str {
         match self {
-            Kind::ConditionCheck => "ConditionCheck",
-            Kind::Put => "PutItem",
-            Kind::Update => "UpdateItem",
-            Kind::Delete => "DeleteItem",
+            ActionKind::ConditionCheck => "ConditionCheck",
+            ActionKind::Put => "PutItem",
+            ActionKind::Update => "UpdateItem",
+            ActionKind::Delete => "DeleteItem",
         }
     }
 }
 
 /// One action, checked: what it does to which item.
-struct Checked<'a> {
-    kind: Kind,
+struct CheckedAction<'a> {
+    kind: ActionKind,
     table: &'a Table,
     key: Key,
     key_item: Item,
@@ -129,21 +129,7 @@ pub(crate) fn write(
     input: TransactWriteItems,
     fingerprint: u64,
 ) -> Result<Value, DynamoError> {
-    let count = input.transact_items.len();
-    if count == 0 || count > MAX_ACTIONS {
-        let bound = if count == 0 {
-            "greater than or equal to 1".to_owned()
-        } else {
-            format!("less than or equal to {MAX_ACTIONS}")
-        };
-        return Err(DynamoError::validation(format!(
-            "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: \
-             Member must have length {bound}"
-        ))
-        .advise(format!(
-            "one TransactWriteItems holds 1 to {MAX_ACTIONS} actions"
-        )));
-    }
+    check_count(input.transact_items.len())?;
     if let Some(token) = &input.client_request_token
         && tables.transaction_tokens.seen(token, fingerprint)?
     {
@@ -155,14 +141,54 @@ pub(crate) fn write(
         .iter()
         .map(|action| action.table.schema.name.as_str())
         .collect();
-    let mut locked: BTreeMap<&str, MutexGuard<'_, BTreeMap<Key, Item>>> = BTreeMap::new();
+    let mut locked: Locked<'_> = BTreeMap::new();
     for name in names {
         locked.insert(name, tables.get(name)?.items());
     }
+    let writes = judge(&actions, &locked)?;
+    let emitted = apply(&actions, writes, &mut locked, caller);
+    drop(locked);
+    for event in emitted {
+        events.emit(event);
+    }
+    if let Some(token) = input.client_request_token {
+        tables.transaction_tokens.record(token, fingerprint);
+    }
+    Ok(json!({}))
+}
+
+/// The items of every table a transaction touches, each table locked.
+type Locked<'a> = BTreeMap<&'a str, MutexGuard<'a, BTreeMap<Key, Item>>>;
+
+/// One TransactWriteItems holds 1 to [`MAX_ACTIONS`] actions.
+fn check_count(count: usize) -> Result<(), DynamoError> {
+    if count != 0 && count <= MAX_ACTIONS {
+        return Ok(());
+    }
+    let bound = if count == 0 {
+        "greater than or equal to 1".to_owned()
+    } else {
+        format!("less than or equal to {MAX_ACTIONS}")
+    };
+    Err(DynamoError::validation(format!(
+        "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: \
+         Member must have length {bound}"
+    ))
+    .advise(format!(
+        "one TransactWriteItems holds 1 to {MAX_ACTIONS} actions"
+    )))
+}
+
+/// What each action writes, or the transaction cancelled with every
+/// action's reason when one of them fails.
+fn judge(
+    actions: &[CheckedAction<'_>],
+    locked: &Locked<'_>,
+) -> Result<Vec<Option<Item>>, DynamoError> {
     let mut reasons = Vec::new();
     let mut writes = Vec::new();
     let mut failed = false;
-    for action in &actions {
+    for action in actions {
         let current = locked
             .get(action.table.schema.name.as_str())
             .and_then(|items| items.get(&action.key));
@@ -177,27 +203,38 @@ pub(crate) fn write(
             }
         }
     }
-    if failed {
-        let codes: Vec<&str> = reasons
-            .iter()
-            .map(|reason| reason["Code"].as_str().unwrap_or("None"))
-            .collect();
-        return Err(DynamoError::new(
-            ErrorCode::TransactionCanceled,
-            format!(
-                "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
-                codes.join(", ")
-            ),
-        )
-        .with_field("CancellationReasons", Value::Array(reasons)));
+    if !failed {
+        return Ok(writes);
     }
+    let codes: Vec<&str> = reasons
+        .iter()
+        .map(|reason| reason["Code"].as_str().unwrap_or("None"))
+        .collect();
+    Err(DynamoError::new(
+        ErrorCode::TransactionCanceled,
+        format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+            codes.join(", ")
+        ),
+    )
+    .with_field("CancellationReasons", Value::Array(reasons)))
+}
+
+/// The writes made, under the locks; the events they raise, to emit once
+/// the locks are released.
+fn apply(
+    actions: &[CheckedAction<'_>],
+    writes: Vec<Option<Item>>,
+    locked: &mut Locked<'_>,
+    caller: Option<&str>,
+) -> Vec<Event> {
     let mut emitted = Vec::new();
     for (action, write) in actions.iter().zip(writes) {
         let Some(items) = locked.get_mut(action.table.schema.name.as_str()) else {
             continue;
         };
         match (action.kind, write) {
-            (Kind::ConditionCheck, _) => continue,
+            (ActionKind::ConditionCheck, _) => continue,
             (_, Some(item)) => {
                 items.insert(action.key.clone(), item);
             }
@@ -212,14 +249,7 @@ pub(crate) fn write(
             caller,
         ));
     }
-    drop(locked);
-    for event in emitted {
-        events.emit(event);
-    }
-    if let Some(token) = input.client_request_token {
-        tables.transaction_tokens.record(token, fingerprint);
-    }
-    Ok(json!({}))
+    emitted
 }
 
 /// Every action parsed and checked before any item is read: a mistake in
@@ -227,16 +257,16 @@ pub(crate) fn write(
 fn check<'a>(
     tables: &'a Tables,
     items: &'a [TransactItem],
-) -> Result<Vec<Checked<'a>>, DynamoError> {
+) -> Result<Vec<CheckedAction<'a>>, DynamoError> {
     let mut actions = Vec::new();
     let mut seen = BTreeSet::new();
     let mut bytes = 0;
     for item in items {
         let present = [
-            (Kind::ConditionCheck, &item.condition_check),
-            (Kind::Put, &item.put),
-            (Kind::Update, &item.update),
-            (Kind::Delete, &item.delete),
+            (ActionKind::ConditionCheck, &item.condition_check),
+            (ActionKind::Put, &item.put),
+            (ActionKind::Update, &item.update),
+            (ActionKind::Delete, &item.delete),
         ];
         let mut present = present
             .into_iter()
@@ -268,14 +298,46 @@ fn check<'a>(
 
 fn check_action<'a>(
     tables: &'a Tables,
-    kind: Kind,
-    action: &'a Action,
-) -> Result<Checked<'a>, DynamoError> {
+    kind: ActionKind,
+    action: &'a TransactAction,
+) -> Result<CheckedAction<'a>, DynamoError> {
     let table = tables.get(&action.table_name)?;
+    only_its_parameters(kind, action)?;
+    let item_on_failure = action.write.item_on_failure()?;
+    let (condition, update) = action
+        .write
+        .expressions(action.update_expression.as_deref())?;
+    if kind == ActionKind::ConditionCheck && condition.is_none() {
+        return Err(DynamoError::validation(
+            "1 validation error detected: Value null at 'conditionExpression' failed to satisfy \
+             constraint: Member must not be null",
+        ));
+    }
+    let (key, key_item, put) = key_and_item(table, kind, action)?;
+    if let Some(update) = &update {
+        no_key_in_update(table, update)?;
+    }
+    if kind == ActionKind::Update && update.is_none() {
+        return Err(missing(kind, "UpdateExpression"));
+    }
+    Ok(CheckedAction {
+        kind,
+        table,
+        key,
+        key_item,
+        condition,
+        update,
+        item_on_failure,
+        put,
+    })
+}
+
+/// A transaction's action takes the parameters of its kind and no others.
+fn only_its_parameters(kind: ActionKind, action: &TransactAction) -> Result<(), DynamoError> {
     let allowed: &[&str] = match kind {
-        Kind::Put => &["Item"],
-        Kind::Update => &["Key", "UpdateExpression"],
-        Kind::ConditionCheck | Kind::Delete => &["Key"],
+        ActionKind::Put => &["Item"],
+        ActionKind::Update => &["Key", "UpdateExpression"],
+        ActionKind::ConditionCheck | ActionKind::Delete => &["Key"],
     };
     let given = [
         ("Item", action.item.is_some()),
@@ -309,56 +371,39 @@ fn check_action<'a>(
             kind.operation()
         )));
     }
-    let item_on_failure = action.write.item_on_failure()?;
-    let (condition, update) = action
-        .write
-        .expressions(action.update_expression.as_deref())?;
-    if kind == Kind::ConditionCheck && condition.is_none() {
-        return Err(DynamoError::validation(
-            "1 validation error detected: Value null at 'conditionExpression' failed to satisfy \
-             constraint: Member must not be null",
-        ));
-    }
-    let (key, key_item, put) = match (kind, &action.item, &action.key) {
-        (Kind::Put, Some(item), _) => {
+    Ok(())
+}
+
+/// The action's key, its key attributes as an item, and (a put's) the item.
+fn key_and_item<'a>(
+    table: &Table,
+    kind: ActionKind,
+    action: &'a TransactAction,
+) -> Result<(Key, Item, Option<&'a Item>), DynamoError> {
+    match (kind, &action.item, &action.key) {
+        (ActionKind::Put, Some(item), _) => {
             item.values().try_for_each(value::check)?;
             let key = table.schema.key.key_of_item(item)?;
             table.schema.check_index_keys(item)?;
             size::check_item(item)?;
             let mut key_item = Item::new();
             table.schema.key.copy_key(item, &mut key_item);
-            (key, key_item, Some(item))
+            Ok((key, key_item, Some(item)))
         }
-        (Kind::Put, None, _) => return Err(missing(kind, "Item")),
+        (ActionKind::Put, None, _) => Err(missing(kind, "Item")),
         (_, _, Some(key_item)) => {
             key_item.values().try_for_each(value::check)?;
-            (
+            Ok((
                 table.schema.key.key_of_key(key_item)?,
                 key_item.clone(),
                 None,
-            )
+            ))
         }
-        (_, _, None) => return Err(missing(kind, "Key")),
-    };
-    if let Some(update) = &update {
-        no_key_in_update(table, update)?;
+        (_, _, None) => Err(missing(kind, "Key")),
     }
-    if kind == Kind::Update && update.is_none() {
-        return Err(missing(kind, "UpdateExpression"));
-    }
-    Ok(Checked {
-        kind,
-        table,
-        key,
-        key_item,
-        condition,
-        update,
-        item_on_failure,
-        put,
-    })
 }
 
-fn missing(kind: Kind, field: &str) -> DynamoError {
+fn missing(kind: ActionKind, field: &str) -> DynamoError {
     DynamoError::validation(format!(
         "A transaction's {} needs {field}",
         kind.operation()
@@ -367,7 +412,7 @@ fn missing(kind: Kind, field: &str) -> DynamoError {
 
 /// What the action writes (`None`: delete the item; a condition check
 /// writes nothing), or its cancellation reason.
-fn outcome(action: &Checked<'_>, current: Option<&Item>) -> Result<Option<Item>, Value> {
+fn outcome(action: &CheckedAction<'_>, current: Option<&Item>) -> Result<Option<Item>, Value> {
     let empty = Item::new();
     if let Some(condition) = &action.condition
         && !condition.matches(current.unwrap_or(&empty))
@@ -382,10 +427,10 @@ fn outcome(action: &Checked<'_>, current: Option<&Item>) -> Result<Option<Item>,
         return Err(reason);
     }
     match action.kind {
-        Kind::ConditionCheck => Ok(current.cloned()),
-        Kind::Put => Ok(action.put.cloned()),
-        Kind::Delete => Ok(None),
-        Kind::Update => updated(
+        ActionKind::ConditionCheck => Ok(current.cloned()),
+        ActionKind::Put => Ok(action.put.cloned()),
+        ActionKind::Delete => Ok(None),
+        ActionKind::Update => updated(
             action.table,
             &action.key_item,
             current,

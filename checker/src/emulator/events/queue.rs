@@ -54,13 +54,13 @@ impl Bound {
 }
 
 pub(super) struct Queue {
-    state: Mutex<State>,
+    state: Mutex<QueueState>,
     ready: Notify,
     bound: Bound,
 }
 
 #[derive(Default)]
-struct State {
+struct QueueState {
     items: VecDeque<(Arc<Stamped>, usize)>,
     bytes: usize,
     skipped: u64,
@@ -133,7 +133,7 @@ impl Queue {
         self.ready.notify_one();
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, QueueState> {
         // Each change under this lock is completed before it is released.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -15,7 +15,7 @@ use crate::emulator::routing::RouteSelection;
 pub(crate) const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 pub(crate) const MAX_FRAME_BYTES: usize = 32 * 1024;
 
-pub(crate) struct Route {
+pub(crate) struct RouteTarget {
     pub(crate) function: Arc<FunctionPool>,
     pub(crate) two_way: bool,
 }
@@ -27,7 +27,7 @@ pub(crate) struct WebSocketApi {
     pub(crate) domain_name: String,
     pub(crate) route_selection: RouteSelection,
     /// By route key.
-    pub(crate) routes: HashMap<String, Route>,
+    pub(crate) routes: HashMap<String, RouteTarget>,
     pub(crate) connections: Connections,
     pub(crate) events: Arc<EventBus>,
     /// How long a connection may stay without a message or a ping.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::api::{Route, WebSocketApi};
+use super::api::{RouteTarget, WebSocketApi};
 use super::invoke::{Call, invoke};
 use super::lambda_event;
 use crate::emulator::connections::{Connection, Outgoing, SendError};
@@ -61,7 +61,7 @@ fn select<'a>(
     connection: &Connection,
     body: &str,
     request_id: &str,
-) -> Option<(&'a str, &'a Route)> {
+) -> Option<(&'a str, &'a RouteTarget)> {
     let selected = api.route_selection.evaluate(body);
     let is_lifecycle = selected == "$connect" || selected == "$disconnect";
     if !api.routes.contains_key(&selected) {

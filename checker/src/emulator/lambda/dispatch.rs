@@ -30,11 +30,11 @@ pub(super) struct Invocation {
 
 #[derive(Default)]
 pub(super) struct Dispatch {
-    state: Mutex<State>,
+    state: Mutex<DispatchState>,
 }
 
 #[derive(Default)]
-struct State {
+struct DispatchState {
     /// Idle workers, the last to go idle at the end.
     idle: Vec<oneshot::Sender<Invocation>>,
     /// Invocations no worker was idle for, oldest first.
@@ -53,7 +53,7 @@ pub(super) enum Submitted {
 }
 
 /// What a worker does next.
-pub(super) enum Next {
+pub(super) enum Assignment {
     Run(Invocation),
     /// Idle until an invocation comes, or the pool closes (the sender dropped).
     Wait(oneshot::Receiver<Invocation>),
@@ -88,18 +88,18 @@ impl Dispatch {
     }
 
     /// A worker done with its invocation (or just started) asks for the next.
-    pub(super) fn next(&self) -> Next {
+    pub(super) fn next(&self) -> Assignment {
         let mut state = self.lock();
         if let Some(invocation) = state.waiting.pop_front() {
             state.waiting_bytes -= invocation.payload.len();
-            return Next::Run(invocation);
+            return Assignment::Run(invocation);
         }
         if state.closed {
-            return Next::Closed;
+            return Assignment::Closed;
         }
         let (worker, receiver) = oneshot::channel();
         state.idle.push(worker);
-        Next::Wait(receiver)
+        Assignment::Wait(receiver)
     }
 
     /// Refuses what comes next, fails what waits, and ends idle workers.
@@ -111,7 +111,7 @@ impl Dispatch {
         state.waiting_bytes = 0;
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, DispatchState> {
         // Each change under this lock leaves the state whole: a push, a pop or a clear.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

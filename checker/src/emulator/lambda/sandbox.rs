@@ -17,11 +17,11 @@ use super::group::{self, Signal};
 /// One process's freeze state.
 #[derive(Debug, Default)]
 pub(crate) struct Sandbox {
-    state: Mutex<State>,
+    state: Mutex<SandboxState>,
 }
 
 #[derive(Debug, Default)]
-struct State {
+struct SandboxState {
     /// The process whose group is stopped and continued; `None` before it
     /// started (or where signals do not exist).
     group: Option<u32>,
@@ -90,7 +90,7 @@ impl Sandbox {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, SandboxState> {
         // Every critical section leaves the state whole: poisoning cannot break it.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use tokio::sync::oneshot;
 
 use super::callers::Callers;
-use super::dispatch::{Dispatch, Next};
+use super::dispatch::{Assignment, Dispatch};
 use super::process::{FunctionSpec, Process};
 use crate::emulator::events::{Event, EventBus};
 use crate::emulator::invoke_error::InvokeError;
@@ -30,7 +30,7 @@ pub(super) async fn run(pool: Arc<Pool>) {
     // later ones start on demand, so a binary that crashes at start-up is not
     // restarted in a loop.
     let mut process = start(&pool).await.ok();
-    let mut answer: Option<Answer> = None;
+    let mut answer: Option<CallerReply> = None;
     'work: loop {
         let next = pool.dispatch.next();
         // Answered only once idle: the caller's next message, sent as soon as
@@ -40,9 +40,9 @@ pub(super) async fn run(pool: Arc<Pool>) {
             let _ = reply.send(outcome);
         }
         let invocation = match next {
-            Next::Run(invocation) => invocation,
-            Next::Closed => break 'work,
-            Next::Wait(mut receiver) => loop {
+            Assignment::Run(invocation) => invocation,
+            Assignment::Closed => break 'work,
+            Assignment::Wait(mut receiver) => loop {
                 tokio::select! {
                     invocation = &mut receiver => match invocation {
                         Ok(invocation) => break invocation,
@@ -87,7 +87,7 @@ pub(super) async fn run(pool: Arc<Pool>) {
 
 /// Where an invocation's caller waits, and what it gets. The caller may have
 /// given up (client gone): a failed send tells nothing then.
-type Answer = (
+type CallerReply = (
     oneshot::Sender<Result<Bytes, InvokeError>>,
     Result<Bytes, InvokeError>,
 );

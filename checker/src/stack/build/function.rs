@@ -10,7 +10,7 @@ use crate::stack::Function;
 use crate::stack::error::{self, Location, StackError, StackErrorKind};
 use crate::stack::naming;
 use crate::stack::reader::Reader;
-use crate::stack::yaml::{Key, Kind, Node, Pos};
+use crate::stack::yaml::{Kind, MapKey, Node, Pos};
 
 /// The longest Lambda function name AWS takes.
 const MAX_DEPLOYED_NAME: usize = 64;
@@ -41,8 +41,11 @@ const FUNCTION_PROPERTIES: &[&str] = &[
 /// A function's property written at the level of the function names (one
 /// indentation too little: `events:` under `functions:` instead of under
 /// `onMessage:`) is named, with the indentation that was probably meant.
-pub(super) fn check_indentation(r: &Reader<'_>, entries: &[(Key, Node)]) -> Result<(), StackError> {
-    let mut previous: Option<&(Key, Node)> = None;
+pub(super) fn check_indentation(
+    r: &Reader<'_>,
+    entries: &[(MapKey, Node)],
+) -> Result<(), StackError> {
+    let mut previous: Option<&(MapKey, Node)> = None;
     for entry in entries {
         let (key, body) = entry;
         let looks_like_function =
@@ -84,7 +87,7 @@ pub(super) fn check_indentation(r: &Reader<'_>, entries: &[(Key, Node)]) -> Resu
 pub(super) fn function(
     context: &environment::Context<'_>,
     defaults: &Defaults,
-    key: &Key,
+    key: &MapKey,
     body: &Node,
 ) -> Result<Function, StackError> {
     let r = context.reader;
@@ -144,7 +147,7 @@ pub(super) fn function(
 fn artifact(
     r: &Reader<'_>,
     defaults: &Defaults,
-    key: &Key,
+    key: &MapKey,
     body: &Node,
 ) -> Result<(String, Location, String), StackError> {
     let name = &key.name;
@@ -189,7 +192,7 @@ fn artifact(
 /// `{service}-{stage}-{key}`. AWS takes at most 64 letters, digits, `-` and `_`.
 fn deployed_name(
     context: &environment::Context<'_>,
-    key: &Key,
+    key: &MapKey,
     body: &Node,
 ) -> Result<String, StackError> {
     let r = context.reader;

@@ -5,17 +5,17 @@
 /// Whether the action pattern (`dynamodb:Get*`, `*`) covers `action`
 /// (`dynamodb:GetItem`). IAM compares actions case-insensitively.
 pub(crate) fn action_matches(pattern: &str, action: &str) -> bool {
-    let pattern: Vec<Token> = pattern
+    let pattern: Vec<PatternToken> = pattern
         .to_ascii_lowercase()
         .chars()
         .map(|c| match c {
-            '*' => Token::Star {
+            '*' => PatternToken::Star {
                 crosses_colon: true,
             },
-            '?' => Token::One {
+            '?' => PatternToken::One {
                 crosses_colon: true,
             },
-            c => Token::Char(c),
+            c => PatternToken::Char(c),
         })
         .collect();
     glob(
@@ -37,13 +37,13 @@ pub(crate) fn resource_matches(pattern: &str, resource: &str) -> bool {
     for (i, c) in chars.iter().enumerate() {
         let in_last = part >= LAST_PART;
         tokens.push(match c {
-            '*' => Token::Star {
+            '*' => PatternToken::Star {
                 crosses_colon: in_last || matches!(chars.get(i + 1), None | Some(':')),
             },
-            '?' => Token::One {
+            '?' => PatternToken::One {
                 crosses_colon: in_last,
             },
-            c => Token::Char(*c),
+            c => PatternToken::Char(*c),
         });
         if *c == ':' {
             part += 1;
@@ -53,7 +53,7 @@ pub(crate) fn resource_matches(pattern: &str, resource: &str) -> bool {
 }
 
 #[derive(Clone, Copy)]
-enum Token {
+enum PatternToken {
     Char(char),
     /// Any one character.
     One {
@@ -67,13 +67,13 @@ enum Token {
 
 /// Whether `pattern` matches all of `text`: `reach[j]` says whether the
 /// pattern so far can end just before `text[j]`.
-fn glob(pattern: &[Token], text: &[char]) -> bool {
+fn glob(pattern: &[PatternToken], text: &[char]) -> bool {
     let mut reach = vec![false; text.len() + 1];
     reach[0] = true;
     for token in pattern {
         let mut next = vec![false; text.len() + 1];
         match *token {
-            Token::Star { crosses_colon } => {
+            PatternToken::Star { crosses_colon } => {
                 let mut open = false;
                 for j in 0..=text.len() {
                     if reach[j] {
@@ -85,12 +85,12 @@ fn glob(pattern: &[Token], text: &[char]) -> bool {
                     }
                 }
             }
-            Token::One { crosses_colon } => {
+            PatternToken::One { crosses_colon } => {
                 for j in 0..text.len() {
                     next[j + 1] = reach[j] && (crosses_colon || text[j] != ':');
                 }
             }
-            Token::Char(c) => {
+            PatternToken::Char(c) => {
                 for j in 0..text.len() {
                     next[j + 1] = reach[j] && text[j] == c;
                 }

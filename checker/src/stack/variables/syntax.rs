@@ -77,7 +77,7 @@ pub(super) enum SyntaxError {
 
 /// Parses `text`; the error says what is wrong and how to write it instead.
 pub(super) fn parse(text: &str) -> Result<Template, SyntaxError> {
-    let mut parser = Parser { s: text, i: 0 };
+    let mut parser = VariableParser { s: text, i: 0 };
     parser.template(Part::Top)
 }
 
@@ -99,12 +99,12 @@ impl Part {
     }
 }
 
-struct Parser<'a> {
+struct VariableParser<'a> {
     s: &'a str,
     i: usize,
 }
 
-impl Parser<'_> {
+impl VariableParser<'_> {
     fn peek(&self) -> Option<u8> {
         self.s.as_bytes().get(self.i).copied()
     }

@@ -209,14 +209,14 @@ fn invalid_for_update() -> DynamoError {
 /// What some paths keep of an item: maps keep the keys named, lists the
 /// elements named, in their order.
 pub(crate) fn project(item: &Item, paths: &[Path]) -> Item {
-    let mut kept: BTreeMap<String, Node> = BTreeMap::new();
+    let mut kept: BTreeMap<String, PartialValue> = BTreeMap::new();
     for path in paths {
         let Some(top) = item.get(path.top()) else {
             continue;
         };
         let node = kept
             .entry(path.top().to_owned())
-            .or_insert_with(|| Node::empty_like(top, &path.0[1..]));
+            .or_insert_with(|| PartialValue::empty_like(top, &path.0[1..]));
         node.keep(top, &path.0[1..]);
     }
     kept.into_iter()
@@ -225,38 +225,38 @@ pub(crate) fn project(item: &Item, paths: &[Path]) -> Item {
 }
 
 /// A value being copied in part.
-enum Node {
+enum PartialValue {
     Whole(Value),
-    Map(BTreeMap<String, Node>),
-    List(BTreeMap<usize, Node>),
+    Map(BTreeMap<String, PartialValue>),
+    List(BTreeMap<usize, PartialValue>),
     Nothing,
 }
 
-impl Node {
-    fn empty_like(value: &Value, rest: &[Element]) -> Node {
+impl PartialValue {
+    fn empty_like(value: &Value, rest: &[Element]) -> PartialValue {
         match (rest.first(), tagged(value)) {
-            (None, _) => Node::Nothing,
-            (Some(Element::Name(_)), Some(("M", _))) => Node::Map(BTreeMap::new()),
-            (Some(Element::Index(_)), Some(("L", _))) => Node::List(BTreeMap::new()),
-            _ => Node::Nothing,
+            (None, _) => PartialValue::Nothing,
+            (Some(Element::Name(_)), Some(("M", _))) => PartialValue::Map(BTreeMap::new()),
+            (Some(Element::Index(_)), Some(("L", _))) => PartialValue::List(BTreeMap::new()),
+            _ => PartialValue::Nothing,
         }
     }
 
     fn keep(&mut self, value: &Value, rest: &[Element]) {
         let Some((first, rest)) = rest.split_first() else {
-            *self = Node::Whole(value.clone());
+            *self = PartialValue::Whole(value.clone());
             return;
         };
         let Some(inner) = child(value, first) else {
             return;
         };
         let node = match (self, first) {
-            (Node::Map(map), Element::Name(name)) => map
+            (PartialValue::Map(map), Element::Name(name)) => map
                 .entry(name.clone())
-                .or_insert_with(|| Node::empty_like(inner, rest)),
-            (Node::List(list), Element::Index(index)) => list
+                .or_insert_with(|| PartialValue::empty_like(inner, rest)),
+            (PartialValue::List(list), Element::Index(index)) => list
                 .entry(*index)
-                .or_insert_with(|| Node::empty_like(inner, rest)),
+                .or_insert_with(|| PartialValue::empty_like(inner, rest)),
             _ => return,
         };
         node.keep(inner, rest);
@@ -264,17 +264,20 @@ impl Node {
 
     fn into_value(self) -> Option<Value> {
         match self {
-            Node::Whole(value) => Some(value),
-            Node::Nothing => None,
-            Node::Map(map) => {
+            PartialValue::Whole(value) => Some(value),
+            PartialValue::Nothing => None,
+            PartialValue::Map(map) => {
                 let map: Map<String, Value> = map
                     .into_iter()
                     .filter_map(|(name, node)| Some((name, node.into_value()?)))
                     .collect();
                 (!map.is_empty()).then(|| serde_json::json!({ "M": map }))
             }
-            Node::List(list) => {
-                let list: Vec<Value> = list.into_values().filter_map(Node::into_value).collect();
+            PartialValue::List(list) => {
+                let list: Vec<Value> = list
+                    .into_values()
+                    .filter_map(PartialValue::into_value)
+                    .collect();
                 (!list.is_empty()).then(|| serde_json::json!({ "L": list }))
             }
         }

@@ -33,11 +33,11 @@ const CONDITION_FUNCTIONS: [&str; 6] = [
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Update {
-    actions: Vec<Action>,
+    actions: Vec<UpdateAction>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-enum Action {
+enum UpdateAction {
     Set(Path, SetValue),
     Remove(Path),
     Add(Path, Value),
@@ -92,7 +92,7 @@ impl Parser<'_, '_, '_> {
         Ok(Update { actions })
     }
 
-    fn action(&mut self, clause: &str) -> Result<Action, DynamoError> {
+    fn action(&mut self, clause: &str) -> Result<UpdateAction, DynamoError> {
         let path = self.path()?;
         match clause {
             "SET" => {
@@ -105,9 +105,9 @@ impl Parser<'_, '_, '_> {
                 } else {
                     SetValue::One(left)
                 };
-                Ok(Action::Set(path, value))
+                Ok(UpdateAction::Set(path, value))
             }
-            "REMOVE" => Ok(Action::Remove(path)),
+            "REMOVE" => Ok(UpdateAction::Remove(path)),
             _ => {
                 let Some(Token::Value(placeholder)) = self.peek(0).cloned() else {
                     return Err(self.unexpected());
@@ -127,9 +127,9 @@ impl Parser<'_, '_, '_> {
                     )));
                 }
                 Ok(if clause == "ADD" {
-                    Action::Add(path, value)
+                    UpdateAction::Add(path, value)
                 } else {
-                    Action::Delete(path, value)
+                    UpdateAction::Delete(path, value)
                 })
             }
         }
@@ -221,13 +221,13 @@ fn long_type_name(tag: &str) -> &str {
     }
 }
 
-impl Action {
+impl UpdateAction {
     fn path(&self) -> &Path {
         match self {
-            Action::Set(path, _)
-            | Action::Remove(path)
-            | Action::Add(path, _)
-            | Action::Delete(path, _) => path,
+            UpdateAction::Set(path, _)
+            | UpdateAction::Remove(path)
+            | UpdateAction::Add(path, _)
+            | UpdateAction::Delete(path, _) => path,
         }
     }
 }
@@ -235,7 +235,7 @@ impl Action {
 impl Update {
     /// The paths the update writes, in the order written.
     pub(crate) fn paths(&self) -> Vec<&Path> {
-        self.actions.iter().map(Action::path).collect()
+        self.actions.iter().map(UpdateAction::path).collect()
     }
 
     /// `new` (a copy of `old`, or the key alone for a new item) as the update leaves it.
@@ -244,9 +244,9 @@ impl Update {
         let mut removes = Vec::new();
         for action in &self.actions {
             match action {
-                Action::Set(path, value) => sets.push((path, value.evaluate(old)?)),
-                Action::Remove(path) => removes.push(path),
-                Action::Add(..) | Action::Delete(..) => {}
+                UpdateAction::Set(path, value) => sets.push((path, value.evaluate(old)?)),
+                UpdateAction::Remove(path) => removes.push(path),
+                UpdateAction::Add(..) | UpdateAction::Delete(..) => {}
             }
         }
         for (path, value) in sets {
@@ -259,14 +259,14 @@ impl Update {
         }
         for action in &self.actions {
             match action {
-                Action::Add(path, value) => {
+                UpdateAction::Add(path, value) => {
                     let sum = match path.get(new) {
                         None => value.clone(),
                         Some(current) => add(current, value)?,
                     };
                     path.set(new, sum)?;
                 }
-                Action::Delete(path, value) => {
+                UpdateAction::Delete(path, value) => {
                     let Some(current) = path.get(new) else {
                         continue;
                     };
@@ -275,7 +275,7 @@ impl Update {
                         None => path.remove(new)?,
                     }
                 }
-                Action::Set(..) | Action::Remove(..) => {}
+                UpdateAction::Set(..) | UpdateAction::Remove(..) => {}
             }
         }
         Ok(())

@@ -15,6 +15,80 @@ enum Entity {
     Item(String),
 }
 
+/// One file of the crate.
+pub(crate) struct Source {
+    /// Its module's path: `stack::build`, `main::cli::check`; the library's root is `""`.
+    pub(crate) module: String,
+    /// Its path from the crate's folder: `src/stack/build.rs`.
+    pub(crate) file: String,
+    pub(crate) text: String,
+}
+
+/// The library from `lib.rs` and the binary from `main.rs` (as the module
+/// `main`), following their `mod` declarations; test-only modules left out.
+pub(crate) fn read_crate(src: &Path) -> Vec<Source> {
+    let file_name = |file: &Path| {
+        let crate_dir = src.parent().unwrap_or(src);
+        file.strip_prefix(crate_dir)
+            .unwrap_or(file)
+            .display()
+            .to_string()
+    };
+    let mut sources = Vec::new();
+    let lib = std::fs::read_to_string(src.join("lib.rs")).expect("lib.rs is readable");
+    let main = std::fs::read_to_string(src.join("main.rs")).expect("main.rs is readable");
+    let mut pending: Vec<(String, PathBuf, PathBuf)> = module_declarations(&clean(&lib))
+        .into_iter()
+        .map(|child| {
+            (
+                child.clone(),
+                src.join(format!("{child}.rs")),
+                src.join(child),
+            )
+        })
+        .collect();
+    for child in module_declarations(&clean(&main)) {
+        pending.push((
+            format!("main::{child}"),
+            src.join(format!("{child}.rs")),
+            src.join(&child),
+        ));
+    }
+    sources.push(Source {
+        module: String::new(),
+        file: file_name(&src.join("lib.rs")),
+        text: format!("{lib}\nmod main;"),
+    });
+    sources.push(Source {
+        module: "main".to_owned(),
+        file: file_name(&src.join("main.rs")),
+        text: main,
+    });
+    while let Some((module, file, dir)) = pending.pop() {
+        let (file, dir) = if file.exists() {
+            (file, dir)
+        } else {
+            (dir.join("mod.rs"), dir)
+        };
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
+        for child in module_declarations(&clean(&text)) {
+            pending.push((
+                format!("{module}::{child}"),
+                dir.join(format!("{child}.rs")),
+                dir.join(&child),
+            ));
+        }
+        sources.push(Source {
+            module,
+            file: file_name(&file),
+            text,
+        });
+    }
+    sources.sort_by(|a, b| a.module.cmp(&b.module));
+    sources
+}
+
 pub(crate) struct Graph {
     /// By path: `stack::build`, `main::cli::check`; the library's root is `""`.
     pub(crate) modules: BTreeMap<String, Module>,
@@ -23,56 +97,12 @@ pub(crate) struct Graph {
 }
 
 impl Graph {
-    /// The library from `lib.rs` and the binary from `main.rs` (as the
-    /// module `main`), following their `mod` declarations.
+    /// The crate's graph, as [`read_crate`] reads it.
     pub(crate) fn read(src: &Path) -> Self {
-        let mut sources = Vec::new();
-        let lib = std::fs::read_to_string(src.join("lib.rs")).expect("lib.rs is readable");
-        let main = std::fs::read_to_string(src.join("main.rs")).expect("main.rs is readable");
-        let root_children: Vec<String> = module_declarations(&clean(&lib))
-            .into_iter()
-            .chain(["main".to_owned()])
-            .collect();
-        sources.push((String::new(), format!("{lib}\nmod main;")));
-        let mut pending: Vec<(String, PathBuf, PathBuf)> = root_children
-            .iter()
-            .filter(|child| *child != "main")
-            .map(|child| {
-                (
-                    child.clone(),
-                    src.join(format!("{child}.rs")),
-                    src.join(child),
-                )
-            })
-            .collect();
-        sources.push(("main".to_owned(), main.clone()));
-        for child in module_declarations(&clean(&main)) {
-            pending.push((
-                format!("main::{child}"),
-                src.join(format!("{child}.rs")),
-                src.join(&child),
-            ));
-        }
-        while let Some((name, file, dir)) = pending.pop() {
-            let (file, dir) = if file.exists() {
-                (file, dir)
-            } else {
-                (dir.join("mod.rs"), dir)
-            };
-            let text = std::fs::read_to_string(&file)
-                .unwrap_or_else(|error| panic!("cannot read {}: {error}", file.display()));
-            for child in module_declarations(&clean(&text)) {
-                pending.push((
-                    format!("{name}::{child}"),
-                    dir.join(format!("{child}.rs")),
-                    dir.join(&child),
-                ));
-            }
-            sources.push((name, text));
-        }
+        let sources = read_crate(src);
         let borrowed: Vec<(&str, &str)> = sources
             .iter()
-            .map(|(name, text)| (name.as_str(), text.as_str()))
+            .map(|source| (source.module.as_str(), source.text.as_str()))
             .collect();
         Self::from_sources(&borrowed)
     }
@@ -178,6 +208,11 @@ impl Graph {
         }
         let imported = found.imports.get(name)?;
         self.resolve(module, imported, depth + 1)
+    }
+
+    /// The modules `module` uses, each with one path that shows why.
+    pub(crate) fn uses_of(&self, module: &str) -> Option<&BTreeMap<String, String>> {
+        self.uses.get(module)
     }
 
     pub(crate) fn children_of(&self, parent: &str) -> Vec<String> {

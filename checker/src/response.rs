@@ -1,7 +1,8 @@
-//! Every HTTP response the emulator sends is built here: the handshake's
-//! answers, the AWS services' answers (a request id on each, an error's code
-//! in `x-amzn-ErrorType`, its text under `message`, or `Message` where AWS's
-//! front end refuses for IAM), the console's pages and the Runtime API's.
+//! Every HTTP response the checker sends is built here. The emulator's: the
+//! handshake's answers, the AWS services' answers (a request id on each, an
+//! error's code in `x-amzn-ErrorType`, its text under `message`, or
+//! `Message` where AWS's front end refuses for IAM), the console's pages and
+//! the Runtime API's. The class server's: its page, board, CSV and refusals.
 //! The handlers decide what to answer; this module decides how it looks.
 
 use bytes::Bytes;
@@ -11,7 +12,7 @@ use hyper::header::{self, HeaderName, HeaderValue};
 use serde_json::{Map, Value, json};
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
-use super::ids;
+use crate::ids;
 
 pub(crate) type Response = hyper::Response<Full<Bytes>>;
 
@@ -53,13 +54,7 @@ pub(crate) fn text_with(
 
 /// A JSON body of the emulator's own (not an AWS service's: no request id).
 pub(crate) fn json(status: StatusCode, body: String) -> Response {
-    let mut response = with_body(status, Bytes::from(body));
-    set(
-        &mut response,
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(JSON),
-    );
-    response
+    typed(status, Bytes::from(body), JSON)
 }
 
 /// `{"message": …}` as [`json`].
@@ -67,15 +62,43 @@ pub(crate) fn json_message(status: StatusCode, message: &str) -> Response {
     json(status, json!({ "message": message }).to_string())
 }
 
-/// A file compiled into the binary.
-pub(crate) fn asset(body: &'static str, content_type: &'static str) -> Response {
-    let mut response = with_body(StatusCode::OK, Bytes::from_static(body.as_bytes()));
+/// Text for people to read, in UTF-8.
+pub(crate) fn plain_text(status: StatusCode, text: String) -> Response {
+    typed(status, Bytes::from(text), "text/plain; charset=utf-8")
+}
+
+/// A file to save rather than show (`disposition`: `attachment; filename=…`).
+pub(crate) fn attachment(
+    body: Vec<u8>,
+    content_type: &'static str,
+    disposition: &'static str,
+) -> Response {
+    let mut response = typed(StatusCode::OK, Bytes::from(body), content_type);
+    set(
+        &mut response,
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static(disposition),
+    );
+    response
+}
+
+fn typed(status: StatusCode, body: Bytes, content_type: &'static str) -> Response {
+    let mut response = with_body(status, body);
     set(
         &mut response,
         header::CONTENT_TYPE,
         HeaderValue::from_static(content_type),
     );
     response
+}
+
+/// A file compiled into the binary.
+pub(crate) fn asset(body: &'static str, content_type: &'static str) -> Response {
+    typed(
+        StatusCode::OK,
+        Bytes::from_static(body.as_bytes()),
+        content_type,
+    )
 }
 
 /// 308 to `location`.
@@ -111,13 +134,27 @@ pub(crate) fn switching_protocols(
 /// Headers that keep the console's page to itself: scripts and connections
 /// only from its origin `host` (nothing leaves the machine), never framed by
 /// another page, never cached.
-pub(crate) fn kept_to_its_origin(mut response: Response, host: &str) -> Response {
+pub(crate) fn kept_to_its_origin(response: Response, host: &str) -> Response {
     let policy = format!(
         "default-src 'self'; connect-src 'self' ws://{host}; img-src 'self' data:; \
          frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
     );
+    kept_to_itself(response, HeaderValue::from_str(&policy).ok())
+}
+
+/// Headers that keep the class server's page to its server: scripts, styles
+/// and requests only from it, never framed, nothing cached.
+pub(crate) fn kept_to_the_class_server(response: Response) -> Response {
+    let policy = HeaderValue::from_static(
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'none'",
+    );
+    kept_to_itself(response, Some(policy))
+}
+
+fn kept_to_itself(mut response: Response, policy: Option<HeaderValue>) -> Response {
     let headers = response.headers_mut();
-    if let Ok(policy) = HeaderValue::from_str(&policy) {
+    if let Some(policy) = policy {
         headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     }
     headers.insert(
@@ -136,12 +173,7 @@ pub(crate) fn kept_to_its_origin(mut response: Response, host: &str) -> Response
 /// The Runtime API's answer to `/invocation/next`: the event and its
 /// `Lambda-Runtime-*` headers.
 pub(crate) fn runtime_event(payload: Bytes, headers: [(&'static str, String); 4]) -> Response {
-    let mut response = with_body(StatusCode::OK, payload);
-    set(
-        &mut response,
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(JSON),
-    );
+    let mut response = typed(StatusCode::OK, payload, JSON);
     for (name, value) in headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response
@@ -204,13 +236,11 @@ impl<'a> AwsError<'a> {
 /// A successful AWS answer: the body in the protocol's media type and a
 /// fresh `x-amzn-RequestId`.
 pub(crate) fn aws(protocol: Protocol, status: StatusCode, body: &Value) -> Response {
-    let mut response = with_body(status, Bytes::from(body.to_string()));
-    set(
-        &mut response,
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(protocol.content_type()),
-    );
-    with_request_id(response)
+    with_request_id(typed(
+        status,
+        Bytes::from(body.to_string()),
+        protocol.content_type(),
+    ))
 }
 
 /// An AWS error answer: `x-amzn-ErrorType`, a fresh `x-amzn-RequestId`, and

@@ -157,7 +157,7 @@ fn split_top_level(tokens: &[String]) -> Vec<&[String]> {
     parts.into_iter().filter(|part| !part.is_empty()).collect()
 }
 
-fn is_identifier(token: &str) -> bool {
+pub(crate) fn is_identifier(token: &str) -> bool {
     token
         .chars()
         .next()
@@ -167,8 +167,17 @@ fn is_identifier(token: &str) -> bool {
 
 /// Identifiers (`r#` dropped), `::`, and every other character on its own.
 fn tokens(code: &str) -> Vec<String> {
+    lines_and_tokens(code)
+        .into_iter()
+        .map(|(_, token)| token)
+        .collect()
+}
+
+/// [`tokens`], each with its line (from 1).
+pub(crate) fn lines_and_tokens(code: &str) -> Vec<(usize, String)> {
     let chars: Vec<char> = code.chars().collect();
     let mut tokens = Vec::new();
+    let mut line = 1;
     let mut index = 0;
     while index < chars.len() {
         let c = chars[index];
@@ -182,13 +191,15 @@ fn tokens(code: &str) -> Vec<String> {
                 index += 1;
                 continue;
             }
-            tokens.push(word);
+            tokens.push((line, word));
         } else if c == ':' && chars.get(index + 1) == Some(&':') {
-            tokens.push("::".to_owned());
+            tokens.push((line, "::".to_owned()));
             index += 2;
         } else {
-            if !c.is_whitespace() {
-                tokens.push(c.to_string());
+            if c == '\n' {
+                line += 1;
+            } else if !c.is_whitespace() {
+                tokens.push((line, c.to_string()));
             }
             index += 1;
         }
@@ -207,7 +218,8 @@ pub(crate) fn module_declarations(code: &str) -> Vec<String> {
 }
 
 /// The code without comments, without the contents of string and character
-/// literals, and without items marked `#[cfg(test)]`.
+/// literals, and without items marked `#[cfg(test)]`; every line break kept,
+/// so that a token's line is its line in the file.
 pub(crate) fn clean(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut code = String::with_capacity(text.len());
@@ -220,6 +232,7 @@ pub(crate) fn clean(text: &str) -> String {
                 index += 1;
             }
         } else if c == '/' && next == Some('*') {
+            let start = index;
             let mut depth = 0;
             while index < chars.len() {
                 if chars[index] == '/' && chars.get(index + 1) == Some(&'*') {
@@ -236,6 +249,7 @@ pub(crate) fn clean(text: &str) -> String {
                 }
             }
             code.push(' ');
+            push_line_breaks(&mut code, &chars[start..index]);
         } else if let Some(after) = raw_string_start(&chars, index) {
             let hashes = after - index - usize::from(chars[index] == 'b') - 2;
             let mut end = after;
@@ -247,14 +261,17 @@ pub(crate) fn clean(text: &str) -> String {
                 end += 1;
             }
             code.push_str("\"\"");
+            push_line_breaks(&mut code, &chars[index..end.min(chars.len())]);
             index = end;
         } else if c == '"' {
+            let start = index;
             index += 1;
             while index < chars.len() && chars[index] != '"' {
                 index += if chars[index] == '\\' { 2 } else { 1 };
             }
             index += 1;
             code.push_str("\"\"");
+            push_line_breaks(&mut code, &chars[start..index.min(chars.len())]);
         } else if c == '\'' {
             // A character literal ('x', '\n', '\u{1F600}'), else a lifetime.
             let literal_end = if next == Some('\\') {
@@ -306,6 +323,10 @@ fn raw_string_start(chars: &[char], index: usize) -> Option<usize> {
     (chars.get(at) == Some(&'"')).then_some(at + 1)
 }
 
+fn push_line_breaks(code: &mut String, skipped: &[char]) {
+    code.extend(skipped.iter().filter(|&&c| c == '\n'));
+}
+
 fn without_test_items(code: &str) -> String {
     const MARK: &str = "#[cfg(test)]";
     let mut out = String::with_capacity(code.len());
@@ -333,6 +354,7 @@ fn without_test_items(code: &str) -> String {
                 _ => {}
             }
         }
+        out.extend(rest[start..start + MARK.len() + end].matches('\n'));
         rest = &item[end..];
     }
     out.push_str(rest);
