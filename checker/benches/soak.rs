@@ -12,8 +12,16 @@
 //! and after it once every client is gone, with the table rows left; then
 //! whether memory came back within 10% of the baseline.
 //!
+//! Then the attacks ([`attacks`]), each on an emulator of its own: console
+//! feeds that read nothing, a paused stdout, a burst of 1,000 clients, 300
+//! clients that read nothing beside one reader.
+//!
 //! Options: `--seconds N` (soak, default 180), `--warmup N` (default 20),
-//! `--slow-readers N` (default 20), `--churners N` (tasks per kind, default 4).
+//! `--slow-readers N` (default 20), `--churners N` (tasks per kind, default 4),
+//! `--attacks-only`.
+
+#[path = "soak/attacks.rs"]
+mod attacks;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -47,6 +55,9 @@ struct Options {
     /// Tasks for each kind of churn (clean, reset, aborted handshake, half-sent request).
     #[arg(long, default_value_t = 4)]
     churners: usize,
+    /// Only the attacks, without the soak.
+    #[arg(long)]
+    attacks_only: bool,
     /// Ignored: cargo bench passes it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -434,6 +445,9 @@ fn machine() -> String {
 async fn main() -> anyhow::Result<()> {
     let options = Options::parse();
     println!("soak: {}", machine());
+    if options.attacks_only {
+        return attacks::run().await;
+    }
     let (mut child, url) = tokio::task::spawn_blocking(serve).await??;
     let pid = child.id();
     let address = address_of(&url);
@@ -474,5 +488,5 @@ async fn main() -> anyhow::Result<()> {
     }
     let _ = child.kill();
     let _ = child.wait();
-    Ok(())
+    attacks::run().await
 }

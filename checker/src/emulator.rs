@@ -43,6 +43,7 @@ mod gateway;
 mod iam;
 mod invoke_error;
 mod lambda;
+mod listener;
 mod management;
 mod probe;
 mod regional;
@@ -97,7 +98,9 @@ pub struct Settings {
     /// nothing before the connection is dropped as vanished.
     pub write_timeout: Duration,
     /// Connections that may wait for their first request at once; past it
-    /// the one waiting longest is closed.
+    /// those waiting longest are closed once they have waited a tenth of
+    /// `header_timeout`, and past four times it new ones are answered 429.
+    /// The Runtime API ports keep the same bound.
     pub max_pending_connections: usize,
     /// An external DynamoDB-compatible endpoint for the Lambdas (DynamoDB
     /// Local, LocalStack…); then the emulator creates no tables of its own.
@@ -202,6 +205,8 @@ impl Emulator {
                 functions: pools.clone(),
                 services: services.clone(),
                 tables: tables.clone(),
+                feeds: Default::default(),
+                api: api.clone(),
             },
             tls: tls.acceptor.clone(),
             header_timeout: settings.header_timeout,
@@ -287,6 +292,10 @@ fn start_functions(
             memory_size: function.memory_size,
             region: stack.region.clone(),
             environment,
+            listen: listener::PortLimits {
+                header_timeout: settings.header_timeout,
+                max_pending: settings.max_pending_connections,
+            },
         };
         let pool = FunctionPool::start(
             spec,

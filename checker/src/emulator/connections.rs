@@ -1,9 +1,12 @@
 //! The open connections, by id, and the frames waiting to be written to each.
 //!
 //! A client that reads nothing makes its frames wait: each connection's queue
-//! is bounded in frames and bytes, and so is the sum over all connections.
-//! When full, `@connections` answers 429 `LimitExceededException`, as API
-//! Gateway documents for a full client-side buffer.
+//! is bounded in frames and bytes, as API Gateway bounds each client's
+//! buffer. Every connection may always queue its own reserve; what it queues
+//! beyond that comes from one pool shared by all, so clients that read
+//! nothing can fill the pool but never take a reading client's reserve. When
+//! a queue is full, `@connections` answers 429 `LimitExceededException`, as
+//! API Gateway documents for a full client-side buffer.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -17,8 +20,11 @@ pub(crate) const MAX_QUEUED_FRAMES: usize = 1024;
 /// Bytes one connection may have waiting to be written: eight messages of
 /// the largest size.
 pub(crate) const MAX_QUEUED_BYTES: usize = 1024 * 1024;
-/// Bytes every connection together may have waiting.
-const MAX_QUEUED_BYTES_TOTAL: usize = 256 * 1024 * 1024;
+/// Bytes each connection may have waiting whatever the others hold: a
+/// message of the largest size and the small frames around it.
+pub(crate) const RESERVED_BYTES: usize = 160 * 1024;
+/// Bytes beyond their reserves that all connections together may have waiting.
+pub(crate) const SHARED_BYTES: usize = 32 * 1024 * 1024;
 
 /// A frame the connection's task writes to the socket.
 #[derive(Debug)]
@@ -52,6 +58,13 @@ pub(crate) enum SendError {
          be written to it"
     )]
     Full { frames: usize, bytes: usize },
+    /// Its reserve is used up and the pool shared by all connections is taken.
+    #[error(
+        "the connection's client is not reading: {bytes} bytes already wait to be written to it, \
+         its own {RESERVED_BYTES} bytes and more, and the {SHARED_BYTES} bytes shared by all \
+         connections beyond their own are taken by clients that read nothing"
+    )]
+    Crowded { bytes: usize },
 }
 
 /// How many frames are queued and messages being routed, on every connection;
@@ -77,11 +90,66 @@ impl Drop for InFlight {
     }
 }
 
-/// What one connection has waiting.
-#[derive(Debug, Default)]
+/// What one connection has waiting, and its share of the common pool.
+#[derive(Debug)]
+struct Budget {
+    queued: Mutex<QueueSize>,
+    /// Bytes queued beyond their reserves, over every connection.
+    shared: Arc<AtomicUsize>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
 struct QueueSize {
-    frames: AtomicUsize,
-    bytes: AtomicUsize,
+    frames: usize,
+    bytes: usize,
+}
+
+/// The bytes of a queue of `bytes` that come from the shared pool.
+fn beyond_reserve(bytes: usize) -> usize {
+    bytes.saturating_sub(RESERVED_BYTES)
+}
+
+impl Budget {
+    fn lock(&self) -> MutexGuard<'_, QueueSize> {
+        // Each change under this lock is whole before it is released.
+        self.queued.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes room for one frame of `bytes`, or says why there is none.
+    fn reserve(&self, bytes: usize) -> Result<(), SendError> {
+        let mut queued = self.lock();
+        let full = SendError::Full {
+            frames: queued.frames,
+            bytes: queued.bytes,
+        };
+        if queued.frames >= MAX_QUEUED_FRAMES {
+            return Err(full);
+        }
+        let sum = queued.bytes.saturating_add(bytes);
+        // A frame larger than the bound (a two-way reply can be) passes alone.
+        if queued.bytes > 0 && sum > MAX_QUEUED_BYTES {
+            return Err(full);
+        }
+        let from_pool = beyond_reserve(sum) - beyond_reserve(queued.bytes);
+        if from_pool > 0 && !add_within(&self.shared, from_pool, SHARED_BYTES) {
+            return Err(SendError::Crowded {
+                bytes: queued.bytes,
+            });
+        }
+        queued.frames += 1;
+        queued.bytes = sum;
+        Ok(())
+    }
+
+    /// Gives back the room of one frame of `bytes`.
+    fn release(&self, bytes: usize) {
+        let mut queued = self.lock();
+        let before = queued.bytes;
+        queued.frames = queued.frames.saturating_sub(1);
+        queued.bytes = before.saturating_sub(bytes);
+        let to_pool = beyond_reserve(before) - beyond_reserve(queued.bytes);
+        self.shared.fetch_sub(to_pool, Ordering::SeqCst);
+    }
 }
 
 /// A frame in a connection's queue: it holds its place in the bounds (and
@@ -90,17 +158,14 @@ struct QueueSize {
 pub(crate) struct Queued {
     bytes: usize,
     counted: bool,
-    queue: Arc<QueueSize>,
-    total_bytes: Arc<AtomicUsize>,
+    budget: Arc<Budget>,
     _in_flight: InFlight,
 }
 
 impl Drop for Queued {
     fn drop(&mut self) {
         if self.counted {
-            self.queue.frames.fetch_sub(1, Ordering::SeqCst);
-            self.queue.bytes.fetch_sub(self.bytes, Ordering::SeqCst);
-            self.total_bytes.fetch_sub(self.bytes, Ordering::SeqCst);
+            self.budget.release(self.bytes);
         }
     }
 }
@@ -123,11 +188,10 @@ pub(crate) struct Connection {
     open: AtomicBool,
     /// Only the bounds below keep this queue finite: every frame goes through `send`.
     outbox: mpsc::UnboundedSender<Frame>,
-    queue: Arc<QueueSize>,
+    budget: Arc<Budget>,
     /// A close is queued once; later ones add nothing.
     closing: AtomicBool,
     in_flight: InFlightCount,
-    total_bytes: Arc<AtomicUsize>,
 }
 
 impl Connection {
@@ -147,10 +211,12 @@ impl Connection {
             user_agent,
             open: AtomicBool::new(false),
             outbox,
-            queue: Arc::default(),
+            budget: Arc::new(Budget {
+                queued: Mutex::default(),
+                shared: connections.shared_bytes.clone(),
+            }),
             closing: AtomicBool::new(false),
             in_flight: connections.in_flight.clone(),
-            total_bytes: connections.queued_bytes.clone(),
         };
         (Arc::new(connection), frames)
     }
@@ -203,47 +269,17 @@ impl Connection {
         }
         let bytes = frame.len();
         if !is_close {
-            self.reserve(bytes)?;
+            self.budget.reserve(bytes)?;
         }
         let queued = Queued {
             bytes,
             counted: !is_close,
-            queue: self.queue.clone(),
-            total_bytes: self.total_bytes.clone(),
+            budget: self.budget.clone(),
             _in_flight: InFlight::new(&self.in_flight),
         };
         self.outbox
             .send((frame, request_id, queued))
             .map_err(|_| SendError::Gone)
-    }
-
-    fn reserve(&self, bytes: usize) -> Result<(), SendError> {
-        let full = || SendError::Full {
-            frames: self.queue.frames.load(Ordering::SeqCst),
-            bytes: self.queue.bytes.load(Ordering::SeqCst),
-        };
-        if !add_within(&self.queue.frames, 1, MAX_QUEUED_FRAMES) {
-            return Err(full());
-        }
-        // A frame larger than the bound (a two-way reply can be) passes alone.
-        let admitted = self
-            .queue
-            .bytes
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |queued| {
-                let sum = queued.checked_add(bytes)?;
-                (queued == 0 || sum <= MAX_QUEUED_BYTES).then_some(sum)
-            })
-            .is_ok();
-        if !admitted {
-            self.queue.frames.fetch_sub(1, Ordering::SeqCst);
-            return Err(full());
-        }
-        if !add_within(&self.total_bytes, bytes, MAX_QUEUED_BYTES_TOTAL) {
-            self.queue.frames.fetch_sub(1, Ordering::SeqCst);
-            self.queue.bytes.fetch_sub(bytes, Ordering::SeqCst);
-            return Err(full());
-        }
-        Ok(())
     }
 }
 
@@ -278,8 +314,8 @@ pub(crate) struct Connections {
     throttled: AtomicBool,
     /// Frames queued and messages being routed, on every connection.
     in_flight: InFlightCount,
-    /// Bytes queued on every connection.
-    queued_bytes: Arc<AtomicUsize>,
+    /// Bytes queued beyond their reserves, over every connection.
+    shared_bytes: Arc<AtomicUsize>,
 }
 
 impl Default for Connections {
@@ -288,7 +324,7 @@ impl Default for Connections {
             by_id: ById::default(),
             throttled: AtomicBool::default(),
             in_flight: Arc::new(watch::Sender::new(0)),
-            queued_bytes: Arc::default(),
+            shared_bytes: Arc::default(),
         }
     }
 }
@@ -331,4 +367,62 @@ impl Connections {
 fn lock(by_id: &ById) -> MutexGuard<'_, HashMap<String, Arc<Connection>>> {
     // Each operation is a single map call: a panic cannot leave it half done.
     by_id.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(bytes: usize) -> Outgoing {
+        Outgoing::Text("m".repeat(bytes))
+    }
+
+    #[test]
+    fn clients_that_read_nothing_fill_the_pool_but_not_a_readers_reserve() {
+        let connections = Connections::default();
+        let message = 128 * 1024;
+        let mut silent = Vec::new();
+        let mut frames = Vec::new();
+        // Enough silent clients, each queueing until refused, to take the pool.
+        let mut crowded = false;
+        while !crowded {
+            let (connection, receiver) = Connection::new(
+                format!("c{}", silent.len()),
+                "127.0.0.1".into(),
+                None,
+                &connections,
+            );
+            loop {
+                match connection.send(text(message)) {
+                    Ok(()) => {}
+                    Err(SendError::Full { .. }) => break,
+                    Err(SendError::Crowded { .. }) => {
+                        crowded = true;
+                        break;
+                    }
+                    Err(SendError::Gone) => unreachable!("the receiver is kept"),
+                }
+            }
+            silent.push(connection);
+            frames.push(receiver);
+        }
+        assert!(connections.shared_bytes.load(Ordering::SeqCst) <= SHARED_BYTES);
+        // A reader, its queue empty, still has its whole reserve.
+        let (reader, mut written) =
+            Connection::new("reader".into(), "127.0.0.1".into(), None, &connections);
+        reader
+            .send(text(message))
+            .expect("a reader's reserve is its own");
+        reader
+            .send(text(1024))
+            .expect("and the error frame beside it");
+        // Its frames written, the reserve is whole again.
+        while written.try_recv().is_ok() {}
+        reader
+            .send(text(message))
+            .expect("the reserve is given back");
+        // One silent client's frames written: the pool has room again.
+        drop(frames.swap_remove(0));
+        assert!(connections.shared_bytes.load(Ordering::SeqCst) < SHARED_BYTES);
+    }
 }

@@ -20,7 +20,7 @@ use hyper::{Method, Request, StatusCode};
 use serde_json::{Value, json};
 
 use super::dynamodb::Tables;
-use super::gateway::{Arrival, is_upgrade};
+use super::gateway::{Arrival, WebSocketApi, is_upgrade};
 use super::lambda::FunctionPool;
 use super::response::{self, Response};
 use super::services::Services;
@@ -43,6 +43,10 @@ pub(crate) struct Console {
     pub(crate) services: Arc<Services>,
     /// The tables it shows.
     pub(crate) tables: Arc<Tables>,
+    /// The pages following the run.
+    pub(crate) feeds: feed::Feeds,
+    /// Its open connections, which a replayed `$connect` must name.
+    pub(crate) api: Arc<WebSocketApi>,
 }
 
 impl Console {
@@ -71,10 +75,10 @@ impl Console {
             }
             (&Method::GET, ["api", "tables"]) => self.tables(),
             (&Method::POST, ["api", "replay"]) => {
-                replay::handle(events, &self.functions, request.into_body()).await
+                replay::handle(events, &self.api, &self.functions, request.into_body()).await
             }
             (&Method::GET, ["feed"]) if is_upgrade(&request) => {
-                feed::upgrade(events.clone(), self.stack.clone(), request)
+                feed::upgrade(&self.feeds, events.clone(), self.stack.clone(), request)
             }
             (&Method::GET, [name]) => match assets::find(name) {
                 Some(file) => response::asset(file.body, file.content_type),
@@ -89,13 +93,9 @@ impl Console {
     fn tables(&self) -> Response {
         let tables: Vec<Value> = self
             .tables
-            .dump()
+            .first_items(MAX_ITEMS_SHOWN)
             .into_iter()
-            .map(|table| {
-                let count = table.items.len();
-                let items: Vec<_> = table.items.into_iter().take(MAX_ITEMS_SHOWN).collect();
-                json!({ "name": table.name, "count": count, "items": items })
-            })
+            .map(|(table, count)| json!({ "name": table.name, "count": count, "items": table.items }))
             .collect();
         response::json(StatusCode::OK, Value::from(tables).to_string())
     }

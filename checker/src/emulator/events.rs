@@ -10,6 +10,7 @@
 
 mod event;
 mod explain;
+mod printable;
 mod queue;
 
 use std::collections::VecDeque;
@@ -17,6 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 pub use event::Event;
+pub use printable::printable;
 use queue::Queue;
 pub use queue::{Bound, Delivery, Stamped};
 

@@ -170,7 +170,7 @@ fn post(connection: Option<&Connection>, body: Bytes, request_id: Option<String>
         Ok(()) => response::empty(StatusCode::OK),
         Err(SendError::Gone) => gone(),
         // API Gateway's answer when "the WebSocket client side buffer is full".
-        Err(full @ SendError::Full { .. }) => error(
+        Err(full @ (SendError::Full { .. } | SendError::Crowded { .. })) => error(
             StatusCode::TOO_MANY_REQUESTS,
             "LimitExceededException",
             &format!("Limit exceeded: {full}"),
@@ -217,7 +217,9 @@ fn delete(connection: &Connection) -> Response {
     }) {
         Err(SendError::Gone) => gone(),
         // A close is never refused for a full queue.
-        Ok(()) | Err(SendError::Full { .. }) => response::empty(StatusCode::NO_CONTENT),
+        Ok(()) | Err(SendError::Full { .. } | SendError::Crowded { .. }) => {
+            response::empty(StatusCode::NO_CONTENT)
+        }
     }
 }
 

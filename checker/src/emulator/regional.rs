@@ -22,7 +22,7 @@ pub(crate) fn handle(services: &Services, request: &Request<Incoming>) -> Respon
     let signer = services.callers.signer(request.headers());
     let credential = signer.authorization.credential();
     let service = credential.map_or_else(
-        || "an unsigned call".to_owned(),
+        || "an unknown service (the call was unsigned)".to_owned(),
         |credential| credential.service.clone(),
     );
     let region = credential.map_or_else(|| "?".to_owned(), |credential| credential.region.clone());
@@ -37,7 +37,7 @@ pub(crate) fn handle(services: &Services, request: &Request<Incoming>) -> Respon
         "Forbidden".to_owned()
     } else {
         format!(
-            "the checker's emulator serves @connections and DynamoDB; this {service} call was \
+            "the checker's emulator serves @connections and DynamoDB; this call to {service} was \
              sent to the SDK's regional endpoint and stays on this machine"
         )
     };

@@ -2,8 +2,6 @@
 //! apart by the first byte), dispatched to the WebSocket gateway, the
 //! management API or the local DynamoDB.
 
-mod waiting;
-
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,10 +18,10 @@ use tokio_rustls::TlsAcceptor;
 use super::console::{self, Console};
 use super::dynamodb::Tables;
 use super::gateway::{self, Arrival, WebSocketApi};
+use super::listener::{self, PortLimits, Ticket};
 use super::response::{self, Response};
 use super::services::Services;
 use super::{dynamodb, management, regional};
-use waiting::{Ticket, Waiting};
 
 /// The first byte of a TLS ClientHello record.
 const TLS_HANDSHAKE: u8 = 0x16;
@@ -47,33 +45,17 @@ pub(crate) struct Server {
 /// first byte, finish TLS and send its request's head within
 /// `header_timeout` each.
 pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>) {
-    let waiting = Waiting::new(server.max_pending_connections);
-    let mut connections = tokio::task::JoinSet::new();
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                // Out of file descriptors and the like: wait, then keep serving.
-                tracing::warn!(%error, "cannot accept a connection");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        // Finished connection tasks are reaped as new ones arrive.
-        while connections.try_join_next().is_some() {}
-        let (ticket, evicted) = waiting.admit();
-        let server = server.clone();
-        connections.spawn(async move {
-            tokio::select! {
-                () = serve_stream(stream, peer, server, ticket) => {}
-                // Only an eviction resolves this with `Ok`; once the first
-                // request is in, the ticket is gone and this branch is off.
-                Ok(()) = evicted => {
-                    tracing::debug!(%peer, "closed: too many connections wait for their first request");
-                }
-            }
-        });
-    }
+    let limits = PortLimits {
+        header_timeout: server.header_timeout,
+        max_pending: server.max_pending_connections,
+    };
+    listener::accept_loop(
+        listener,
+        limits,
+        "the emulator's port",
+        move |stream, peer, ticket| serve_stream(stream, peer, server.clone(), ticket),
+    )
+    .await;
 }
 
 async fn serve_stream(stream: TcpStream, peer: SocketAddr, server: Arc<Server>, ticket: Ticket) {

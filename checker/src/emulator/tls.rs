@@ -8,7 +8,9 @@
 //! `SSL_CERT_FILE`. Every run, and every emulator running at once, reuses
 //! them and signs a fresh certificate for `127.0.0.1`: a run leaves nothing
 //! behind however it ends (SIGKILL included). Without a cache folder it
-//! falls back to a temporary folder removed when the emulator is dropped.
+//! falls back to a temporary folder removed when the emulator is dropped,
+//! named with the process's id: a run killed outright leaves its folder,
+//! which the next run without a cache folder removes once that process is gone.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -58,8 +60,9 @@ impl LocalTls {
                 (key, dir.join(BUNDLE_FILE), None)
             }
             None => {
+                remove_folders_of_ended_runs(&std::env::temp_dir());
                 let dir = tempfile::Builder::new()
-                    .prefix("checker-ca-")
+                    .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
                     .tempdir()
                     .map_err(|e| tls_error(format!("cannot create a temporary folder: {e}")))?;
                 let key = KeyPair::generate().map_err(tls_error)?;
@@ -113,6 +116,32 @@ fn ca_params() -> Result<CertificateParams, TlsError> {
         .distinguished_name
         .push(DnType::CommonName, "checker local API Gateway CA");
     Ok(params)
+}
+
+/// A temporary CA folder's name: this prefix, the process id, `-`, random.
+const SCRATCH_PREFIX: &str = "checker-ca-";
+
+/// Removes the temporary CA folders in `temp` of processes that no longer
+/// run (killed before they could remove their own).
+fn remove_folders_of_ended_runs(temp: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let pid = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        // Without /proc (not Linux) nothing is known to have ended: keep it.
+        let ended = pid.is_some_and(|pid| {
+            Path::new("/proc/self").exists() && !Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if ended {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn cache_dir() -> Option<PathBuf> {

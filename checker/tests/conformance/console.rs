@@ -291,3 +291,51 @@ async fn the_page_and_its_files_are_served_from_the_binary() {
     assert_eq!(other.status, 403);
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_connections_connect_is_not_replayed() {
+    let mut running = support::start("fixtures.yml").await;
+    let address = running.emulator().address();
+    let replay = |request_id: String| async move {
+        let body = format!(r#"{{"request_id":"{request_id}"}}"#);
+        support::raw_http(
+            address,
+            "POST",
+            "/@console/api/replay",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+        .await
+    };
+    let mut client = support::connect(&running.url()).await;
+    let (request_id, connection_id) = running
+        .wait_for(|event| match event {
+            Event::InvocationStarted {
+                request_id,
+                route_key,
+                connection_id,
+                ..
+            } if route_key == "$connect" => Some((request_id.clone(), connection_id.clone())),
+            _ => None,
+        })
+        .await;
+    // Open: the replay runs (what it writes goes with the connection's $disconnect).
+    let open = replay(request_id.clone()).await;
+    assert_eq!(open.status, 200, "{}", open.body);
+    client.close(None).await.unwrap();
+    running
+        .wait_for(|event| match event {
+            Event::Disconnected {
+                connection_id: id, ..
+            } if *id == connection_id => Some(()),
+            _ => None,
+        })
+        .await;
+    let closed = replay(request_id).await;
+    assert_eq!(closed.status, 409, "{}", closed.body);
+    assert!(closed.body.contains("is closed"), "{}", closed.body);
+    let mut other = support::connect(&running.url()).await;
+    support::send(&mut other, "still served").await;
+    assert_eq!(support::next_text(&mut other).await, "still served");
+    running.stop().await;
+}

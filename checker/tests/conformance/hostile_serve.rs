@@ -13,7 +13,7 @@ use crate::support;
 /// `checker serve --config fixtures.yml --port 0` with stdout piped and these
 /// variables set; returns it once it printed its URL, with the rest of its
 /// stdout, unread.
-fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
+pub fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<ChildStdout>>) {
     let config = support::stacks_dir().join("fixtures.yml");
     let mut command = Command::new(env!("CARGO_BIN_EXE_checker"));
     command
@@ -31,7 +31,7 @@ fn serve_fixtures(env: &[(&str, &Path)]) -> (Child, String, Lines<BufReader<Chil
     (child, url, lines)
 }
 
-async fn echoes(url: &str, count: usize) {
+pub async fn echoes(url: &str, count: usize) {
     let mut ws = support::connect(url).await;
     for n in 0..count {
         let text = format!("message {n}");
@@ -67,7 +67,8 @@ async fn serve_keeps_serving_and_stops_on_sigterm_when_its_log_is_not_read() {
         support::send(&mut ws, "flood-lines:10000").await;
         assert_eq!(support::next_text(&mut ws).await, "flooded");
     }
-    echoes(&url, 5).await;
+    // The Lambda's own output is cut to its budget: messages, four lines each, fill the rest.
+    echoes(&url, 3_000).await;
     // Reading again: the lines dropped meanwhile are counted.
     let (found, seen) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -151,4 +152,45 @@ async fn a_killed_run_leaves_nothing_in_the_temporary_folder_and_reuses_its_ca()
         keys.push(std::fs::read(ca.join("ca-key.pem")).expect("the CA key is kept"));
     }
     assert_eq!(keys[0], keys[1], "the second run reuses the first one's CA");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_cache_folder_a_killed_runs_ca_folder_is_removed_by_the_next_run() {
+    let temp = tempfile::tempdir().unwrap();
+    let left = || -> Vec<_> {
+        std::fs::read_dir(temp.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect()
+    };
+    // No HOME and no XDG_CACHE_HOME: both set empty, as the CA reads them.
+    let env = [
+        ("TMPDIR", temp.path().to_owned()),
+        ("HOME", std::path::PathBuf::new()),
+        ("XDG_CACHE_HOME", std::path::PathBuf::new()),
+    ];
+    let start = || {
+        let env = env.clone();
+        tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &Path)> = env
+                .iter()
+                .map(|(name, path)| (*name, path.as_path()))
+                .collect();
+            serve_fixtures(&env)
+        })
+    };
+    let (mut first, _, _lines) = start().await.unwrap();
+    let killed = left();
+    assert_eq!(killed.len(), 1, "{killed:?}");
+    signal(&first, "KILL");
+    wait_exit(&mut first);
+    assert_eq!(left(), killed, "a SIGKILL cannot remove it");
+    let (mut second, url, _second_lines) = start().await.unwrap();
+    echoes(&url, 1).await;
+    let now = left();
+    assert_eq!(now.len(), 1, "{now:?}");
+    assert_ne!(now, killed, "the killed run's folder is gone");
+    signal(&second, "INT");
+    wait_exit(&mut second);
+    assert!(left().is_empty(), "{:?}", left());
 }

@@ -18,6 +18,7 @@ mod dynamodb_refusals;
 mod dynamodb_updates;
 mod events;
 mod handshake;
+mod hostile_bounds;
 mod hostile_dynamodb;
 mod hostile_http;
 mod hostile_lambda;

@@ -4,8 +4,14 @@
 //! `{"kind":"events","events":[…]}` batches: the history, then
 //! `{"kind":"live"}` once, then each event as it happens. When this page
 //! fell behind, `{"kind":"skipped","count":N}` where events are missing.
+//!
+//! What a page that reads nothing can hold is bounded: its queue (in events
+//! and bytes; the events themselves are shared with the history), one frame
+//! of at most about `FRAME_BYTES`, for `SEND_TIMEOUT`; and at most
+//! `MAX_FEEDS` pages follow the run at once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -26,10 +32,16 @@ use crate::emulator::response::{self, Response};
 /// how many) instead of making the emulator hold them.
 const FEED_BOUND: Bound = Bound {
     events: 8_192,
-    bytes: 32 << 20,
+    bytes: 4 << 20,
 };
 /// Events per frame: a page opened late gets its history in a few frames.
 const BATCH: usize = 512;
+/// Roughly the bytes of events one frame carries (a larger event goes alone):
+/// what a page that does not read holds the emulator to.
+const FRAME_BYTES: usize = 1 << 20;
+/// Pages that may follow the run at once (a class projector, a few tabs);
+/// more are refused with 503 until one closes.
+const MAX_FEEDS: usize = 16;
 /// A page that does not read for this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 /// The page sends nothing but pings and its close.
@@ -37,8 +49,35 @@ const MAX_INCOMING_BYTES: usize = 4 * 1024;
 
 type Socket = WebSocketStream<TokioIo<Upgraded>>;
 
+/// The feeds open now.
+#[derive(Debug, Default)]
+pub(crate) struct Feeds {
+    open: Arc<AtomicUsize>,
+}
+
+/// One open feed's place among `MAX_FEEDS`, given back when it ends.
+struct Place(Arc<AtomicUsize>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Feeds {
+    fn take_place(&self) -> Option<Place> {
+        self.open
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |open| {
+                (open < MAX_FEEDS).then_some(open + 1)
+            })
+            .ok()
+            .map(|_| Place(self.open.clone()))
+    }
+}
+
 /// Accepts the page's WebSocket and streams `events` to it, after the `stack`.
 pub(super) fn upgrade(
+    feeds: &Feeds,
     events: Arc<EventBus>,
     stack: Arc<Value>,
     mut request: Request<Incoming>,
@@ -57,8 +96,19 @@ pub(super) fn upgrade(
             "the console feed is a WebSocket: it needs Sec-WebSocket-Key and Sec-WebSocket-Version: 13",
         );
     };
+    let Some(place) = feeds.take_place() else {
+        return response::json_message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "{MAX_FEEDS} console pages follow this run already: close one and reload \
+                 (a page that reads nothing is closed after {} s)",
+                SEND_TIMEOUT.as_secs()
+            ),
+        );
+    };
     let upgraded = hyper::upgrade::on(&mut request);
     tokio::spawn(async move {
+        let _place = place;
         match upgraded.await {
             Ok(upgraded) => run(&events, &stack, upgraded).await,
             Err(error) => tracing::debug!(%error, "the console left during the handshake"),
@@ -83,10 +133,13 @@ async fn run(events: &EventBus, stack: &Value, upgraded: Upgraded) {
     if send(&mut socket, hello.to_string()).await.is_err() {
         return;
     }
-    for chunk in backlog.events.chunks(BATCH) {
-        if send(&mut socket, events_frame(chunk)).await.is_err() {
+    let mut rest = backlog.events.as_slice();
+    while !rest.is_empty() {
+        let (frame, after) = rest.split_at(frame_length(rest));
+        if send(&mut socket, events_frame(frame)).await.is_err() {
             return;
         }
+        rest = after;
     }
     if send(&mut socket, json!({ "kind": "live" }).to_string())
         .await
@@ -113,20 +166,26 @@ async fn run(events: &EventBus, stack: &Value, upgraded: Upgraded) {
 /// Sends `first` and whatever else is queued, in batches, in order.
 async fn forward(socket: &mut Socket, feed: &mut Subscription, first: Delivery) -> Result<(), ()> {
     let mut batch: Vec<Arc<Stamped>> = Vec::new();
+    let mut batch_bytes = 0;
     let mut next = Some(first);
     while let Some(delivery) = next.take() {
         match delivery {
-            Delivery::Event(stamped) => batch.push(stamped),
+            Delivery::Event(stamped) => {
+                batch_bytes += stamped.event.weight();
+                batch.push(stamped);
+            }
             Delivery::Skipped(count) => {
                 if !batch.is_empty() {
                     send(socket, events_frame(&std::mem::take(&mut batch))).await?;
+                    batch_bytes = 0;
                 }
                 let frame = json!({ "kind": "skipped", "count": count });
                 send(socket, frame.to_string()).await?;
             }
         }
-        if batch.len() >= BATCH {
+        if batch.len() >= BATCH || batch_bytes >= FRAME_BYTES {
             send(socket, events_frame(&std::mem::take(&mut batch))).await?;
+            batch_bytes = 0;
         }
         next = feed.try_recv_stamped();
     }
@@ -134,6 +193,22 @@ async fn forward(socket: &mut Socket, feed: &mut Subscription, first: Delivery) 
         send(socket, events_frame(&batch)).await?;
     }
     Ok(())
+}
+
+/// How many of `events`, from the first, go in one frame: up to `BATCH`
+/// and about `FRAME_BYTES`, and at least one.
+fn frame_length(events: &[Arc<Stamped>]) -> usize {
+    let mut bytes = 0;
+    events
+        .iter()
+        .take(BATCH)
+        .take_while(|stamped| {
+            let fits = bytes < FRAME_BYTES;
+            bytes += stamped.event.weight();
+            fits
+        })
+        .count()
+        .max(1)
 }
 
 /// An event as the page gets it: with the report's sentence for the ones

@@ -4,6 +4,10 @@
 //! reported on the event stream like any other (so the page, the `serve` log
 //! and its side effects show it); its response is returned to the page,
 //! never sent to a client.
+//!
+//! A `$connect` is replayed only while its connection is open: replayed
+//! after its `$disconnect`, what it wrote (a table row) would stay for good,
+//! as nothing would ever remove it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +20,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::emulator::events::{Bound, Event, EventBus};
-use crate::emulator::gateway::{Call, invoke_payload};
+use crate::emulator::gateway::{Call, WebSocketApi, invoke_payload};
 use crate::emulator::ids;
 use crate::emulator::lambda::FunctionPool;
 use crate::emulator::response::{self, Response};
@@ -38,10 +42,11 @@ struct ReplayRequest {
 /// optional edited `"event"`) through `functions`.
 pub(super) async fn handle(
     events: &EventBus,
+    api: &WebSocketApi,
     functions: &HashMap<String, Arc<FunctionPool>>,
     body: Incoming,
 ) -> Response {
-    match replay(events, functions, body).await {
+    match replay(events, api, functions, body).await {
         Ok(answer) => answer,
         Err(Unplayable(status, message)) => response::json_message(status, &message),
     }
@@ -60,6 +65,7 @@ struct Replayed {
 
 async fn replay(
     events: &EventBus,
+    api: &WebSocketApi,
     functions: &HashMap<String, Arc<FunctionPool>>,
     body: Incoming,
 ) -> Result<Response, Unplayable> {
@@ -70,6 +76,7 @@ async fn replay(
     if let Some(event) = request.event {
         edit(&mut invocation, event)?;
     }
+    check_open(api, &invocation)?;
     let Replayed {
         function,
         route_key,
@@ -153,6 +160,24 @@ fn find(events: &EventBus, request_id: &str) -> Result<Replayed, Unplayable> {
         connection_id,
         payload,
     })
+}
+
+/// Refuses a `$connect` of a connection that has closed.
+fn check_open(api: &WebSocketApi, invocation: &Replayed) -> Result<(), Unplayable> {
+    let closed = invocation.route_key == "$connect"
+        && api.connections.get(&invocation.connection_id).is_none();
+    if !closed {
+        return Ok(());
+    }
+    Err(Unplayable(
+        StatusCode::CONFLICT,
+        format!(
+            "connection {} is closed: its $disconnect has run, so what a replayed $connect \
+             writes (a table row) would never be removed. Open a new connection instead, or \
+             replay it as another (edit requestContext.connectionId to an open one)",
+            invocation.connection_id
+        ),
+    ))
 }
 
 /// The invocation with the page's edited `event` in place of its own.

@@ -77,6 +77,28 @@ impl Tables {
         self.tables.keys()
     }
 
+    /// Each table's first `max_items` items (in key order) and how many it
+    /// holds: what a page shows, read without copying the rest (each table's
+    /// lock is held for that many items only).
+    pub(crate) fn first_items(&self, max_items: usize) -> Vec<(TableDump, usize)> {
+        self.tables
+            .iter()
+            .map(|(name, table)| {
+                let items = table.items();
+                let first = items
+                    .values()
+                    .take(max_items)
+                    .map(|item| Value::Object(item.clone()))
+                    .collect();
+                let dump = TableDump {
+                    name: name.clone(),
+                    items: first,
+                };
+                (dump, items.len())
+            })
+            .collect()
+    }
+
     pub(crate) fn dump(&self) -> Vec<TableDump> {
         self.tables
             .iter()

@@ -202,7 +202,7 @@ fn serialize_outcome<S: Serializer>(
 
 impl Event {
     /// Roughly the bytes the event holds, for the bounds on queues and history.
-    pub(super) fn weight(&self) -> usize {
+    pub(crate) fn weight(&self) -> usize {
         const FIXED: usize = 96;
         let text = match self {
             Self::Connected {

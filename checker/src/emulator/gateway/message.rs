@@ -130,10 +130,12 @@ fn send_text(api: &WebSocketApi, connection: &Connection, text: String, request_
     match connection.send_for(Outgoing::Text(text), Some(request_id.to_owned())) {
         // A connection that ended meanwhile has no one left to read the frame.
         Ok(()) | Err(SendError::Gone) => {}
-        Err(full @ SendError::Full { .. }) => api.events.emit(Event::FrameDropped {
-            connection_id: connection.id.clone(),
-            reason: full.to_string(),
-            request_id: request_id.to_owned(),
-        }),
+        Err(full @ (SendError::Full { .. } | SendError::Crowded { .. })) => {
+            api.events.emit(Event::FrameDropped {
+                connection_id: connection.id.clone(),
+                reason: full.to_string(),
+                request_id: request_id.to_owned(),
+            })
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! A Lambda process's stdout and stderr, line by line, into the event
 //! stream. Bounded both ways, whatever the process writes: a line is kept up
 //! to `MAX_LINE_BYTES` (the rest is cut and said to be), and a process that
-//! writes more than `MAX_BYTES_PER_SECOND` has the excess dropped and
+//! writes more than `MAX_BYTES_PER_SECOND` (each line counted with its
+//! overhead, `LINE_OVERHEAD`: empty lines too) has the excess dropped and
 //! counted, so no reader of the event stream (the `serve` log, a check's
 //! transcript) grows with a runaway `println!` loop. The pipe is always read
 //! on, so the process never blocks on its output.
@@ -19,6 +20,9 @@ use crate::emulator::events::{Event, EventBus};
 pub(crate) const MAX_LINE_BYTES: usize = 256 * 1024;
 /// Far above what any Lambda logs on purpose.
 pub(crate) const MAX_BYTES_PER_SECOND: usize = 1024 * 1024;
+/// What a line costs the budget beyond its bytes: an event of its own on the
+/// stream, so a flood of empty lines is bounded as a flood of long ones is.
+const LINE_OVERHEAD: usize = 128;
 const WINDOW: Duration = Duration::from_secs(1);
 
 /// Each line goes out with the invocation the process runs or ran last (a
@@ -109,7 +113,7 @@ impl Budgeted {
 
     fn line(&mut self, bytes: &[u8], cut: bool) {
         self.roll(Instant::now());
-        self.window_bytes += bytes.len();
+        self.window_bytes += bytes.len() + LINE_OVERHEAD;
         if self.window_bytes > MAX_BYTES_PER_SECOND {
             self.dropped_lines += 1;
             return;
@@ -127,7 +131,8 @@ impl Budgeted {
             let dropped = std::mem::take(&mut self.dropped_lines);
             self.emit(format!(
                 "[checker] {dropped} lines of output dropped: the process wrote more than \
-                 {MAX_BYTES_PER_SECOND} bytes in a second"
+                 {MAX_BYTES_PER_SECOND} bytes in a second (each line counted with \
+                 {LINE_OVERHEAD} bytes more)"
             ));
         }
     }

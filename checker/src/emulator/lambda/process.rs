@@ -19,6 +19,7 @@ use super::sandbox::Sandbox;
 use crate::emulator::events::EventBus;
 use crate::emulator::ids;
 use crate::emulator::invoke_error::InvokeError;
+use crate::emulator::listener::PortLimits;
 use crate::stack::ACCOUNT_ID;
 
 /// What a child process needs to start: its binary and its environment.
@@ -34,6 +35,8 @@ pub(crate) struct FunctionSpec {
     pub(crate) region: String,
     /// The function's own variables plus the emulator's (endpoints, CA bundle).
     pub(crate) environment: BTreeMap<String, String>,
+    /// The bounds its Runtime API port keeps, the main port's.
+    pub(crate) listen: PortLimits,
 }
 
 pub(super) struct Process {
@@ -60,7 +63,7 @@ impl Process {
             reason,
         };
         let sandbox = Arc::new(Sandbox::default());
-        let api = RuntimeApi::start(sandbox.clone())
+        let api = RuntimeApi::start(sandbox.clone(), spec.listen, spec.timeout)
             .await
             .map_err(|e| start_failed(format!("cannot open a Runtime API port: {e}")))?;
         let registration = callers.register(&spec.name, &spec.deployed_name, &sandbox);

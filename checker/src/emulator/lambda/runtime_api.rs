@@ -10,21 +10,23 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
-use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper::{Method, Request, StatusCode, header};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use serde::Deserialize;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc::error::TryRecvError;
 use tokio::sync::{Mutex, mpsc};
 use tokio::task::JoinHandle;
 
 use super::sandbox::Sandbox;
 use crate::emulator::ids;
+use crate::emulator::listener::{self, PortLimits, Ticket};
 use crate::emulator::response::{self, Response};
 
 const PREFIX: &str = "/2018-06-01/runtime/";
@@ -76,7 +78,14 @@ struct ApiState {
 }
 
 impl RuntimeApi {
-    pub(super) async fn start(sandbox: Arc<Sandbox>) -> std::io::Result<Self> {
+    /// Listens for the child on a port of its own; `limits` are the main
+    /// port's, with the header timeout stretched by the function's timeout:
+    /// the child's keep-alive connection sits idle while its handler runs.
+    pub(super) async fn start(
+        sandbox: Arc<Sandbox>,
+        limits: PortLimits,
+        function_timeout: Duration,
+    ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address: SocketAddr = listener.local_addr()?;
         let secret = ids::secret();
@@ -88,7 +97,11 @@ impl RuntimeApi {
             results: results_sender,
             sandbox,
         });
-        let server = tokio::spawn(serve(listener, state));
+        let limits = PortLimits {
+            header_timeout: limits.header_timeout + function_timeout,
+            ..limits
+        };
+        let server = tokio::spawn(serve(listener, state, limits));
         Ok(Self {
             endpoint: format!("http://{address}/{secret}"),
             next,
@@ -104,29 +117,51 @@ impl Drop for RuntimeApi {
     }
 }
 
-async fn serve(listener: TcpListener, state: Arc<ApiState>) {
-    let mut connections = tokio::task::JoinSet::new();
-    while let Ok((stream, _)) = listener.accept().await {
-        // Finished connections are reaped as new ones arrive.
-        while connections.try_join_next().is_some() {}
-        let state = state.clone();
-        connections.spawn(async move {
-            let service = hyper::service::service_fn(move |request| handle(state.clone(), request));
-            // A process that dies mid-request is the worker's concern, not an error here.
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+/// Serves the child, with the main port's bounds: a process of another
+/// program that connects and sends nothing, or keeps many connections
+/// waiting, loses them as a client of the main port would.
+async fn serve(listener: TcpListener, state: Arc<ApiState>, limits: PortLimits) {
+    listener::accept_loop(
+        listener,
+        limits,
+        "a Lambda's Runtime API",
+        move |stream, _, ticket| {
+            serve_connection(stream, state.clone(), ticket, limits.header_timeout)
+        },
+    )
+    .await;
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    state: Arc<ApiState>,
+    ticket: Ticket,
+    header_timeout: Duration,
+) {
+    let ticket = std::sync::Mutex::new(Some(ticket));
+    let service = hyper::service::service_fn(move |request| {
+        // The first request is in: the connection no longer waits.
+        drop(ticket.lock().unwrap_or_else(PoisonError::into_inner).take());
+        handle(state.clone(), request)
+    });
+    // A process that dies mid-request is the worker's concern, not an error here.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 async fn handle(state: Arc<ApiState>, request: Request<Incoming>) -> Result<Response, Infallible> {
     let path = request.uri().path().to_owned();
     let Some(route) = path.strip_prefix(&state.prefix) else {
-        // Another process than the child, or a path the API does not have.
-        return Ok(reply(
+        // Another process than the child, or a path the API does not have:
+        // one answer, and the connection is closed.
+        return Ok(response::text_with(
             StatusCode::FORBIDDEN,
             r#"{"errorMessage":"this Runtime API serves only the process it was started for"}"#,
+            header::CONNECTION,
+            "close",
         ));
     };
     let method = request.method().clone();
