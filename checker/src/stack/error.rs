@@ -324,6 +324,13 @@ pub enum StackErrorKind {
     #[error("{at}: {problem}")]
     Iam { at: Location, problem: String },
 
+    #[error("{at}: the authorizer of function \"{function}\"'s websocket event {problem}")]
+    Authorizer {
+        at: Location,
+        function: String,
+        problem: String,
+    },
+
     #[error("{at}: the DynamoDB table `{resource}` {problem}")]
     Table {
         at: Location,

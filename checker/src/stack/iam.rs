@@ -10,6 +10,8 @@
 
 mod policy;
 
+pub(crate) use policy::{action_matches, resource_matches};
+
 use serde::Serialize;
 
 use super::Function;

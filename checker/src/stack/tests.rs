@@ -542,6 +542,7 @@ fn the_real_environment_is_read_by_load() {
     );
 }
 
+mod authorizers;
 mod errors;
 mod iam;
 mod tables;

@@ -119,6 +119,7 @@ fn describe(event: &Event) -> Option<String> {
         | Event::AccessDenied { .. }
         | Event::AfterReturn { .. }
         | Event::DynamoDbRefused { .. }
+        | Event::AuthorizerRefused { .. }
         | Event::RegionalEndpoint { .. } => {
             format!("! {}", event.explain()?)
         }

@@ -112,6 +112,7 @@ pub(super) async fn handle(
         route_key: &route_key,
         connection_id: &connection_id,
         request_id: &replay_id,
+        authorizes: None,
     };
     let outcome = invoke_payload(events, pool, call, payload).await;
     let outcome = match outcome {
