@@ -481,6 +481,7 @@ resources:
       Type: AWS::DynamoDB::Table
       Properties:
         TableName: ${{self:service}}-connections
+        BillingMode: PAY_PER_REQUEST
         KeySchema:
           - AttributeName: connectionId
             KeyType: HASH
@@ -492,6 +493,7 @@ resources:
       Properties:
         KeySchema: [{{ AttributeName: Id, KeyType: HASH }}]
         AttributeDefinitions: [{{ AttributeName: Id, AttributeType: N }}]
+        ProvisionedThroughput: {{ ReadCapacityUnits: 1, WriteCapacityUnits: 1 }}
 "
     ));
     let env = &stack.function("f").unwrap().environment;
