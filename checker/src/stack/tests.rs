@@ -166,7 +166,7 @@ functions:
       - http: GET /
   onMessage:
     handler: bootstrap
-    timeout: 2.5
+    timeout: 3
     memorySize: 512
     environment:
       OVERRIDDEN: function
@@ -205,7 +205,7 @@ functions:
     assert_eq!(on_connect.memory_size, 256);
     assert_eq!(on_connect.environment["NUMBER"], "5");
     let on_message = stack.function("onMessage").unwrap();
-    assert_eq!(on_message.timeout, Duration::from_millis(2500));
+    assert_eq!(on_message.timeout, Duration::from_secs(3));
     assert_eq!(on_message.memory_size, 512);
     assert_eq!(on_message.binary, "shared");
     let env: Vec<_> = on_message
