@@ -659,6 +659,14 @@ fn cloudformation_functions_in_the_environment() {
             "`resources.Resources` has no `Nope`",
         ],
     );
+    error(
+        &format!("{BASE}  environment:\n    API_ID: !Ref WebsocketsApi\n"),
+        "serverless.yml:6:18",
+        &[
+            "refers to `WebsocketsApi`, which Serverless generates",
+            "`requestContext.apiId`",
+        ],
+    );
 }
 
 #[test]
