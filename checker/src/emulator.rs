@@ -68,7 +68,7 @@ use crate::{ids, response};
 use console::Console;
 use dynamodb::tables::Tables;
 use events::EventBus;
-use gateway::{RouteTarget, WebSocketApi};
+use gateway::{Authorizer, RouteTarget, WebSocketApi};
 use lambda::callers::Callers;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
@@ -186,6 +186,7 @@ impl Emulator {
         let pools = start_functions(stack, binaries, &environment, &services, &settings)?;
         let api = Arc::new(WebSocketApi {
             stage: stack.stage.clone(),
+            region: stack.region.clone(),
             api_id: ids::api_id(),
             domain_name,
             route_selection: RouteSelection::parse(&stack.route_selection_expression),
@@ -318,9 +319,19 @@ fn routes(
         .iter()
         .filter_map(|route| {
             let function = pools.get(&route.function)?.clone();
+            let authorizer = route.authorizer.as_ref().map(|authorizer| Authorizer {
+                function: pools
+                    .get(&authorizer.function)
+                    .expect(
+                        "start_functions starts a pool for every function, the authorizer's too",
+                    )
+                    .clone(),
+                identity_sources: authorizer.identity_sources.clone(),
+            });
             let target = RouteTarget {
                 function,
                 two_way: route.two_way,
+                authorizer,
             };
             Some((route.key.clone(), target))
         })

@@ -5,6 +5,7 @@ mod clean_exits;
 mod connect;
 mod there_and_back_again;
 mod websockets_party;
+mod who_goes_there;
 
 use crate::session::{self, Script, Step};
 
@@ -49,6 +50,11 @@ pub const ALL: &[Scenario] = &[
         exercise: "05-chat-rooms",
         script: chat_rooms::run,
         snapshot: include_str!("../snapshots/05-chat-rooms.snap"),
+    },
+    Scenario {
+        exercise: "06-who-goes-there",
+        script: who_goes_there::run,
+        snapshot: include_str!("../snapshots/06-who-goes-there.snap"),
     },
 ];
 

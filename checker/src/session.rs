@@ -198,16 +198,28 @@ impl Session {
 
     /// Opens a connection for `name` and records whether the handshake succeeded.
     pub async fn connect(&mut self, name: &str) -> Option<Client> {
-        let result = Client::connect(&self.url, name).await;
+        self.connect_to(name, &self.url.clone(), format!("{name} connects"))
+            .await
+    }
+
+    /// Like `connect`, with `query` (`token=…`) after the URL's `?`.
+    pub async fn connect_with(&mut self, name: &str, query: &str) -> Option<Client> {
+        let url = format!("{}?{query}", self.url);
+        self.connect_to(name, &url, format!("{name} connects with ?{query}"))
+            .await
+    }
+
+    async fn connect_to(&mut self, name: &str, url: &str, what: String) -> Option<Client> {
+        let result = Client::connect(url, name).await;
         match result {
             Ok(client) => {
-                self.record(format!("{name} connects: accepted"));
+                self.record(format!("{what}: accepted"));
                 self.learn_connection(name).await;
                 Some(client)
             }
             Err(refusal) => {
                 self.learn_rejected_connection(name);
-                self.record(format!("{name} connects: {refusal}"));
+                self.record(format!("{what}: {refusal}"));
                 None
             }
         }

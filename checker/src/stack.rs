@@ -4,6 +4,7 @@
 //! Loading goes: YAML with positions (`yaml`) -> variables resolved (`variables`)
 //! -> checked model (`build`). Errors name `file:line:column` and what to write.
 
+mod authorizer;
 mod build;
 mod cloudformation;
 mod error;
@@ -20,9 +21,11 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+pub use self::authorizer::{Authorizer, IdentitySource};
 pub use self::cloudformation::{ACCOUNT_ID, table_arn};
 pub use self::error::{Location, StackError, StackErrorKind};
 pub use self::iam::{Decision, Effect, Role, STATEMENTS_FIELD, Statement, StatementOrigin};
+pub(crate) use self::iam::{action_matches, resource_matches};
 pub use self::tables::{Index, KeyAttribute, KeySchema, Projection, ScalarKind, Table};
 
 #[derive(Clone, Debug)]
@@ -87,6 +90,8 @@ pub struct Route {
     /// Long form with `routeResponseSelectionExpression: $default`: the function's
     /// response goes back to the client.
     pub two_way: bool,
+    /// The Lambda authorizer API Gateway runs before the route (`$connect` only).
+    pub authorizer: Option<Authorizer>,
     /// Where its `websocket:` entry is, for later messages.
     pub at: Location,
 }
@@ -128,6 +133,11 @@ impl Stack {
 
     pub fn function(&self, name: &str) -> Option<&Function> {
         self.functions.iter().find(|function| function.name == name)
+    }
+
+    /// The authorizer of `$connect`, the one route API Gateway authorizes.
+    pub fn authorizer(&self) -> Option<&Authorizer> {
+        self.route("$connect")?.authorizer.as_ref()
     }
 }
 

@@ -1,6 +1,6 @@
 //! `.github/workflows/classroom.yml` as GitHub Classroom runs it. Each
 //! exercise step's command runs here, on a workshop where exercises 01 and 02
-//! are solved and 03 to 05 are the stubs, with `$GITHUB_OUTPUT` as the runner
+//! are solved and 03 to 06 are the stubs, with `$GITHUB_OUTPUT` as the runner
 //! sets it; then the outputs go through the checks of the reporter step,
 //! `classroom-resources/autograding-grading-reporter`, reproduced from its
 //! source (`src/main.js`, `src/console-results.js`, `src/aggregate-results.js`,
@@ -305,6 +305,6 @@ fn the_classroom_workflow_grades_each_exercise_as_one_point() {
     let reported = report(runners, &env);
     assert_eq!(reported.total_points, SOLVED.len() as f64);
     assert_eq!(reported.max_points, workshop.exercises.len() as f64);
-    assert_eq!(reported.summary, r#"{"totalPoints":2,"maxPoints":5}"#);
+    assert_eq!(reported.summary, r#"{"totalPoints":2,"maxPoints":6}"#);
     assert_eq!(reported.failed, Some("Some tests failed."));
 }

@@ -53,6 +53,7 @@ resources:
       Type: AWS::DynamoDB::Table
       Properties:
         TableName: ${{self:service}}-${{sls:stage}}-items
+        BillingMode: PAY_PER_REQUEST
         AttributeDefinitions:
           - {{ AttributeName: Id, AttributeType: S }}
           - {{ AttributeName: Owner, AttributeType: S }}
@@ -89,7 +90,7 @@ resources:
                 {"AttributeName": "Id", "AttributeType": "S"},
                 {"AttributeName": "Owner", "AttributeType": "S"},
             ],
-            "billingMode": "PROVISIONED",
+            "billingMode": "PAY_PER_REQUEST",
             "globalSecondaryIndexes": [{
                 "IndexName": "ByOwner",
                 "KeySchema": [{"AttributeName": "Owner", "KeyType": "HASH"}],

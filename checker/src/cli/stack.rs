@@ -53,8 +53,21 @@ fn text(reading: &Value) -> String {
         } else {
             ""
         };
+        // A $connect authorizer runs first, reading the identity where it says.
+        let authorized = match route.get("authorizer") {
+            Some(authorizer) => format!(
+                " (authorizer {}, identity from {})",
+                str(&authorizer["function"]),
+                list(&authorizer["identitySource"])
+                    .iter()
+                    .map(str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "  {:<14} -> {}{two_way}\n",
+            "  {:<14} -> {}{two_way}{authorized}\n",
             str(&route["key"]),
             str(&route["function"])
         ));

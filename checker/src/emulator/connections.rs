@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use chrono::{DateTime, TimeZone, Utc};
 use tokio::sync::{mpsc, watch};
@@ -186,6 +186,10 @@ pub(crate) struct Connection {
     pub(crate) user_agent: Option<String>,
     /// False while `$connect` runs: API Gateway answers posts with 410 until the handshake ends.
     open: AtomicBool,
+    /// What the `$connect` authorizer allowed it with (`principalId`, its
+    /// context…): `requestContext.authorizer` of every route's event. At
+    /// most the authorizer's 8 KB result, set once.
+    authorizer: OnceLock<serde_json::Value>,
     /// Only the bounds below keep this queue finite: every frame goes through `send`.
     outbox: mpsc::UnboundedSender<Frame>,
     budget: Arc<Budget>,
@@ -210,6 +214,7 @@ impl Connection {
             source_ip,
             user_agent,
             open: AtomicBool::new(false),
+            authorizer: OnceLock::new(),
             outbox,
             budget: Arc::new(Budget {
                 queued: Mutex::default(),
@@ -229,6 +234,17 @@ impl Connection {
             identity["userAgent"] = user_agent.clone().into();
         }
         identity
+    }
+
+    /// Keeps what the authorizer allowed the connection with, for the events
+    /// of all its routes; a second call changes nothing.
+    pub(crate) fn authorize(&self, authorizer: serde_json::Value) {
+        let _ = self.authorizer.set(authorizer);
+    }
+
+    /// `requestContext.authorizer`, when an authorizer allowed the connection.
+    pub(crate) fn authorizer(&self) -> Option<&serde_json::Value> {
+        self.authorizer.get()
     }
 
     pub(crate) fn is_open(&self) -> bool {

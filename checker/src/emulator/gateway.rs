@@ -2,8 +2,9 @@
 //! [`connection`]; the files it calls call down, never up:
 //!
 //! ```text
-//! connection   upgrade → $connect → the socket's loop → finish ($disconnect)
+//! connection   upgrade → authorizer → $connect → the socket's loop → finish ($disconnect)
 //!  ├─ handshake     RFC 6455's checks and $connect's answer, pure
+//!  ├─ authorizer    $connect's Lambda authorizer: identity, policy, context
 //!  ├─ socket        frame limits, what a read means, writing, closing
 //!  ├─ message       one message's way: route → invoke → two-way reply or error frame
 //!  ├─ invoke        a route's function invoked, reported on the event stream
@@ -12,6 +13,7 @@
 //! ```
 
 mod api;
+mod authorizer;
 mod connection;
 mod handshake;
 mod invoke;
@@ -19,7 +21,7 @@ mod lambda_event;
 mod message;
 mod socket;
 
-pub(crate) use api::{MAX_MESSAGE_BYTES, RouteTarget, WebSocketApi};
+pub(crate) use api::{Authorizer, MAX_MESSAGE_BYTES, RouteTarget, WebSocketApi};
 pub(crate) use connection::upgrade;
 pub(crate) use handshake::{Arrival, is_upgrade};
 pub(crate) use invoke::{Call, invoke_payload};

@@ -139,6 +139,16 @@ impl ProviderSettings {
             }
             .into());
         };
+        if !runtime.starts_with("provided") {
+            let node = provider.get("runtime").unwrap_or(provider);
+            return Err(r.wrong(
+                node,
+                "provider.runtime",
+                "an OS-only runtime, which runs the `bootstrap` a Rust build makes (another \
+                 runtime looks for a script of its language and every invocation fails on AWS)",
+                "`runtime: provided.al2023`",
+            ));
+        }
         let stage = match &options.stage {
             Some(stage) => stage.clone(),
             None => r

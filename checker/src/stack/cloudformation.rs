@@ -19,6 +19,14 @@ pub(crate) enum Unresolved {
     )]
     NoSuchResource(String),
     #[error(
+        "refers to `{0}`, which Serverless generates for the websocket events (the API, its \
+         stage or deployment): on AWS it gives the API's id, which the checker cannot know \
+         when it reads the file. Serverless already grants `execute-api:ManageConnections` on \
+         the API, and each event carries `requestContext.apiId`, `domainName` and `stage`: \
+         read them there instead"
+    )]
+    GeneratedByServerless(String),
+    #[error(
         "refers to `{0}`, which is not an `AWS::DynamoDB::Table`; the checker only works out \
          names and ARNs of DynamoDB tables, so use a Serverless variable such as \
          `${{self:custom.name}}` instead"
@@ -219,6 +227,9 @@ impl Intrinsics<'_> {
             .resources
             .and_then(|resources| resources.get("Resources")?.get(logical_id));
         Err(match declared {
+            None if logical_id.starts_with("Websockets") => {
+                Unresolved::GeneratedByServerless(logical_id.to_owned())
+            }
             None => Unresolved::NoSuchResource(logical_id.to_owned()),
             Some(_) => Unresolved::NotATable(logical_id.to_owned()),
         })

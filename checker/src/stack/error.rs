@@ -289,8 +289,8 @@ pub enum StackErrorKind {
     },
 
     #[error(
-        "{at}: the timeout {whose} is {found}, but it must be a positive number of seconds (at \
-         most 900); write e.g. `timeout: 6`"
+        "{at}: the timeout {whose} is {found}, but it must be a whole number of seconds from 1 \
+         to 900 (CloudFormation refuses anything else on deploy); write e.g. `timeout: 6`"
     )]
     Timeout {
         at: Location,
@@ -323,6 +323,13 @@ pub enum StackErrorKind {
 
     #[error("{at}: {problem}")]
     Iam { at: Location, problem: String },
+
+    #[error("{at}: the authorizer of function \"{function}\"'s websocket event {problem}")]
+    Authorizer {
+        at: Location,
+        function: String,
+        problem: String,
+    },
 
     #[error("{at}: the DynamoDB table `{resource}` {problem}")]
     Table {

@@ -10,6 +10,8 @@
 
 mod policy;
 
+pub(crate) use policy::{action_matches, resource_matches};
+
 use serde::Serialize;
 
 use super::Function;
@@ -500,6 +502,20 @@ fn resources(sources: &Sources<'_>, node: &Node) -> Result<Vec<String>, Problem>
     items
         .into_iter()
         .map(|item| {
+            if let Some(account) = literal_account(item)
+                .filter(|account| account != ACCOUNT_ID || written_on_line(sources, item.pos))
+            {
+                return Err((
+                    item.pos,
+                    format!(
+                        "the resource writes the account `{account}` in its ARN: the stack \
+                         runs in another account on AWS (and in {ACCOUNT_ID} here), so the \
+                         statement grants on one side only. Let CloudFormation fill it in: \
+                         `!GetAtt ConnectionsTable.Arn`, or `!Sub \
+                         'arn:aws:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/…'`"
+                    ),
+                ));
+            }
             let resource = sources.intrinsics.text(item)?;
             if resource == "*" || resource.starts_with("arn:") {
                 Ok(resource)
@@ -515,6 +531,41 @@ fn resources(sources: &Sources<'_>, node: &Node) -> Result<Vec<String>, Problem>
             }
         })
         .collect()
+}
+
+/// Whether the file's line `pos` has the emulator's account written out, not
+/// given by `${aws:accountId}`, which Serverless resolves to it here (and to
+/// the real account on deploy) before the role is read.
+fn written_on_line(sources: &Sources<'_>, pos: Pos) -> bool {
+    let Ok(text) = std::fs::read_to_string(sources.reader.file) else {
+        return true;
+    };
+    let index = usize::try_from(pos.line.saturating_sub(1)).unwrap_or(usize::MAX);
+    text.lines()
+        .nth(index)
+        .is_none_or(|line| line.contains(ACCOUNT_ID))
+}
+
+/// An account id written out (twelve digits) in an ARN of `node`, a text or a
+/// CloudFormation function's arguments (`!Sub`, `!Join`).
+fn literal_account(node: &Node) -> Option<String> {
+    let is_account = |field: &str| field.len() == 12 && field.bytes().all(|b| b.is_ascii_digit());
+    match &node.kind {
+        Kind::Str(text) if is_account(text) => Some(text.clone()),
+        Kind::Str(text) => {
+            // `${AWS::Region}` of a `!Sub` holds colons of its own.
+            let text = regex_lite::Regex::new(r"\$\{[^}]*\}")
+                .expect("the pattern is valid")
+                .replace_all(text, "$$");
+            text.match_indices("arn:").find_map(|(start, _)| {
+                let field = text[start..].split(':').nth(4)?;
+                is_account(field).then(|| field.to_owned())
+            })
+        }
+        Kind::Seq(items) => items.iter().find_map(literal_account),
+        Kind::Map(entries) => entries.iter().find_map(|(_, value)| literal_account(value)),
+        _ => None,
+    }
 }
 
 /// A list's items, or the value alone.

@@ -4,17 +4,13 @@
 
 use serde_json::{Value, json};
 
-use super::{Index, Role, Stack, StatementOrigin, Table};
+use super::{Index, Role, Route, Stack, StatementOrigin, Table};
 
 impl Stack {
     /// The stack as `checker stack --json` prints it and the console shows it.
     pub fn reading(&self) -> Value {
         let stack = self;
-        let routes: Vec<Value> = stack
-        .routes
-        .iter()
-        .map(|route| json!({"key": route.key, "function": route.function, "twoWay": route.two_way}))
-        .collect();
+        let routes: Vec<Value> = stack.routes.iter().map(route).collect();
         let functions: Vec<Value> = stack
             .functions
             .iter()
@@ -40,6 +36,26 @@ impl Stack {
             "role": stack.role.as_ref().map(role),
         })
     }
+}
+
+/// A route, with its authorizer when it has one: the function API Gateway
+/// invokes (Serverless lets it, with `lambda:InvokeFunction` for
+/// `apigateway.amazonaws.com`) and where it reads the identity.
+fn route(route: &Route) -> Value {
+    let mut reading =
+        json!({"key": route.key, "function": route.function, "twoWay": route.two_way});
+    if let Some(authorizer) = &route.authorizer {
+        let sources: Vec<String> = authorizer
+            .identity_sources
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        reading["authorizer"] = json!({
+            "function": authorizer.function,
+            "identitySource": sources,
+        });
+    }
+    reading
 }
 
 /// The execution role: its name and its policy's statements, in CloudFormation's

@@ -3,6 +3,7 @@
 //! belong to other services and are skipped.
 
 use super::Route;
+use super::authorizer::{self, Declared};
 use super::error::{Location, StackError, StackErrorKind};
 use super::naming;
 use super::reader::Reader;
@@ -46,7 +47,7 @@ pub(super) fn routes(
                 .iter()
                 .filter(|(entry, _)| entry.name == "websocket")
             {
-                let (route, logical_id) = route(r, function, value, entry)?;
+                let (route, logical_id) = route(r, function, value, entry, functions)?;
                 check_unique(&routes, &route, &logical_id)?;
                 routes.push(route);
             }
@@ -92,6 +93,7 @@ fn route(
     function: &str,
     value: &Node,
     entry: &MapKey,
+    functions: &[(MapKey, Node)],
 ) -> Result<(Route, String), StackError> {
     let (key_node, two_way) = match &value.kind {
         Kind::Map(entries) => long_form(r, function, value, entries)?,
@@ -123,10 +125,28 @@ fn route(
             .into());
         }
     };
+    let authorizer = match value
+        .entries()
+        .and_then(|entries| entries.iter().find(|(name, _)| name.name == "authorizer"))
+    {
+        Some((authorizer_key, node)) => Some(authorizer::authorizer(
+            r,
+            &Declared {
+                function,
+                route: &key,
+                route_at: &at,
+                key: authorizer_key,
+                node,
+                functions,
+            },
+        )?),
+        None => None,
+    };
     let route = Route {
         key,
         function: function.to_owned(),
         two_way,
+        authorizer,
         at,
     };
     Ok((route, logical_id))

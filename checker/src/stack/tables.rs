@@ -299,21 +299,48 @@ fn check_all_attributes_used(
     ))
 }
 
-/// `BillingMode`, `PROVISIONED` when absent (CloudFormation's default).
+/// `BillingMode`, `PROVISIONED` when absent (CloudFormation's default),
+/// with the `ProvisionedThroughput` CloudFormation requires of that mode and
+/// refuses with `PAY_PER_REQUEST`.
 fn billing_mode(properties: &Node) -> Result<String, Problem> {
-    let Some(node) = properties.get("BillingMode") else {
-        return Ok("PROVISIONED".to_owned());
+    let declared = properties.get("BillingMode");
+    let mode = match declared.map(|node| &node.kind) {
+        None | Some(Kind::Null) => "PROVISIONED".to_owned(),
+        Some(Kind::Str(mode)) if mode == "PAY_PER_REQUEST" || mode == "PROVISIONED" => mode.clone(),
+        Some(other) => {
+            return Err((
+                declared.map_or(properties.pos, |node| node.pos),
+                format!(
+                    "has the BillingMode {other}; write `BillingMode: PAY_PER_REQUEST` or \
+                     `PROVISIONED`"
+                ),
+            ));
+        }
     };
-    match &node.kind {
-        Kind::Null => Ok("PROVISIONED".to_owned()),
-        Kind::Str(mode) if mode == "PAY_PER_REQUEST" || mode == "PROVISIONED" => Ok(mode.clone()),
-        other => Err((
-            node.pos,
+    let throughput = properties.get("ProvisionedThroughput");
+    match (mode.as_str(), throughput) {
+        ("PROVISIONED", None) => Err((
+            declared.map_or(properties.pos, |node| node.pos),
             format!(
-                "has the BillingMode {other}; write `BillingMode: PAY_PER_REQUEST` or \
-                 `PROVISIONED`"
+                "has {} and no `ProvisionedThroughput`, which CloudFormation refuses on deploy \
+                 (\"No provisioned throughput specified for the table\"): write \
+                 `BillingMode: PAY_PER_REQUEST`, on-demand tables that need no capacity planning",
+                if declared.is_some() {
+                    "`BillingMode: PROVISIONED`"
+                } else {
+                    "no `BillingMode` (so PROVISIONED, CloudFormation's default)"
+                }
             ),
         )),
+        ("PAY_PER_REQUEST", Some(node)) => Err((
+            node.pos,
+            "has `BillingMode: PAY_PER_REQUEST` and a `ProvisionedThroughput`, which \
+             CloudFormation refuses on deploy (\"Neither ReadCapacityUnits nor \
+             WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST\"): \
+             remove `ProvisionedThroughput`"
+                .to_owned(),
+        )),
+        _ => Ok(mode),
     }
 }
 

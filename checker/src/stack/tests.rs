@@ -166,7 +166,7 @@ functions:
       - http: GET /
   onMessage:
     handler: bootstrap
-    timeout: 2.5
+    timeout: 3
     memorySize: 512
     environment:
       OVERRIDDEN: function
@@ -205,7 +205,7 @@ functions:
     assert_eq!(on_connect.memory_size, 256);
     assert_eq!(on_connect.environment["NUMBER"], "5");
     let on_message = stack.function("onMessage").unwrap();
-    assert_eq!(on_message.timeout, Duration::from_millis(2500));
+    assert_eq!(on_message.timeout, Duration::from_secs(3));
     assert_eq!(on_message.memory_size, 512);
     assert_eq!(on_message.binary, "shared");
     let env: Vec<_> = on_message
@@ -481,6 +481,7 @@ resources:
       Type: AWS::DynamoDB::Table
       Properties:
         TableName: ${{self:service}}-connections
+        BillingMode: PAY_PER_REQUEST
         KeySchema:
           - AttributeName: connectionId
             KeyType: HASH
@@ -492,6 +493,7 @@ resources:
       Properties:
         KeySchema: [{{ AttributeName: Id, KeyType: HASH }}]
         AttributeDefinitions: [{{ AttributeName: Id, AttributeType: N }}]
+        ProvisionedThroughput: {{ ReadCapacityUnits: 1, WriteCapacityUnits: 1 }}
 "
     ));
     let env = &stack.function("f").unwrap().environment;
@@ -542,6 +544,7 @@ fn the_real_environment_is_read_by_load() {
     );
 }
 
+mod authorizers;
 mod errors;
 mod iam;
 mod tables;

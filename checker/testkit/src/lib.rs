@@ -27,7 +27,7 @@ pub fn serve_url(
 }
 
 /// The fixture Lambdas every test stack runs.
-pub const FIXTURES: [&str; 2] = ["fixture-lambda", "fixture-echo"];
+pub const FIXTURES: [&str; 3] = ["fixture-lambda", "fixture-echo", "fixture-authorizer"];
 
 /// The checker crate's folder, where the test stacks' paths start.
 pub fn checker_dir() -> &'static Path {

@@ -15,12 +15,13 @@ use serde_json::Value;
 
 use crate::support::{self, Learner};
 
-const EXERCISES: [&str; 5] = [
+const EXERCISES: [&str; 6] = [
     "01-connect",
     "02-there-and-back-again",
     "03-websockets-party",
     "04-clean-exits",
     "05-chat-rooms",
+    "06-who-goes-there",
 ];
 const CONNECT: &str = "alice connects and $connect runs";
 const ECHO: &str = "alice's message comes back to alice only";

@@ -50,7 +50,7 @@ async fn results_are_taken_only_with_the_join_code() {
     assert_eq!(membership.code, class.code());
     assert_eq!(
         support::states(&support::board(&class).await, "Ada"),
-        ["not-started"; 5]
+        ["not-started"; 6]
     );
 
     // The board and the CSV answer only to the instructor's key.
@@ -271,6 +271,7 @@ async fn the_class_survives_a_restart_and_exports_csv() {
             "failing",
             "not-started",
             "not-started",
+            "not-started",
             "not-started"
         ]
     );
@@ -298,7 +299,7 @@ async fn the_class_survives_a_restart_and_exports_csv() {
     assert_eq!(from_cli, from_page);
     let mut reader = csv::Reader::from_reader(from_cli.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 2 * 5, "one row per learner and exercise");
+    assert_eq!(rows.len(), 2 * 6, "one row per learner and exercise");
     let row = |name: &str, exercise: &str| {
         rows.iter()
             .find(|row| &row[0] == name && &row[2] == exercise)

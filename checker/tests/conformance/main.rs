@@ -8,6 +8,7 @@
 
 mod support;
 
+mod authorizer;
 mod console;
 mod dynamodb;
 mod dynamodb_batches;

@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authorizer;
 mod chat;
 mod layout;
 mod room;

@@ -14,3 +14,4 @@ mod rooms;
 mod solutions;
 mod stubs;
 mod variants;
+mod who_goes_there;

@@ -254,3 +254,42 @@ async fn typos_in_serverless_yml_are_named_with_their_place() {
     assert!(report.contains("ex02-on-mesage"), "{report}");
     assert!(!graded.verdict.passed());
 }
+
+/// What CloudFormation or IAM would refuse or grant otherwise on AWS stops
+/// the check, naming the cause and the fix. (These variants sit in
+/// `variants/refused/`, out of the packaging check's way: Serverless packages
+/// them, CloudFormation or IAM fails them later.)
+#[tokio::test(flavor = "multi_thread")]
+async fn what_aws_would_refuse_stops_the_check() {
+    for (exercise, file, expected) in [
+        (
+            "03-websockets-party",
+            "refused/03-literal-account.yml",
+            [
+                "writes the account `000000000000` in its ARN",
+                "${AWS::AccountId}",
+            ],
+        ),
+        (
+            "05-chat-rooms",
+            "refused/05-no-billing-mode.yml",
+            [
+                "no `BillingMode` (so PROVISIONED",
+                "`BillingMode: PAY_PER_REQUEST`",
+            ],
+        ),
+    ] {
+        let graded = support::check_variant(exercise, file).await;
+        let Verdict::Broken { message } = &graded.verdict else {
+            panic!(
+                "{file}: expected a configuration error, got {:?}",
+                graded.verdict
+            );
+        };
+        let name = file.trim_start_matches("refused/");
+        assert!(message.contains(&format!("{name}:")), "{message}");
+        for text in expected {
+            assert!(message.contains(text), "{file}: {text}\n{message}");
+        }
+    }
+}

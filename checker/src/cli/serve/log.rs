@@ -160,6 +160,7 @@ fn describe(event: &Event) -> Option<String> {
         | Event::AccessDenied { .. }
         | Event::AfterReturn { .. }
         | Event::DynamoDbRefused { .. }
+        | Event::AuthorizerRefused { .. }
         | Event::RegionalEndpoint { .. } => {
             format!("! {}", shown(&event.explain()?))
         }

@@ -95,6 +95,7 @@ async fn replay(
         route_key: &route_key,
         connection_id: &connection_id,
         request_id: &replay_id,
+        authorizes: None,
     };
     let outcome = invoke_payload(events, pool, call, payload).await;
     let outcome = match outcome {

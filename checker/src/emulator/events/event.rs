@@ -66,6 +66,10 @@ pub enum Event {
         request_id: String,
         /// The event JSON exactly as the Lambda receives it.
         payload: String,
+        /// For a `$connect` authorizer's invocation: the request id of the
+        /// handshake it authorizes (`$connect`'s invocation's).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        authorizes: Option<String>,
     },
     InvocationFinished {
         function: String,
@@ -73,6 +77,20 @@ pub enum Event {
         /// `Ok` with the Lambda's response as it sent it, or why there is none.
         #[serde(serialize_with = "serialize_outcome")]
         outcome: Result<String, InvokeError>,
+    },
+    /// The `$connect` authorizer refused a handshake: 401 (an identity source
+    /// missing, or the function failed with "Unauthorized"), 403 (its policy
+    /// does not allow `$connect`) or 500 (it failed, or its answer is not
+    /// one API Gateway takes). `ConnectRejected` follows.
+    AuthorizerRefused {
+        /// The authorizer's function, its key in serverless.yml.
+        function: String,
+        connection_id: String,
+        /// The handshake's request id (`$connect`'s).
+        request_id: String,
+        status: u16,
+        /// Why, and what to do: a sentence.
+        reason: String,
     },
     /// A one-way route's Lambda returned a body, which API Gateway drops: the
     /// client receives nothing from it.
@@ -233,6 +251,9 @@ impl Event {
                 ..
             } => call.len() + error.len() + advice.as_ref().map_or(0, String::len),
             Self::ReplyDropped { route_key, .. } => route_key.len(),
+            Self::AuthorizerRefused {
+                function, reason, ..
+            } => function.len() + reason.len(),
             Self::RouteCaseMismatch {
                 selected, route, ..
             } => selected.len() + route.len(),
@@ -302,6 +323,7 @@ impl Event {
                 *status,
             )),
             Self::AfterReturn { function, call, .. } => Some(explain::after_return(function, call)),
+            Self::AuthorizerRefused { reason, .. } => Some(reason.clone()),
             Self::DynamoDbRefused {
                 function,
                 call,

@@ -10,6 +10,7 @@ use crate::emulator::connections::Connections;
 use crate::emulator::events::EventBus;
 use crate::emulator::lambda::FunctionPool;
 use crate::emulator::routing::RouteSelection;
+use crate::stack::IdentitySource;
 
 /// API Gateway's quotas for WebSocket APIs.
 pub(crate) const MAX_MESSAGE_BYTES: usize = 128 * 1024;
@@ -18,10 +19,20 @@ pub(crate) const MAX_FRAME_BYTES: usize = 32 * 1024;
 pub(crate) struct RouteTarget {
     pub(crate) function: Arc<FunctionPool>,
     pub(crate) two_way: bool,
+    /// `$connect`'s Lambda authorizer, if it has one.
+    pub(crate) authorizer: Option<Authorizer>,
+}
+
+/// A Lambda REQUEST authorizer: its function, and where it reads the identity.
+pub(crate) struct Authorizer {
+    pub(crate) function: Arc<FunctionPool>,
+    pub(crate) identity_sources: Vec<IdentitySource>,
 }
 
 pub(crate) struct WebSocketApi {
     pub(crate) stage: String,
+    /// The stack's region, in the ARNs API Gateway makes (an authorizer's `methodArn`).
+    pub(crate) region: String,
     pub(crate) api_id: String,
     /// `127.0.0.1:{port}`, what Lambdas see as `requestContext.domainName`.
     pub(crate) domain_name: String,

@@ -1,5 +1,6 @@
 //! One WebSocket connection's whole life, in one place: the handshake's
-//! checks, `$connect` (whose answer becomes the handshake's status), the open
+//! checks, `$connect`'s authorizer (whose context the connection keeps), and
+//! `$connect` (whose answer becomes the handshake's status), the open
 //! socket's one loop (the client's frames read while the queued ones are
 //! written, side by side, within API Gateway's lifetimes), and one
 //! [`Life::finish`] that every ending goes through: the table entry goes,
@@ -22,6 +23,7 @@ use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 use super::api::WebSocketApi;
+use super::authorizer;
 use super::handshake::{self, Arrival};
 use super::invoke::{Call, invoke};
 use super::lambda_event::{self, Handshake};
@@ -135,8 +137,9 @@ impl Life {
         }
     }
 
-    /// Runs `$connect`, if the API has it: the headers its answer adds to the
-    /// handshake, or the status it rejects the connection with.
+    /// Runs `$connect`, if the API has it, after its authorizer, if it has
+    /// one: the headers its answer adds to the handshake, or the status the
+    /// authorizer or `$connect` rejects the connection with.
     async fn connect(
         &self,
         request: &Request<Incoming>,
@@ -152,12 +155,23 @@ impl Life {
             local_port: arrival.local_port,
             secure: arrival.secure,
         };
+        if let Some(authorizer) = &route.authorizer {
+            authorizer::authorize(
+                &self.api,
+                &self.connection,
+                authorizer,
+                &request_id,
+                &handshake,
+            )
+            .await?;
+        }
         let lambda_event =
             lambda_event::connect(&self.api, &self.connection, &request_id, &handshake);
         let call = Call {
             route_key: "$connect",
             connection_id: &self.connection.id,
             request_id: &request_id,
+            authorizes: None,
         };
         let outcome = invoke(&self.api.events, &route.function, call, lambda_event).await;
         handshake::connect_answer(&outcome)
@@ -268,6 +282,7 @@ impl Life {
             route_key: "$disconnect",
             connection_id: &self.connection.id,
             request_id: &request_id,
+            authorizes: None,
         };
         let _ = invoke(&self.api.events, &route.function, call, lambda_event).await;
     }

@@ -14,6 +14,8 @@ pub(crate) struct Call<'a> {
     pub(crate) route_key: &'a str,
     pub(crate) connection_id: &'a str,
     pub(crate) request_id: &'a str,
+    /// For a `$connect` authorizer: the request id of the handshake it authorizes.
+    pub(crate) authorizes: Option<&'a str>,
 }
 
 /// Hands the Lambda's event to `function` and reads its response as JSON.
@@ -47,6 +49,7 @@ pub(crate) async fn invoke_payload(
         connection_id: call.connection_id.to_owned(),
         request_id: call.request_id.to_owned(),
         payload: payload.clone(),
+        authorizes: call.authorizes.map(str::to_owned),
     });
     let outcome = function
         .invoke(Bytes::from(payload), call.request_id)

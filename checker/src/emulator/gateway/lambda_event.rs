@@ -31,9 +31,67 @@ pub(super) fn connect(
     request_id: &str,
     handshake: &Handshake<'_>,
 ) -> Value {
+    let headers = handshake_headers(handshake, connection, HANDSHAKE_ONLY);
+    let mut event = Map::new();
+    event.insert("headers".into(), single_values(&headers));
+    event.insert("multiValueHeaders".into(), json!(headers));
+    if let Some(parameters) = query_parameters(handshake.query) {
+        event.insert("queryStringParameters".into(), single_values(&parameters));
+        event.insert("multiValueQueryStringParameters".into(), json!(parameters));
+    }
+    let now = connection.connected_at;
+    event.insert(
+        "requestContext".into(),
+        request_context(api, connection, request_id, "$connect", "CONNECT", now),
+    );
+    event.insert("isBase64Encoded".into(), json!(false));
+    Value::Object(event)
+}
+
+/// The event of a `$connect` route's REQUEST authorizer: the handshake (its
+/// `Connection` and `Upgrade` headers kept, as AWS's documented example
+/// shows them), `methodArn`, and the request context `$connect` will get
+/// (same request id).
+pub(super) fn authorizer_request(
+    api: &WebSocketApi,
+    connection: &Connection,
+    request_id: &str,
+    method_arn: &str,
+    handshake: &Handshake<'_>,
+) -> Value {
+    let headers = handshake_headers(handshake, connection, &[]);
+    let parameters = query_parameters(handshake.query).unwrap_or_default();
+    // Not authorized yet: the context has no `authorizer`.
+    let context = request_context(
+        api,
+        connection,
+        request_id,
+        "$connect",
+        "CONNECT",
+        connection.connected_at,
+    );
+    json!({
+        "type": "REQUEST",
+        "methodArn": method_arn,
+        "headers": single_values(&headers),
+        "multiValueHeaders": headers,
+        "queryStringParameters": single_values(&parameters),
+        "multiValueQueryStringParameters": parameters,
+        "stageVariables": {},
+        "requestContext": context,
+    })
+}
+
+/// The handshake's headers by name, as clients case them, without those in
+/// `dropped`, with the ones API Gateway adds.
+fn handshake_headers(
+    handshake: &Handshake<'_>,
+    connection: &Connection,
+    dropped: &[&str],
+) -> BTreeMap<String, Vec<String>> {
     let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (name, value) in handshake.headers {
-        if HANDSHAKE_ONLY.contains(&name.as_str()) {
+        if dropped.contains(&name.as_str()) {
             continue;
         }
         let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -54,27 +112,20 @@ pub(super) fn connect(
     for (name, value) in forwarded {
         headers.insert(name.to_owned(), vec![value]);
     }
-    let mut event = Map::new();
-    event.insert("headers".into(), single_values(&headers));
-    event.insert("multiValueHeaders".into(), json!(headers));
-    if let Some(query) = handshake.query.filter(|query| !query.is_empty()) {
-        let mut parameters: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-            parameters
-                .entry(name.into_owned())
-                .or_default()
-                .push(value.into_owned());
-        }
-        event.insert("queryStringParameters".into(), single_values(&parameters));
-        event.insert("multiValueQueryStringParameters".into(), json!(parameters));
+    headers
+}
+
+/// The query string's parameters by name; `None` without a query string.
+fn query_parameters(query: Option<&str>) -> Option<BTreeMap<String, Vec<String>>> {
+    let query = query.filter(|query| !query.is_empty())?;
+    let mut parameters: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        parameters
+            .entry(name.into_owned())
+            .or_default()
+            .push(value.into_owned());
     }
-    let now = connection.connected_at;
-    event.insert(
-        "requestContext".into(),
-        request_context(api, connection, request_id, "$connect", "CONNECT", now),
-    );
-    event.insert("isBase64Encoded".into(), json!(false));
-    Value::Object(event)
+    Some(parameters)
 }
 
 pub(super) fn message(
@@ -135,7 +186,7 @@ fn request_context(
     event_type: &str,
     at: DateTime<Utc>,
 ) -> Value {
-    json!({
+    let mut context = json!({
         "routeKey": route_key,
         "eventType": event_type,
         "extendedRequestId": request_id,
@@ -149,7 +200,13 @@ fn request_context(
         "domainName": api.domain_name,
         "connectionId": connection.id,
         "apiId": api.api_id,
-    })
+    });
+    // What the `$connect` authorizer allowed the connection with travels
+    // with it, to every route.
+    if let Some(authorizer) = connection.authorizer() {
+        context["authorizer"] = authorizer.clone();
+    }
+    context
 }
 
 /// `headers` and `queryStringParameters` keep the last value of each name.

@@ -30,6 +30,7 @@ pub(super) async fn route(
         route_key,
         connection_id: &connection.id,
         request_id: &request_id,
+        authorizes: None,
     };
     let outcome = invoke(&api.events, &route.function, call, lambda_event).await;
     match outcome {

@@ -7,6 +7,29 @@ use std::collections::BTreeMap;
 use crate::stack::cloudformation::Intrinsics;
 use crate::stack::error::{StackError, StackErrorKind};
 use crate::stack::reader::Reader;
+
+/// The environment variables Lambda sets and refuses in a function's
+/// configuration (the "reserved environment variables" of Lambda's guide).
+const RESERVED: [&str; 18] = [
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+];
 use crate::stack::yaml::{Kind, Node};
 
 pub(super) struct Context<'a> {
@@ -45,6 +68,17 @@ impl Context<'_> {
                     return Err(self.reader.wrong(node, &field, "a text", &example));
                 }
             };
+            if RESERVED.contains(&key.name.as_str()) {
+                return Err(StackErrorKind::Intrinsic {
+                    at: self.reader.at(key.pos),
+                    name: key.name.clone(),
+                    problem: "is one Lambda sets itself, and Lambda refuses to deploy a function \
+                              that sets it (\"Reserved keys used in this request\"): remove it, \
+                              and read what Lambda gives, or give your value another name"
+                        .to_owned(),
+                }
+                .into());
+            }
             variables.insert(key.name.clone(), value);
         }
         Ok(variables)

@@ -290,7 +290,8 @@ pub(super) fn timeout(
         .as_text()
         .and_then(|text| text.trim().parse::<f64>().ok());
     match seconds {
-        Some(seconds) if seconds > 0.0 && seconds <= 900.0 => {
+        // CloudFormation's `Timeout` is an integer: 2.5 fails the deploy.
+        Some(seconds) if seconds > 0.0 && seconds <= 900.0 && seconds.fract() == 0.0 => {
             Ok(Some(Duration::from_secs_f64(seconds)))
         }
         _ => Err(StackErrorKind::Timeout {

@@ -1,6 +1,6 @@
 //! Every error names `file:line:column` and says what to write instead.
 
-use super::{BASE, Fixture, error, function, with_functions};
+use super::{BASE, Fixture, error, function, load, with_functions};
 use crate::stack::{Stack, StackOptions};
 
 fn one_event(event: &str) -> String {
@@ -551,7 +551,7 @@ fn timeouts_must_be_positive() {
             "serverless.yml:10:14",
             &[
                 "the timeout of function \"f\"",
-                "positive number of seconds",
+                "whole number of seconds",
                 "`timeout: 6`",
             ],
         );
@@ -659,6 +659,14 @@ fn cloudformation_functions_in_the_environment() {
             "`resources.Resources` has no `Nope`",
         ],
     );
+    error(
+        &format!("{BASE}  environment:\n    API_ID: !Ref WebsocketsApi\n"),
+        "serverless.yml:6:18",
+        &[
+            "refers to `WebsocketsApi`, which Serverless generates",
+            "`requestContext.apiId`",
+        ],
+    );
 }
 
 #[test]
@@ -690,4 +698,44 @@ fn a_property_indented_as_a_function_name_gets_the_indentation_meant() {
     );
     assert!(message.contains("by 2 more space(s)"), "{message}");
     assert!(message.contains("column 5"), "{message}");
+}
+
+/// What Lambda or CloudFormation refuses on deploy stops the load here too.
+#[test]
+fn what_lambda_refuses_on_deploy_stops_the_load() {
+    let yml = with_functions(&[function("onConnect", "      - websocket: $connect\n")]);
+    error(
+        &yml.replace("runtime: provided.al2023", "runtime: nodejs20.x"),
+        "serverless.yml:4:12",
+        &[
+            "`provider.runtime` must be an OS-only runtime",
+            "`runtime: provided.al2023`",
+        ],
+    );
+    error(
+        &yml.replace(
+            "  runtime: provided.al2023\n",
+            "  runtime: provided.al2023\n  timeout: 2.5\n",
+        ),
+        "serverless.yml:5:12",
+        &["whole number of seconds"],
+    );
+    for reserved in ["AWS_REGION", "AWS_LAMBDA_FUNCTION_NAME", "_HANDLER"] {
+        error(
+            &yml.replace(
+                "  runtime: provided.al2023\n",
+                &format!("  runtime: provided.al2023\n  environment:\n    {reserved}: x\n"),
+            ),
+            "serverless.yml:6:5",
+            &[
+                &format!("environment variable `{reserved}`"),
+                "Reserved keys",
+            ],
+        );
+    }
+    load(&yml.replace("runtime: provided.al2023", "runtime: provided.al2"));
+    load(&yml.replace(
+        "  runtime: provided.al2023\n",
+        "  runtime: provided.al2023\n  timeout: 3.0\n  environment:\n    AWS_ENDPOINT_URL_X: y\n",
+    ));
 }

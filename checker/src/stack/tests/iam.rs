@@ -27,6 +27,7 @@ resources:
       Type: AWS::DynamoDB::Table
       Properties:
         TableName: ${{self:service}}-${{sls:stage}}-chats
+        BillingMode: PAY_PER_REQUEST
         AttributeDefinitions: [{{ AttributeName: ChatId, AttributeType: S }}]
         KeySchema: [{{ AttributeName: ChatId, KeyType: HASH }}]
 "
@@ -343,4 +344,42 @@ fn roles_and_policies_from_outside_the_file_stop_the_load() {
         "serverless.yml:13:11",
         &["`functions.onMessage.role` gives the function a role of its own"],
     );
+}
+
+/// An account written out in an ARN matches here or on AWS, never both.
+#[test]
+fn a_literal_account_in_an_arn_stops_the_load() {
+    let resource = |value: &str| {
+        with_statements(&format!(
+            "        - Effect: Allow\n          Action: dynamodb:Query\n          Resource: {value}\n"
+        ))
+    };
+    for (value, column) in [
+        (TABLE_ARN.to_owned(), 21),
+        (
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/chat-dev-chats".to_owned(),
+            21,
+        ),
+        (
+            "!Sub 'arn:aws:dynamodb:${AWS::Region}:123456789012:table/chat-dev-chats'".to_owned(),
+            26,
+        ),
+        (
+            "!Join [':', [arn, aws, dynamodb, eu-west-1, '000000000000', 'table/chat-dev-chats']]"
+                .to_owned(),
+            27,
+        ),
+    ] {
+        error(
+            &resource(&value),
+            &format!("serverless.yml:11:{column}"),
+            &["writes the account", "${AWS::AccountId}"],
+        );
+    }
+    let substituted = role(&resource(
+        "!Sub 'arn:aws:dynamodb:${AWS::Region}:${AWS::AccountId}:table/chat-dev-chats'",
+    ));
+    assert!(allowed(&substituted, "dynamodb:Query", TABLE_ARN));
+    let any_account = role(&resource("'arn:aws:dynamodb:*:*:table/chat-dev-chats'"));
+    assert!(allowed(&any_account, "dynamodb:Query", TABLE_ARN));
 }

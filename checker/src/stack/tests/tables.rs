@@ -143,6 +143,19 @@ fn malformed_tables_say_where_and_what_to_fix() {
         &["BillingMode", "PAY_PER_REQUEST"],
     );
     error(
+        &yml.replace("        BillingMode: PAY_PER_REQUEST\n", ""),
+        "serverless.yml:10:9",
+        &["no `BillingMode`", "`BillingMode: PAY_PER_REQUEST`"],
+    );
+    error(
+        &yml.replace(
+            "BillingMode: PAY_PER_REQUEST\n",
+            "BillingMode: PAY_PER_REQUEST\n        ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 }\n",
+        ),
+        "serverless.yml:12:32",
+        &["remove `ProvisionedThroughput`"],
+    );
+    error(
         &format!("{BASE}resources:\n  Resources:\n    T:\n      Type: AWS::DynamoDB::Table\n"),
         "serverless.yml:8:7",
         &["the DynamoDB table `T` has no `Properties`"],
@@ -165,6 +178,7 @@ fn unused_definitions_and_shared_names_are_refused() {
       Type: AWS::DynamoDB::Table
       Properties:
         TableName: chat
+        BillingMode: PAY_PER_REQUEST
         AttributeDefinitions: [{ AttributeName: Id, AttributeType: S }]
         KeySchema: [{ AttributeName: Id, KeyType: HASH }]
 ",

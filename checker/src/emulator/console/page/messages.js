@@ -304,16 +304,9 @@ function renderSequence(entry) {
   } else {
     legs.push(leg("●", el("span", { class: "head" }, `${who} ${entry.kind === "connect" ? "connects" : "disconnects"}`), clock(entry.at)));
   }
-  if (invocation) {
-    const link = linkButton(`λ ${invocation.function}`, () => reveal(invocation.id), { "data-focus": "lambda", title: "open the invocation: its event, response and logs" });
-    if (!invocation.outcome) {
-      legs.push(leg("→", el("span", {}, link, " running…"), since(invocation.startedAt)));
-    } else if (invocation.outcome.error !== undefined) {
-      legs.push(leg("→", el("span", {}, link, ` failed: ${invocation.outcome.error}`), ms(invocation.finishedAt - invocation.startedAt), "bad"));
-    } else {
-      legs.push(leg("→", el("span", {}, link, ` ${statusOf(invocation.outcome.response)}`), ms(invocation.finishedAt - invocation.startedAt)));
-    }
-  }
+  const authorizer = entry.authorizer && state.invocations.get(entry.authorizer);
+  if (authorizer) legs.push(invocationLeg(authorizer, since, "authorizer "));
+  if (invocation) legs.push(invocationLeg(invocation, since, ""));
   const fanout = entry.calls.length + entry.framesOut.length;
   const collapsed = fanout > FANOUT && !view.expanded.has(entry.id);
   const after = collapsed ? summedUp(entry, since) : oneByOne(entry, since);
@@ -407,6 +400,17 @@ function count(list, key) {
 function names(list, most = 3) {
   const all = [...new Set(list.map((item) => nameOf(item.connection_id)))];
   return all.length > most ? `${all.slice(0, most).join(", ")} and ${all.length - most} more` : all.join(", ");
+}
+
+// A Lambda's leg of a card: its link, then running, failed or its answer.
+function invocationLeg(invocation, since, role) {
+  const link = linkButton(`λ ${role}${invocation.function}`, () => reveal(invocation.id), { "data-focus": "lambda", title: "open the invocation: its event, response and logs" });
+  if (!invocation.outcome) return leg("→", el("span", {}, link, " running…"), since(invocation.startedAt));
+  const took = ms(invocation.finishedAt - invocation.startedAt);
+  if (invocation.outcome.error !== undefined) return leg("→", el("span", {}, link, ` failed: ${invocation.outcome.error}`), took, "bad");
+  // An authorizer answers a policy, not a status code.
+  const answer = invocation.authorizes ? "→ answered" : statusOf(invocation.outcome.response);
+  return leg("→", el("span", {}, link, ` ${answer}`), took);
 }
 
 function warningLeg(warning, since) {

@@ -111,6 +111,8 @@ const HANDLERS = {
     if (invocation) {
       invocation.finishedAt = event.at;
       invocation.outcome = event.outcome;
+      // An authorizer's invocation is a leg of its handshake's card.
+      if (invocation.authorizes) state.dirty.add(invocation.authorizes);
     }
     state.dirty.add(event.request_id);
   },
@@ -135,6 +137,7 @@ const HANDLERS = {
   after_return: (event) => attach(event, "warnings"),
   regional_endpoint: (event) => attach(event, "warnings"),
   dynamodb_refused: (event) => attach(event, "warnings"),
+  authorizer_refused: (event) => attach(event, "warnings"),
 };
 
 function connection(event) {
@@ -164,6 +167,23 @@ function connection(event) {
 }
 
 function invocationStarted(event) {
+  if (event.authorizes) {
+    // The $connect authorizer: a leg of the handshake's card, before $connect's own.
+    const entry = request(event.authorizes, { kind: "connect", connectionId: event.connection_id, at: event.at });
+    entry.authorizer = event.request_id;
+    state.invocations.set(event.request_id, {
+      id: event.request_id,
+      function: event.function,
+      routeKey: event.route_key,
+      connectionId: event.connection_id,
+      payload: event.payload,
+      startedAt: event.at,
+      logs: [],
+      replayOf: null,
+      authorizes: event.authorizes,
+    });
+    return;
+  }
   let inner = null;
   try {
     inner = JSON.parse(event.payload).requestContext.requestId;

@@ -7,7 +7,7 @@
 import { state, nameOf } from "./model.js";
 
 const ERROR_FRAME = /^\{"message": "(Forbidden|Internal server error)"/;
-const EXPLAINED_ERRORS = ["access_denied", "after_return", "regional_endpoint", "dynamodb_refused"];
+const EXPLAINED_ERRORS = ["access_denied", "after_return", "regional_endpoint", "dynamodb_refused", "authorizer_refused"];
 
 export const isErrorFrame = (text) => ERROR_FRAME.test(text);
 export const isExplainedError = (warning) => Boolean(warning.explained) && EXPLAINED_ERRORS.includes(warning.type);
