@@ -68,7 +68,7 @@ use crate::{ids, response};
 use console::Console;
 use dynamodb::tables::Tables;
 use events::EventBus;
-use gateway::{Authorizer, RouteTarget, WebSocketApi};
+use gateway::{ConnectAuthorizer, RouteTarget, WebSocketApi};
 use lambda::callers::Callers;
 use lambda::{FunctionPool, FunctionSpec};
 use routing::RouteSelection;
@@ -319,7 +319,9 @@ fn routes(
         .iter()
         .filter_map(|route| {
             let function = pools.get(&route.function)?.clone();
-            let authorizer = route.authorizer.as_ref().map(|authorizer| Authorizer {
+            let authorizer =
+                route.authorizer.as_ref().map(|authorizer| {
+                    ConnectAuthorizer {
                 function: pools
                     .get(&authorizer.function)
                     .expect(
@@ -327,7 +329,8 @@ fn routes(
                     )
                     .clone(),
                 identity_sources: authorizer.identity_sources.clone(),
-            });
+            }
+                });
             let target = RouteTarget {
                 function,
                 two_way: route.two_way,

@@ -21,7 +21,7 @@ mod lambda_event;
 mod message;
 mod socket;
 
-pub(crate) use api::{Authorizer, MAX_MESSAGE_BYTES, RouteTarget, WebSocketApi};
+pub(crate) use api::{ConnectAuthorizer, MAX_MESSAGE_BYTES, RouteTarget, WebSocketApi};
 pub(crate) use connection::upgrade;
 pub(crate) use handshake::{Arrival, is_upgrade};
 pub(crate) use invoke::{Call, invoke_payload};

@@ -98,8 +98,35 @@ pub(super) fn authorizer(
         }
         .into());
     }
+    let (name_node, identity) = written_form(r, declared)?;
+    let function = function_name(r, declared, name_node)?;
+    let identity_sources = match identity.filter(|node| node.kind != Kind::Null) {
+        None => vec![IdentitySource::Header("Auth".to_owned())],
+        Some(list) => identity_sources(list).map_err(|(at, problem)| fail(at, problem))?,
+    };
+    Ok(Authorizer {
+        function,
+        identity_sources,
+        at: r.at(declared.key.pos),
+    })
+}
+
+/// The function's name node and the `identitySource` node, if any, of the
+/// two forms Serverless accepts: a name alone, or a mapping.
+fn written_form<'n>(
+    r: &Reader<'_>,
+    declared: &Declared<'n>,
+) -> Result<(&'n Node, Option<&'n Node>), StackError> {
+    let fail = |node: &Node, problem: String| -> StackError {
+        StackErrorKind::Authorizer {
+            at: r.at(node.pos),
+            function: declared.function.to_owned(),
+            problem,
+        }
+        .into()
+    };
     let node = declared.node;
-    let (name_node, identity) = match &node.kind {
+    let written = match &node.kind {
         Kind::Str(_) => (node, None),
         Kind::Map(entries) => {
             if let Some((unknown, _)) = entries
@@ -147,17 +174,7 @@ pub(super) fn authorizer(
             ));
         }
     };
-    let function =
-        function_name(declared, name_node).map_err(|problem| fail(name_node, problem))?;
-    let identity_sources = match identity.filter(|node| node.kind != Kind::Null) {
-        None => vec![IdentitySource::Header("Auth".to_owned())],
-        Some(list) => identity_sources(list).map_err(|(at, problem)| fail(at, problem))?,
-    };
-    Ok(Authorizer {
-        function,
-        identity_sources,
-        at: r.at(declared.key.pos),
-    })
+    Ok(written)
 }
 
 fn outside_function() -> String {
@@ -168,15 +185,27 @@ fn outside_function() -> String {
 }
 
 /// The authorizer's function: text naming a key of `functions:`.
-fn function_name(declared: &Declared<'_>, node: &Node) -> Result<String, String> {
+fn function_name(
+    r: &Reader<'_>,
+    declared: &Declared<'_>,
+    node: &Node,
+) -> Result<String, StackError> {
+    let refuse = |problem: String| -> StackError {
+        StackErrorKind::Authorizer {
+            at: r.at(node.pos),
+            function: declared.function.to_owned(),
+            problem,
+        }
+        .into()
+    };
     let Kind::Str(name) = &node.kind else {
-        return Err(format!(
+        return Err(refuse(format!(
             "names its function with {}; write the function's key under `functions:`, e.g. {EXAMPLE}",
             node.kind
-        ));
+        )));
     };
     if name.contains(':') {
-        return Err(outside_function());
+        return Err(refuse(outside_function()));
     }
     if declared.functions.iter().any(|(key, _)| key.name == *name) {
         return Ok(name.clone());
@@ -186,12 +215,12 @@ fn function_name(declared: &Declared<'_>, node: &Node) -> Result<String, String>
         .iter()
         .map(|(key, _)| key.name.as_str())
         .collect();
-    Err(format!(
+    Err(refuse(format!(
         "names the function `{name}`, which is not under `functions:` (Serverless stops with \
          \"Function \\\"{name}\\\" doesn't exist in this Service\"); the functions are {}: \
          declare the authorizer there (a function with no events) or fix the name",
         known.join(", ")
-    ))
+    )))
 }
 
 /// `identitySource`: a list of `route.request.header.X` and

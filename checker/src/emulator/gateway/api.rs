@@ -20,11 +20,11 @@ pub(crate) struct RouteTarget {
     pub(crate) function: Arc<FunctionPool>,
     pub(crate) two_way: bool,
     /// `$connect`'s Lambda authorizer, if it has one.
-    pub(crate) authorizer: Option<Authorizer>,
+    pub(crate) authorizer: Option<ConnectAuthorizer>,
 }
 
 /// A Lambda REQUEST authorizer: its function, and where it reads the identity.
-pub(crate) struct Authorizer {
+pub(crate) struct ConnectAuthorizer {
     pub(crate) function: Arc<FunctionPool>,
     pub(crate) identity_sources: Vec<IdentitySource>,
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use hyper::StatusCode;
 use serde_json::{Map, Value, json};
 
-use super::api::{Authorizer, WebSocketApi};
+use super::api::{ConnectAuthorizer, WebSocketApi};
 use super::invoke::{Call, invoke_payload};
 use super::lambda_event::{self, Handshake};
 use crate::emulator::connections::Connection;
@@ -35,7 +35,7 @@ const INVOKE: &str = "execute-api:Invoke";
 pub(super) async fn authorize(
     api: &WebSocketApi,
     connection: &Connection,
-    authorizer: &Authorizer,
+    authorizer: &ConnectAuthorizer,
     request_id: &str,
     handshake: &Handshake<'_>,
 ) -> Result<(), StatusCode> {
@@ -132,6 +132,7 @@ fn decide(
     method_arn: &str,
 ) -> Result<Map<String, Value>, (StatusCode, String)> {
     let failed = |why: String| (StatusCode::INTERNAL_SERVER_ERROR, why);
+    let unusable = |Unusable(why)| failed(why);
     let body = match outcome {
         Ok(body) => body,
         Err(InvokeError::Function { message, .. }) if message == "Unauthorized" => {
@@ -176,7 +177,16 @@ fn decide(
             ));
         }
     };
-    let statements = statements(&answer).map_err(failed)?;
+    let statements = statements(&answer).map_err(unusable)?;
+    allows(&statements, method_arn)?;
+    let mut authorizer = context(&answer).map_err(unusable)?;
+    authorizer.insert("principalId".to_owned(), Value::String(principal_id));
+    Ok(authorizer)
+}
+
+/// Whether the policy lets the client in: a statement that denies
+/// `execute-api:Invoke` on `methodArn` refuses it, else one must allow it.
+fn allows(statements: &[PolicyStatement], method_arn: &str) -> Result<(), (StatusCode, String)> {
     let mut allowed = false;
     for (index, statement) in statements.iter().enumerate() {
         let applies = statement
@@ -212,70 +222,73 @@ fn decide(
             ),
         ));
     }
-    let mut authorizer = context(&answer).map_err(failed)?;
-    authorizer.insert("principalId".to_owned(), Value::String(principal_id));
-    Ok(authorizer)
+    Ok(())
 }
 
+/// Why API Gateway cannot use an authorizer's answer (it answers 500), to
+/// follow "the authorizer X".
+#[derive(Debug)]
+struct Unusable(String);
+
 /// One statement of an authorizer's policy, as far as API Gateway reads it.
-struct Statement {
+struct PolicyStatement {
     allow: bool,
     actions: Vec<String>,
     resources: Vec<String>,
 }
 
 /// `policyDocument.Statement`: one statement or a list of them.
-fn statements(answer: &Map<String, Value>) -> Result<Vec<Statement>, String> {
+fn statements(answer: &Map<String, Value>) -> Result<Vec<PolicyStatement>, Unusable> {
     let Some(Value::Object(policy)) = answer.get("policyDocument") else {
-        return Err(
+        return Err(Unusable(
             "answered without a `policyDocument` object, which API Gateway requires \
                     (it answers 500): return `{\"Version\": \"2012-10-17\", \"Statement\": \
                     [{\"Action\": \"execute-api:Invoke\", \"Effect\": \"Allow\", \"Resource\": \
                     methodArn}]}`"
                 .to_owned(),
-        );
+        ));
     };
     let listed = match policy.get("Statement") {
         Some(Value::Array(statements)) if !statements.is_empty() => statements.iter().collect(),
         Some(statement @ Value::Object(_)) => vec![statement],
         _ => {
-            return Err(
+            return Err(Unusable(
                 "answered a `policyDocument` without statements (`Statement`): API \
                         Gateway answers 500"
                     .to_owned(),
-            );
+            ));
         }
     };
     listed.into_iter().map(statement).collect()
 }
 
-fn statement(value: &Value) -> Result<Statement, String> {
+fn statement(value: &Value) -> Result<PolicyStatement, Unusable> {
     let Value::Object(fields) = value else {
-        return Err(format!(
+        return Err(Unusable(format!(
             "answered the policy statement {value}, which is not an object: API Gateway answers 500"
-        ));
+        )));
     };
     if let Some(other) = fields
         .keys()
         .find(|key| !["Sid", "Effect", "Action", "Resource"].contains(&key.as_str()))
     {
-        return Err(format!(
+        return Err(Unusable(format!(
             "answered a policy statement with `{other}`, which the checker does not evaluate (it \
              reads `Effect`, `Action` and `Resource`); write the statement with those alone"
-        ));
+        )));
     }
     let allow = match fields.get("Effect").and_then(Value::as_str) {
         Some("Allow") => true,
         Some("Deny") => false,
         other => {
-            return Err(format!(
+            return Err(Unusable(format!(
                 "answered a policy statement whose `Effect` is {}, not \"Allow\" or \"Deny\": API \
                  Gateway answers 500",
                 other.map_or_else(|| "missing".to_owned(), |effect| format!("\"{effect}\""))
-            ));
+            )));
         }
     };
-    let texts = |name: &str| -> Result<Vec<String>, String> {
+    let texts = |name: &str| -> Result<Vec<String>, Unusable> {
         let texts: Option<Vec<String>> = match fields.get(name) {
             Some(Value::String(text)) => Some(vec![text.clone()]),
             Some(Value::Array(items)) if !items.is_empty() => items
@@ -285,13 +298,13 @@ fn statement(value: &Value) -> Result<Statement, String> {
             _ => None,
         };
         texts.ok_or_else(|| {
-            format!(
+            Unusable(format!(
                 "answered a policy statement whose `{name}` is not a text or a list of texts: API \
                  Gateway answers 500"
-            )
+            ))
         })
     };
-    Ok(Statement {
+    Ok(PolicyStatement {
         allow,
         actions: texts("Action")?,
         resources: texts("Resource")?,
@@ -300,14 +313,14 @@ fn statement(value: &Value) -> Result<Statement, String> {
 
 /// `context`, each value a text as the routes' events carry it: API Gateway
 /// takes strings, numbers and booleans there, and hands them on as strings.
-fn context(answer: &Map<String, Value>) -> Result<Map<String, Value>, String> {
+fn context(answer: &Map<String, Value>) -> Result<Map<String, Value>, Unusable> {
     let fields = match answer.get("context") {
         None | Some(Value::Null) => return Ok(Map::new()),
         Some(Value::Object(fields)) => fields,
         Some(other) => {
-            return Err(format!(
+            return Err(Unusable(format!(
                 "answered a `context` that is {other}, not an object: API Gateway answers 500"
-            ));
+            )));
         }
     };
     fields
@@ -318,11 +331,11 @@ fn context(answer: &Map<String, Value>) -> Result<Map<String, Value>, String> {
                 Value::Number(number) => number.to_string(),
                 Value::Bool(flag) => flag.to_string(),
                 _ => {
-                    return Err(format!(
+                    return Err(Unusable(format!(
                         "answered the context value `{key}`: {value}; API Gateway takes only \
                          texts, numbers and booleans there (it answers 500): send an object \
                          as a JSON text, or one key per value"
-                    ));
+                    )));
                 }
             };
             Ok((key.clone(), Value::String(text)))
