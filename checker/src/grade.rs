@@ -172,7 +172,12 @@ async fn judge_local(submission: &Submission, scenario: &Scenario) -> Verdict {
     }
     let warnings = running.warnings.clone();
     let mut slips = slips::in_routes(&running.stack);
-    slips.extend(slips::in_source(&running.stack.dir));
+    let binaries = running
+        .stack
+        .functions
+        .iter()
+        .map(|function| function.binary.as_str());
+    slips.extend(slips::in_source(&running.stack.dir, binaries));
     running.shutdown().await;
     match mismatch {
         None => Verdict::Passed,

@@ -38,14 +38,38 @@ pub(super) fn in_routes(stack: &Stack) -> Vec<String> {
 }
 
 /// Notes on the crate's source under `dir/src`: each `let _ = ….send();`
-/// (or `_ = ….send();`), with its file and line.
-pub(super) fn in_source(dir: &Path) -> Vec<String> {
+/// (or `_ = ….send();`), with its file and line. A binary under `src/bin/`
+/// that is none of the stack's `binaries` is another program's, left out.
+pub(super) fn in_source<'b>(
+    dir: &Path,
+    binaries: impl IntoIterator<Item = &'b str>,
+) -> Vec<String> {
+    let binaries: Vec<&str> = binaries.into_iter().collect();
+    let others_binary = |path: &Path| {
+        let Ok(inside) = path.strip_prefix(dir.join("src").join("bin")) else {
+            return false;
+        };
+        // `src/bin/name.rs` or `src/bin/name/…`: the binary `name`.
+        let name = inside
+            .components()
+            .next()
+            .map(|first| {
+                first
+                    .as_os_str()
+                    .to_string_lossy()
+                    .trim_end_matches(".rs")
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        !binaries.contains(&name.as_str())
+    };
     let mut notes = Vec::new();
     let sources = walkdir::WalkDir::new(dir.join("src"))
         .sort_by_file_name()
         .into_iter()
         .filter_map(Result::ok)
-        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"));
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "rs"))
+        .filter(|entry| !others_binary(entry.path()));
     for entry in sources {
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;

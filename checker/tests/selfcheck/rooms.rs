@@ -40,7 +40,7 @@ async fn stubs_03_to_05_fail_for_their_reason() {
     assert!(
         failure.notes.iter().any(|note| note.starts_with(
             "onConnect was refused dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections"
-        ) && note.contains("grant it under provider.iam.role.statements (../exercises/03-websockets-party/serverless.yml:")),
+        ) && note.contains("grant it under provider.iam.role.statements (stubs/03-websockets-party/serverless.yml:")),
         "{:?}",
         failure.notes
     );

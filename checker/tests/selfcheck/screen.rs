@@ -20,9 +20,12 @@ const PATIENCE: Duration = Duration::from_secs(600);
 /// `watch` in a terminal of its own, and the screen it draws.
 struct Screen {
     child: Box<dyn portable_pty::Child + Send + Sync>,
-    keys: Box<dyn Write + Send>,
+    keys: Arc<Mutex<Box<dyn Write + Send>>>,
     parser: Arc<Mutex<vt100::Parser>>,
 }
+
+/// A terminal's query of where its cursor is (ratatui asks before clearing).
+const WHERE_IS_THE_CURSOR: &[u8] = b"\x1b[6n";
 
 impl Screen {
     fn start(root: &Path, target_dir: &Path) -> Self {
@@ -43,16 +46,32 @@ impl Screen {
         let child = pair.slave.spawn_command(command).unwrap();
         drop(pair.slave);
         let mut output = pair.master.try_clone_reader().unwrap();
-        let keys = pair.master.take_writer().unwrap();
+        let keys = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
         let size = |n| std::num::NonZeroU16::new(n).expect("the screen has rows and columns");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(size(ROWS), size(COLS), 0)));
-        let fed = parser.clone();
+        let (fed, answers) = (parser.clone(), keys.clone());
         std::thread::spawn(move || {
-            // The master is kept open by `keys` and the pair; the thread ends at the child's exit.
+            // The master stays open while this thread reads; it ends at the child's exit.
             let _master = pair.master;
             let mut buffer = [0; 8192];
+            // The end of the last read, in case a query is split across two.
+            let mut tail = Vec::new();
             while let Ok(read @ 1..) = output.read(&mut buffer) {
-                fed.lock().unwrap().process(&buffer[..read]);
+                let mut parser = fed.lock().unwrap();
+                parser.process(&buffer[..read]);
+                tail.extend_from_slice(&buffer[..read]);
+                let asked = tail
+                    .windows(WHERE_IS_THE_CURSOR.len())
+                    .filter(|window| *window == WHERE_IS_THE_CURSOR)
+                    .count();
+                tail.drain(..tail.len().saturating_sub(WHERE_IS_THE_CURSOR.len() - 1));
+                // Answered as a terminal does: `ESC [ row ; column R`, from 1.
+                let (row, column) = parser.screen().cursor_position();
+                for _ in 0..asked {
+                    let mut answers = answers.lock().unwrap();
+                    let _ = write!(answers, "\x1b[{};{}R", row + 1, column + 1);
+                    let _ = answers.flush();
+                }
             }
         });
         Self {
@@ -91,8 +110,9 @@ impl Screen {
     }
 
     fn press(&mut self, key: &str) {
-        self.keys.write_all(key.as_bytes()).unwrap();
-        self.keys.flush().unwrap();
+        let mut keys = self.keys.lock().unwrap();
+        keys.write_all(key.as_bytes()).unwrap();
+        keys.flush().unwrap();
     }
 }
 

@@ -53,7 +53,7 @@ async fn watch(
     loop {
         // A walk: the screen says what is being checked, and nothing stale.
         shown.checking(None);
-        terminal.clear()?;
+        clear(terminal);
         terminal.draw(|frame| view::draw(frame, &shown))?;
         let (started, mut starting) = unbounded_channel();
         let walking = walk(workshop, true, move |exercise| {
@@ -78,7 +78,7 @@ async fn watch(
         if let Some(line) = class_said {
             shown.status = Status::Said(line);
         }
-        terminal.clear()?;
+        clear(terminal);
         terminal.draw(|frame| view::draw(frame, &shown))?;
 
         // Waiting: for a save that changes a learner's file, or a key. A
@@ -108,6 +108,15 @@ async fn watch(
             }
             terminal.draw(|frame| view::draw(frame, &shown))?;
         }
+    }
+}
+
+/// Clears the screen for a new walk. Ratatui asks the terminal where its
+/// cursor is first; one that never answers gets the next frame drawn over
+/// the last instead, which the full-screen layout covers.
+fn clear(terminal: &mut DefaultTerminal) {
+    if let Err(error) = terminal.clear() {
+        tracing::debug!(%error, "the terminal was not cleared");
     }
 }
 
