@@ -109,6 +109,21 @@ pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect()
 }
 
+/// Whether the learner's copy of `exercise` is still the stub as shipped
+/// (`checker/stubs/`): checks of `exercises/` that expect a stub's failure
+/// hold only then, never against a learner's work.
+pub fn as_shipped(exercise: &str) -> bool {
+    let name = &self::exercise(exercise).name;
+    let shipped = files(&root().join("exercises").join(name))
+        == files(&root().join("checker/stubs").join(name));
+    if !shipped {
+        eprintln!(
+            "exercises/{name} holds a learner's work: its stub's failure is not checked there"
+        );
+    }
+    shipped
+}
+
 /// How two folders' files (as [`files`] lists them) differ, as text: a
 /// unified diff per file that differs, a line per file only one side has.
 pub fn text_differences(
