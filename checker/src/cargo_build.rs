@@ -32,6 +32,9 @@ pub enum Diagnostics {
     Inherit,
     /// Kept, rendered as cargo renders them, for a report.
     Capture,
+    /// Kept as with `Capture`, and no progress drawn even on a terminal:
+    /// the terminal shows something else (the watch screen).
+    CaptureSilently,
 }
 
 #[derive(Deserialize)]
@@ -91,13 +94,14 @@ pub fn build(
     diagnostics: Diagnostics,
     profile: Profile,
 ) -> Result<BTreeMap<String, PathBuf>, BuildError> {
-    build_with_warnings(dir, binaries, diagnostics, profile).map(|built| built.executables)
+    build_with_warnings(dir, dir, binaries, diagnostics, profile).map(|built| built.executables)
 }
 
 /// Builds `binaries` like [`build`], and keeps the compiler's warnings about
-/// the crates under `dir`: the learner's, not the SDK's.
+/// the sources under `own` (the stack's folder): the learner's, not the SDK's.
 pub fn build_with_warnings(
     dir: &Path,
+    own: &Path,
     binaries: &BTreeSet<String>,
     diagnostics: Diagnostics,
     profile: Profile,
@@ -122,7 +126,7 @@ pub fn build_with_warnings(
             }
         })
     });
-    let own_dir = dir.canonicalize().unwrap_or_else(|_| dir.to_owned());
+    let own_dir = own.canonicalize().unwrap_or_else(|_| own.to_owned());
     let said = child
         .stdout
         .take()
@@ -172,7 +176,7 @@ fn cargo_build(
         Diagnostics::Inherit => command
             .arg("--message-format=json-render-diagnostics")
             .stderr(Stdio::inherit()),
-        Diagnostics::Capture => command
+        Diagnostics::Capture | Diagnostics::CaptureSilently => command
             .arg("--message-format=json-diagnostic-rendered-ansi")
             .stderr(Stdio::piped()),
     };
@@ -181,6 +185,8 @@ fn cargo_build(
         // are parsed by `progress`, and so is its word when it waits for a lock.
         command.env("CARGO_TERM_PROGRESS_WHEN", "always");
         command.env("CARGO_TERM_PROGRESS_WIDTH", "100");
+    } else if diagnostics != Diagnostics::Inherit {
+        command.arg("--quiet");
     }
     for binary in binaries {
         command.arg("--bin").arg(binary);

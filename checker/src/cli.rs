@@ -49,6 +49,11 @@ enum Command {
         #[arg(long)]
         apply: bool,
     },
+    /// Bring back the files a `reset` or `solution --apply` kept (yours now are kept in turn).
+    Restore {
+        /// The folder it named, in .checker/backups/.
+        backup: std::path::PathBuf,
+    },
     /// Check the current exercise again each time one of its files changes.
     Watch,
     /// Run an exercise's scenario locally and against a deployed stack, and show where they differ.
@@ -77,6 +82,7 @@ pub(crate) async fn run(args: Args) -> anyhow::Result<ExitCode> {
         Some(Command::Hint { exercise, all }) => exercise::hint(&exercise, all),
         Some(Command::Reset { exercise }) => exercise::reset(&exercise),
         Some(Command::Solution { exercise, apply }) => exercise::solution(&exercise, apply),
+        Some(Command::Restore { backup }) => exercise::restore(&backup),
         Some(Command::Watch) => watch::run().await,
         Some(Command::Compare(compare)) => check::compare(compare).await,
         Some(Command::Serve(serve)) => serve::run(serve).await,

@@ -4,15 +4,16 @@
 
 pub mod ahead;
 mod judge;
+mod slips;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::cargo_build::BuildError;
-use crate::launch::{Launch, RunningStack, StartError};
+use crate::cargo_build::{BuildError, Diagnostics, Profile};
+use crate::launch::{Binaries, Launch, RunningStack, StartError};
 use crate::scenarios::{self, Scenario};
 use crate::session::{Session, Transcript};
-use crate::workshop::{self, Exercise, Progress, Variant, Workshop};
+use crate::workshop::{self, BuiltFrom, Exercise, Progress, Variant, Workshop};
 
 pub use judge::judge;
 
@@ -76,13 +77,21 @@ pub struct Submission {
     pub exercise: Exercise,
     pub variant: Variant,
     pub launch: Launch,
+    /// For an exercise's copy in the workshop: what was last built from it,
+    /// so that files restored with older times are rebuilt all the same.
+    pub built_from: Option<BuiltFrom>,
 }
 
 impl Submission {
     /// `exercise`'s copy `variant` in the workshop.
     pub fn of(workshop: &Workshop, exercise: &Exercise, variant: Variant) -> Self {
         let file = workshop.dir(exercise, variant).join("serverless.yml");
-        Self::new(exercise, variant, file)
+        let mut submission = Self::new(exercise, variant, file);
+        if variant == Variant::Stub {
+            submission.launch.cargo_dir = Some(workshop.root.join(Variant::Stub.folder()));
+        }
+        submission.built_from = Some(BuiltFrom::new(workshop, exercise, variant));
+        submission
     }
 
     /// The stack in `file`, graded as `exercise`.
@@ -93,6 +102,7 @@ impl Submission {
             exercise: exercise.clone(),
             variant,
             launch,
+            built_from: None,
         }
     }
 
@@ -108,6 +118,8 @@ impl Submission {
                 .and_then(|dir| dir.parent())
                 .and_then(|dir| dir.file_name())
                 == Some(self.variant.folder().as_ref());
+        // A stub's report is the one its learner reads, whose copy is the stub.
+        let standard = standard || self.variant == Variant::Stub;
         let mut command = if standard {
             format!("serve {short}")
         } else {
@@ -160,10 +172,17 @@ async fn judge_local(submission: &Submission, scenario: &Scenario) -> Verdict {
         transcript.events.extend(leftover);
     }
     let warnings = running.warnings.clone();
+    let mut slips = slips::in_routes(&running.stack);
+    let binaries = running
+        .stack
+        .functions
+        .iter()
+        .map(|function| function.binary.as_str());
+    slips.extend(slips::in_source(&running.stack.dir, binaries));
     running.shutdown().await;
     match mismatch {
         None => Verdict::Passed,
-        Some(index) => judge::failed(index, &expected, &transcript, &warnings),
+        Some(index) => judge::failed(index, &expected, &transcript, &warnings, &slips),
     }
 }
 
@@ -180,7 +199,8 @@ pub async fn transcript_local(submission: &Submission) -> Result<Transcript, Ver
 }
 
 async fn launch(submission: &Submission) -> Result<RunningStack, Verdict> {
-    RunningStack::start(&submission.launch)
+    let contents = submission.built_from.as_ref().map(BuiltFrom::freshen);
+    let running = RunningStack::start(&submission.launch)
         .await
         .map_err(|error| match error {
             StartError::Build(BuildError::Failed { diagnostics }) => {
@@ -189,7 +209,11 @@ async fn launch(submission: &Submission) -> Result<RunningStack, Verdict> {
             other => Verdict::Broken {
                 message: other.to_string(),
             },
-        })
+        })?;
+    if let (Some(built_from), Some(contents)) = (&submission.built_from, &contents) {
+        built_from.record(contents);
+    }
+    Ok(running)
 }
 
 fn scenario_of(exercise: &Exercise) -> Result<&'static Scenario, Verdict> {
@@ -234,6 +258,8 @@ pub struct CheckOptions {
     pub stop_at_failure: bool,
     /// An external DynamoDB-compatible service instead of the emulator's own tables.
     pub dynamodb_endpoint: Option<String>,
+    /// Draw no build progress on the terminal, which shows something else.
+    pub silent_build: bool,
 }
 
 /// Checks `chosen` locally in order, calling `starting` before each; with
@@ -252,6 +278,12 @@ pub async fn check_each(
         let fingerprint = workshop::fingerprint(&workshop.dir(exercise, options.variant));
         let mut submission = Submission::of(workshop, exercise, options.variant);
         submission.launch.settings.dynamodb_endpoint = options.dynamodb_endpoint.clone();
+        if options.silent_build {
+            submission.launch.binaries = Binaries::Build {
+                diagnostics: Diagnostics::CaptureSilently,
+                profile: Profile::Dev,
+            };
+        }
         let graded = check_local(&submission).await;
         let passed = graded.verdict.passed();
         if let Some(progress) = progress.as_deref_mut() {

@@ -19,6 +19,10 @@ pub struct Launch {
     pub binary_suffix: &'static str,
     pub settings: Settings,
     pub binaries: Binaries,
+    /// Where cargo builds from: by default the stack's folder (its crate).
+    /// The workshop's shipped stubs are built by the stub store's crate,
+    /// their own `Cargo.toml` being the learner's copy, no workspace member.
+    pub cargo_dir: Option<PathBuf>,
 }
 
 /// Where the Lambdas' executables come from.
@@ -50,6 +54,7 @@ impl Launch {
                 diagnostics: Diagnostics::Capture,
                 profile: Profile::Dev,
             },
+            cargo_dir: None,
         }
     }
 }
@@ -101,10 +106,11 @@ impl Plan {
                 diagnostics,
                 profile,
             } => {
-                let dir = self.stack.dir.clone();
+                let own = self.stack.dir.clone();
+                let dir = self.launch.cargo_dir.unwrap_or_else(|| own.clone());
                 let names = self.binaries;
                 tokio::task::spawn_blocking(move || {
-                    cargo_build::build_with_warnings(&dir, &names, diagnostics, profile)
+                    cargo_build::build_with_warnings(&dir, &own, &names, diagnostics, profile)
                 })
                 .await??
             }

@@ -4,7 +4,7 @@ mod human;
 mod json;
 mod junit;
 
-pub use human::{HumanReport, Next, Walk};
+pub use human::{HumanReport, Next, Walk, write_exercise};
 pub use json::{exercism_results, github_output};
 pub use junit::junit_xml;
 

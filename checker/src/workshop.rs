@@ -4,12 +4,16 @@
 //!
 //! - `exercise`: an exercise, and which copy of it (the learner's, the solution).
 //! - `progress`: what passed and which hints were seen (`.checker/state.toml`).
-//! - `hints`: each exercise's hint, in stages: a nudge, then the API, the code last.
+//! - `hints`: each exercise's hint, in stages: a nudge, then the API, the code
+//!   last; a report shows the nudge, `hint` the rest.
 //! - `files`: an exercise folder's files and their fingerprint.
+//! - `built`: what was last built from each folder, so that a file restored
+//!   with an older time is rebuilt all the same.
 //! - `restore`: the stub or the solution copied over the learner's files,
-//!   whatever they replace kept first (`backups`).
+//!   whatever they replace kept first (`backups`), and kept files brought back.
 
 mod backups;
+mod built;
 mod exercise;
 mod files;
 mod hints;
@@ -20,11 +24,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use self::built::{BuiltFrom, Contents};
 pub use self::exercise::{Exercise, Variant};
-pub use self::files::fingerprint;
-pub use self::hints::HintShown;
+pub use self::files::{editor_file, fingerprint};
+pub use self::hints::{HintShown, Nudge};
 pub use self::progress::Progress;
-pub use self::restore::{Reset, Restored, apply_solution, reset, solution_files};
+pub use self::restore::{Reset, Restored, apply_solution, reset, restore_backup, solution_files};
 
 #[derive(Debug, Deserialize)]
 struct InfoFile {
@@ -121,6 +126,6 @@ impl Workshop {
 
     /// The stub of `exercise` as the workshop ships it: `checker/stubs/<exercise>`.
     pub fn stubs_dir(&self, exercise: &Exercise) -> PathBuf {
-        self.root.join("checker").join("stubs").join(&exercise.name)
+        self.dir(exercise, Variant::Stub)
     }
 }

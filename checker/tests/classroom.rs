@@ -87,7 +87,8 @@ fn scratch_workshop() -> tempfile::TempDir {
     let artifact = regex_lite::Regex::new(r"(artifact: target/lambda/[\w-]+)\.zip").unwrap();
     for exercise in Workshop::load(&root()).unwrap().exercises {
         let solved = SOLVED.contains(&exercise.name.as_str());
-        let from = if solved { "solutions" } else { "exercises" };
+        // Unsolved: the stub as shipped, whatever exercises/ holds now.
+        let from = if solved { "solutions" } else { "checker/stubs" };
         let text = std::fs::read_to_string(
             root()
                 .join(from)
@@ -95,11 +96,12 @@ fn scratch_workshop() -> tempfile::TempDir {
                 .join("serverless.yml"),
         )
         .unwrap();
-        let text = if solved {
-            artifact.replace_all(&text, "$1-solution.zip").into_owned()
+        let suffix = if solved {
+            "$1-solution.zip"
         } else {
-            text
+            "$1-stub.zip"
         };
+        let text = artifact.replace_all(&text, suffix).into_owned();
         std::fs::create_dir_all(exercises.join(&exercise.name)).unwrap();
         std::fs::write(exercises.join(&exercise.name).join("serverless.yml"), text).unwrap();
     }

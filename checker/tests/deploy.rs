@@ -33,7 +33,7 @@ impl Scratch {
         )
         .unwrap();
         std::fs::copy(
-            repo.join("exercises/02-there-and-back-again/serverless.yml"),
+            repo.join("checker/stubs/02-there-and-back-again/serverless.yml"),
             exercise.join("serverless.yml"),
         )
         .unwrap();

@@ -54,21 +54,20 @@ pub(crate) fn step_aside(workshop: &Workshop) {
 }
 
 /// After a learner's check: the exercises after the last one checked are
-/// built in the background, and the learner is told, once per start.
-pub(crate) fn start_after(workshop: &Workshop, results: &[Graded]) {
-    let Some(last) = results.last() else {
-        return;
-    };
+/// built in the background; what to tell the learner, once per start.
+pub(crate) fn start_after(workshop: &Workshop, results: &[Graded]) -> Option<String> {
+    let last = results.last()?;
     if !wanted() {
-        return;
+        return None;
     }
-    let Ok(checker) = std::env::current_exe() else {
-        return;
-    };
+    let checker = std::env::current_exe().ok()?;
     match grade::ahead::start(workshop, &last.exercise, &checker) {
-        Ok(Some(started)) => eprintln!("\n{}", told(&started.exercises)),
-        Ok(None) => {}
-        Err(error) => tracing::warn!(%error, "cannot build ahead"),
+        Ok(Some(started)) => Some(told(&started.exercises)),
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(%error, "cannot build ahead");
+            None
+        }
     }
 }
 

@@ -99,6 +99,7 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
                 variant,
                 stop_at_failure: walking,
                 dynamodb_endpoint: args.dynamodb_endpoint.clone(),
+                silent_build: false,
             };
             check_each(&workshop, &chosen, &options, args.format, progress.as_mut()).await
         }
@@ -114,7 +115,8 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     match args.format {
         Format::Human => {
             let walk = Walk { unchanged, walking };
-            print_human(&workshop, &results, variant, &walk, progress.as_mut())?;
+            let next = Next::after(&workshop, &results, variant, &walk);
+            print_human(&workshop, &results, &walk, next, progress.as_mut())?;
         }
         Format::Json => {
             let results = report::exercism_results(&results, &task_id);
@@ -124,8 +126,13 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(progress) = &progress {
         progress.save();
-        super::class::send(&mut super::class::link(&workshop), &results, progress).await;
-        super::ahead::start_after(&workshop, &results);
+        let link = &mut super::class::link(&workshop);
+        if let Some(line) = super::class::send(link, &results, progress).await {
+            println!("{line}");
+        }
+        if let Some(line) = super::ahead::start_after(&workshop, &results) {
+            eprintln!("\n{line}");
+        }
     }
     if let Some(file) = github_output {
         let line = report::github_output(&report::exercism_results(&results, &task_id));
@@ -185,13 +192,13 @@ pub(crate) async fn check_each(
     .await
 }
 
-/// Prints the report; with `progress`, failing exercises show their next
-/// hint stage (counted as seen) and the progress is the saved one.
+/// Prints the report: failing exercises show their hint's nudge (with
+/// `progress`, counted as seen), and the progress is the saved one.
 pub(crate) fn print_human(
     workshop: &Workshop,
     results: &[Graded],
-    variant: Variant,
     walk: &Walk<'_>,
+    next: Next,
     mut progress: Option<&mut Progress>,
 ) -> anyhow::Result<()> {
     // Found by walking up from the current folder: say which one was graded.
@@ -209,8 +216,8 @@ pub(crate) fn print_human(
     for graded in results.iter().filter(|graded| !graded.verdict.passed()) {
         let exercise = &graded.exercise;
         let hint = match progress.as_deref_mut() {
-            Some(progress) => Some(progress.next_hint(exercise)),
-            None => checker::workshop::HintShown::first(exercise),
+            Some(progress) => progress.nudge(exercise),
+            None => checker::workshop::Nudge::after(exercise, 0),
         };
         if let Some(hint) = hint {
             hints.insert(exercise.name.clone(), hint);
@@ -223,7 +230,7 @@ pub(crate) fn print_human(
         total: workshop.exercises.len(),
         done,
         hint_of: &hint_of,
-        next: Next::after(workshop, results, variant, walk),
+        next,
         show_times: true,
     }
     .print()?;

@@ -159,11 +159,14 @@ pub(crate) fn link(workshop: &Workshop) -> Option<Link> {
     })
 }
 
-/// Sends one check run's results to the learner's class, if they joined one.
-pub(crate) async fn send(link: &mut Option<Link>, results: &[Graded], progress: &Progress) {
-    let Some(link) = link else {
-        return;
-    };
+/// Sends one check run's results to the learner's class, if they joined
+/// one; returns what to tell the learner about it (results no longer sent…).
+pub(crate) async fn send(
+    link: &mut Option<Link>,
+    results: &[Graded],
+    progress: &Progress,
+) -> Option<String> {
+    let link = link.as_mut()?;
     let checked: Vec<Checked> = results
         .iter()
         .map(|graded| Checked {
@@ -173,7 +176,5 @@ pub(crate) async fn send(link: &mut Option<Link>, results: &[Graded], progress: 
             hints_seen: u32::try_from(progress.hints_seen(&graded.exercise)).unwrap_or(u32::MAX),
         })
         .collect();
-    if let Some(line) = link.send(&checked).await {
-        println!("{line}");
-    }
+    link.send(&checked).await
 }

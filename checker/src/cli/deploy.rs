@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use checker::deploy::{self, Action, Deployment, Planned, Removal, Request};
 use checker::grade;
-use checker::report::Walk;
+use checker::report::{Next, Walk};
 use checker::workshop::Workshop;
 
 use super::Solutions;
@@ -168,7 +168,9 @@ async fn check_deployed(
         unchanged: &[],
         walking: false,
     };
-    super::check::print_human(workshop, &[graded], service.variant, &walk, None)?;
+    let results = [graded];
+    let next = Next::after(workshop, &results, service.variant, &walk);
+    super::check::print_human(workshop, &results, &walk, next, None)?;
     println!("\nDeployed at {url}");
     println!(
         "  check it again:      {}",

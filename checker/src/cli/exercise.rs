@@ -1,6 +1,6 @@
-//! `hint`, `reset` and `solution`: help with one exercise, printed.
+//! `hint`, `reset`, `solution` and `restore`: help with one exercise, printed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use checker::workshop::{self, HintShown, Progress, Restored, Workshop};
@@ -82,15 +82,37 @@ pub(crate) fn solution(asked: &str, apply: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub(crate) fn restore(backup: &Path) -> anyhow::Result<ExitCode> {
+    let workshop = super::workshop()?;
+    // Named as `reset` printed it: relative to the workshop, or to here.
+    let folder = if backup.is_relative() && !backup.exists() {
+        workshop.root.join(backup)
+    } else {
+        backup.to_owned()
+    };
+    let (exercise, restored) = workshop::restore_backup(&workshop, &folder)?;
+    println!(
+        "Brought back {} file(s) of {}: {}\nCheck them with `cargo run -p checker -- check {}`.",
+        restored.files.len(),
+        exercise.name,
+        list(&restored.files),
+        exercise.short_name()
+    );
+    print_kept(&workshop, &restored);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where the files a command replaced are kept, and the command that brings them back.
 fn print_kept(workshop: &Workshop, restored: &Restored) {
     match &restored.kept {
-        Some(folder) => println!(
-            "Your files as they were are kept in {}",
-            folder
+        Some(folder) => {
+            let shown = folder
                 .strip_prefix(&workshop.root)
                 .unwrap_or(folder)
-                .display()
-        ),
+                .display();
+            println!("Your files as they were are kept in {shown}");
+            println!("Bring them back with `cargo run -p checker -- restore {shown}`");
+        }
         None => println!("No file of yours changed: they were the same already."),
     }
 }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use checker::cargo_build::{Diagnostics, Profile};
 use checker::launch::{Binaries, Launch, Plan};
-use checker::workshop::Variant;
+use checker::workshop::{BuiltFrom, Variant};
 
 use super::Solutions;
 
@@ -58,8 +58,8 @@ impl Default for ServeArgs {
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let variant = args.solutions.variant();
-    let file = match &args.config {
-        Some(file) => file.clone(),
+    let (file, built_from) = match &args.config {
+        Some(file) => (file.clone(), None),
         None => stack_file(args.exercise.as_deref(), variant)?,
     };
     let mut launch = Launch::new(&file);
@@ -73,7 +73,11 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     };
     let plan = Plan::new(&launch)?;
     eprintln!("Building {} for {}", join(&plan.binaries), file.display());
+    let contents = built_from.as_ref().map(BuiltFrom::freshen);
     let local = plan.start().await?;
+    if let (Some(built_from), Some(contents)) = (&built_from, &contents) {
+        built_from.record(contents);
+    }
     let mut events = local.emulator.events().subscribe();
     let url = local.url();
     let stack = &local.stack;
@@ -107,17 +111,24 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `serverless.yml` to serve: the root one, or an exercise's or solution's.
-fn stack_file(exercise: Option<&str>, variant: Variant) -> anyhow::Result<PathBuf> {
+/// The `serverless.yml` to serve: the root one, or an exercise's or
+/// solution's, with the record of what was last built from its folder.
+fn stack_file(
+    exercise: Option<&str>,
+    variant: Variant,
+) -> anyhow::Result<(PathBuf, Option<BuiltFrom>)> {
     let workshop = super::workshop()?;
     let Some(asked) = exercise else {
         if variant == Variant::Solution {
             bail!("`--solutions` needs an exercise: `checker serve 02 --solutions`");
         }
-        return Ok(workshop.root.join("serverless.yml"));
+        return Ok((workshop.root.join("serverless.yml"), None));
     };
     let exercise = workshop.find(asked)?;
-    Ok(workshop.dir(exercise, variant).join("serverless.yml"))
+    Ok((
+        workshop.dir(exercise, variant).join("serverless.yml"),
+        Some(BuiltFrom::new(&workshop, exercise, variant)),
+    ))
 }
 
 fn join(names: &BTreeSet<String>) -> String {

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::{Failure, Verdict};
-use crate::emulator::TableDump;
 use crate::emulator::events::Event;
+use crate::emulator::{InvokeError, TableDump};
 use crate::session::{self, SCENARIO_LIMIT, Step, Transcript};
 
 /// How many of the Lambdas' last log lines a report shows.
@@ -17,7 +17,7 @@ const LOG_TAIL: usize = 40;
 pub fn judge(expected: &[Step], transcript: &Transcript, warnings: &[String]) -> Verdict {
     match first_difference(expected, &transcript.steps) {
         None => Verdict::Passed,
-        Some(index) => failed(index, expected, transcript, warnings),
+        Some(index) => failed(index, expected, transcript, warnings, &[]),
     }
 }
 
@@ -27,12 +27,14 @@ pub(super) fn first_difference(expected: &[Step], received: &[Step]) -> Option<u
         .find(|&index| expected.get(index) != received.get(index))
 }
 
-/// The failure at step `index`, with everything that explains it.
+/// The failure at step `index`, with everything that explains it; `slips`
+/// are what the files showed before anything ran, noted first.
 pub(super) fn failed(
     index: usize,
     expected: &[Step],
     transcript: &Transcript,
     warnings: &[String],
+    slips: &[String],
 ) -> Verdict {
     let received = &transcript.steps;
     let title_of = |steps: &[Step]| steps.get(index).map(|step| step.title.clone());
@@ -52,11 +54,15 @@ pub(super) fn failed(
             .unwrap_or_default(),
         expected: lines_of(expected),
         received: lines_of(received),
-        lambda_errors: lambda_errors(&transcript.events),
+        lambda_errors: lambda_errors(&transcript.events, &transcript.names),
         logs: logs(&transcript.events, &transcript.names),
         tables: table_lines(&transcript.tables, &transcript.names),
         warnings: warnings.to_vec(),
-        notes: notes(&transcript.events, &transcript.names),
+        notes: slips
+            .iter()
+            .cloned()
+            .chain(notes(&transcript.events, &transcript.names))
+            .collect(),
     });
     if transcript.stopped {
         failure.received.push(format!(
@@ -79,10 +85,18 @@ fn notes(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
     notes
 }
 
-fn lambda_errors(events: &[Event]) -> Vec<String> {
+/// Each failed invocation, as AWS logs it; an SDK error that shows only
+/// its kind of failure ("service error", the SDK's `Display`) is named by
+/// the call it came from, as the SDK's `DisplayErrorContext` would: the
+/// error code and the status the emulator answered.
+fn lambda_errors(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
     let mut routes = BTreeMap::new();
+    let mut failed_calls: BTreeMap<&str, String> = BTreeMap::new();
     let mut errors = Vec::new();
     for event in events {
+        if let Some((request_id, call)) = failed_call(event) {
+            failed_calls.insert(request_id, session::redact_log(&call, names));
+        }
         match event {
             Event::InvocationStarted {
                 request_id,
@@ -97,7 +111,12 @@ fn lambda_errors(events: &[Event]) -> Vec<String> {
                 outcome: Err(error),
             } => {
                 let route = routes.get(request_id).map(String::as_str).unwrap_or("?");
-                errors.push(format!("{function} ({route}): {error}"));
+                let mut line = format!("{function} ({route}): {error}");
+                let opaque = matches!(error, InvokeError::Function { message, .. } if message.ends_with(SDK_SERVICE_ERROR));
+                if let Some(call) = failed_calls.get(request_id.as_str()).filter(|_| opaque) {
+                    line.push_str(&format!(": {call}"));
+                }
+                errors.push(line);
             }
             // Never expected (the checker's queue holds far more than a
             // scenario makes), but a report built on missing events says so.
@@ -108,6 +127,72 @@ fn lambda_errors(events: &[Event]) -> Vec<String> {
         }
     }
     errors
+}
+
+/// How the SDK's `Display` shows every error a service answered.
+const SDK_SERVICE_ERROR: &str = "service error";
+
+/// A call an invocation made that the emulator answered with an error: the
+/// invocation's request id, and the error code with its status and the call.
+fn failed_call(event: &Event) -> Option<(&str, String)> {
+    match event {
+        Event::Management {
+            method,
+            connection_id,
+            status,
+            request_id: Some(request_id),
+        } if *status >= 400 => Some((
+            request_id,
+            format!(
+                "{} ({status}) from {method} @connections/{connection_id}",
+                management_error_code(*status)
+            ),
+        )),
+        Event::DynamoDbRefused {
+            call,
+            error,
+            request_id: Some(request_id),
+            ..
+        } => Some((request_id, format!("{error} (400) from {call}"))),
+        Event::AccessDenied {
+            action,
+            request_id: Some(request_id),
+            ..
+        } => {
+            let (code, status) = if action.starts_with("execute-api:") {
+                ("ForbiddenException", 403)
+            } else {
+                ("AccessDeniedException", 400)
+            };
+            Some((request_id, format!("{code} ({status}) from {action}")))
+        }
+        Event::RegionalEndpoint {
+            method,
+            path,
+            status,
+            request_id: Some(request_id),
+            ..
+        } if *status >= 400 => Some((
+            request_id,
+            format!(
+                "{} ({status}) from {method} {path} at the regional endpoint",
+                management_error_code(*status)
+            ),
+        )),
+        _ => None,
+    }
+}
+
+/// The error code API Gateway's management API answers with each status.
+fn management_error_code(status: u16) -> &'static str {
+    match status {
+        400 => "BadRequestException",
+        403 => "ForbiddenException",
+        410 => "GoneException",
+        413 => "PayloadTooLargeException",
+        429 => "LimitExceededException",
+        _ => "an error",
+    }
 }
 
 fn table_lines(tables: &[TableDump], names: &BTreeMap<String, String>) -> Vec<String> {
@@ -145,7 +230,10 @@ fn logs(events: &[Event], names: &BTreeMap<String, String>) -> Vec<String> {
 mod tests {
     #[test]
     fn a_report_built_on_missed_events_says_so() {
-        let errors = super::lambda_errors(&[crate::emulator::events::Event::Skipped { count: 3 }]);
+        let errors = super::lambda_errors(
+            &[crate::emulator::events::Event::Skipped { count: 3 }],
+            &Default::default(),
+        );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("missed 3 of its events"), "{errors:?}");
     }

@@ -7,7 +7,8 @@ use anstyle::{AnsiColor, Style};
 
 use super::{DiffLine, diff_lines};
 use crate::grade::{Failure, Graded, Verdict};
-use crate::workshop::{Exercise, HintShown, Variant, Workshop};
+use crate::session::LOCAL_STEP;
+use crate::workshop::{Exercise, Nudge, Variant, Workshop};
 
 const PASS: Style = AnsiColor::Green.on_default().bold();
 const FAIL: Style = AnsiColor::Red.on_default().bold();
@@ -25,6 +26,8 @@ pub enum Next {
     Start { exercise: String, dir: String },
     /// The workshop is done.
     Done,
+    /// Inside `watch`: a save to this folder checks it again.
+    Watch { dir: String },
     /// Nothing to suggest (instructors, explicit lists).
     Nothing,
 }
@@ -37,7 +40,8 @@ pub struct HumanReport<'a> {
     pub total: usize,
     /// How many of them pass, as far as this run knows.
     pub done: usize,
-    pub hint_of: &'a dyn Fn(&Exercise) -> Option<HintShown>,
+    /// The nudge a failing exercise's report shows (the hint's first stage).
+    pub hint_of: &'a dyn Fn(&Exercise) -> Option<Nudge>,
     pub next: Next,
     /// Off in tests, whose snapshots must not depend on timing.
     pub show_times: bool,
@@ -98,7 +102,11 @@ impl HumanReport<'_> {
             )?;
         }
         for graded in self.results {
-            write_one(out, graded, self.hint_of, self.show_times)?;
+            let nudge = match graded.verdict.passed() {
+                true => None,
+                false => (self.hint_of)(&graded.exercise),
+            };
+            write_exercise(out, graded, nudge.as_ref(), self.show_times)?;
         }
         writeln!(out)?;
         writeln!(
@@ -110,10 +118,6 @@ impl HumanReport<'_> {
             Next::Fix { exercise, dir } => {
                 writeln!(out, "Next: fix {dir}, then run")?;
                 writeln!(out, "    cargo run -p checker -- check {exercise}")?;
-                writeln!(
-                    out,
-                    "Stuck? `cargo run -p checker -- hint {exercise}`, or try it by hand: `cargo run -p checker -- serve {exercise}`."
-                )?;
             }
             Next::Start { exercise, dir } => {
                 writeln!(
@@ -122,6 +126,10 @@ impl HumanReport<'_> {
                 )?;
                 writeln!(out, "    cargo run -p checker")?;
             }
+            Next::Watch { dir } => writeln!(
+                out,
+                "Watching {dir}: save a file to check it again (Ctrl-C to stop)."
+            )?,
             Next::Done => writeln!(
                 out,
                 "Every exercise passes. Well done! Deploy it: see the README's deploy section."
@@ -132,10 +140,12 @@ impl HumanReport<'_> {
     }
 }
 
-fn write_one(
+/// One exercise's part of the report: its verdict line, then for a failure
+/// what explains it and the hint's `nudge`.
+pub fn write_exercise(
     out: &mut dyn Write,
     graded: &Graded,
-    hint_of: &dyn Fn(&Exercise) -> Option<HintShown>,
+    nudge: Option<&Nudge>,
     show_times: bool,
 ) -> io::Result<()> {
     let exercise = &graded.exercise;
@@ -180,34 +190,31 @@ fn write_one(
             writeln!(out, "  {message}")?;
         }
     }
-    if let Some(hint) = hint_of(exercise) {
-        write_hint(out, exercise, &hint)?;
+    if let Some(nudge) = nudge {
+        write_hint(out, exercise, nudge)?;
     }
     Ok(())
 }
 
-fn write_hint(out: &mut dyn Write, exercise: &Exercise, hint: &HintShown) -> io::Result<()> {
+/// The nudge, and how to ask for the next stage: hints beyond the nudge
+/// (the API, then the code) come only when asked for.
+fn write_hint(out: &mut dyn Write, exercise: &Exercise, nudge: &Nudge) -> io::Result<()> {
     let short = exercise.short_name();
-    match hint {
-        HintShown::Stage { number, of, text } => {
-            writeln!(
-                out,
-                "\n  {HEADING}Hint{HEADING:#} {DIM}({number} of {of}){DIM:#}"
-            )?;
-            for line in text.trim().lines() {
-                writeln!(out, "{}", format!("  {line}").trim_end())?;
-            }
-            if number < of {
-                writeln!(
-                    out,
-                    "  {DIM}More: `cargo run -p checker -- hint {short}` (each failing check shows the next one too){DIM:#}"
-                )?;
-            }
-        }
-        HintShown::AllSeen { of } => writeln!(
+    let of = nudge.of;
+    writeln!(out, "\n  {HEADING}Hint{HEADING:#} {DIM}(1 of {of}){DIM:#}")?;
+    for line in nudge.text.trim().lines() {
+        writeln!(out, "{}", format!("  {line}").trim_end())?;
+    }
+    match nudge.next {
+        Some(next) => writeln!(
             out,
-            "\n  {HEADING}Hint{HEADING:#}: you have seen all {of}; `cargo run -p checker -- hint {short} --all` shows them again."
+            "  {DIM}Hint {next} of {of}, when you want it: `cargo run -p checker -- hint {short}`{DIM:#}"
         )?,
+        None if of > 1 => writeln!(
+            out,
+            "  {DIM}You have seen all {of} hints: `cargo run -p checker -- hint {short} --all` shows them again{DIM:#}"
+        )?,
+        None => {}
     }
     Ok(())
 }
@@ -218,6 +225,12 @@ fn write_failure(out: &mut dyn Write, failure: &Failure) -> io::Result<()> {
         writeln!(out, "  {PASS}✓{PASS:#} {step}")?;
     }
     writeln!(out, "  {FAIL}✗ {}{FAIL:#}", failure.step)?;
+    if failure.step.starts_with(LOCAL_STEP) {
+        writeln!(
+            out,
+            "    {DIM}(local): a step only the local emulator can run: it arranges a fault a deployed stack cannot be asked for{DIM:#}"
+        )?;
+    }
     if !failure.warnings.is_empty() {
         writeln!(
             out,

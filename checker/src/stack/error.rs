@@ -152,6 +152,20 @@ pub enum StackErrorKind {
     },
 
     #[error(
+        "{at}: `{property}:` sits under `package:` of function \"{function}\", where Serverless \
+         ignores it with only a warning, so the function would have no {property} (on AWS as \
+         here); it belongs beside `package:`: move `{property}:` and the lines under it {more} \
+         space(s) to the left, so that it starts in column {column}, under `package:`"
+    )]
+    PropertyUnderPackage {
+        at: Location,
+        function: String,
+        property: String,
+        more: u64,
+        column: u64,
+    },
+
+    #[error(
         "{at}: the websocket event of function \"{function}\" names no route, so it points \
          nowhere; write the route key after `websocket:`, e.g. `- websocket: $default`"
     )]

@@ -19,6 +19,10 @@ pub enum Variant {
     Learner,
     /// `solutions/`: the reference solution, whose binaries end in `-solution`.
     Solution,
+    /// `checker/stubs/`: the stub as the workshop ships it, whatever the
+    /// learner's copy holds now; built by the stub store's own crate
+    /// (`checker/stubs/Cargo.toml`), whose binaries end in `-stub`.
+    Stub,
 }
 
 impl Variant {
@@ -26,6 +30,7 @@ impl Variant {
         match self {
             Self::Learner => "exercises",
             Self::Solution => "solutions",
+            Self::Stub => "checker/stubs",
         }
     }
 
@@ -41,6 +46,7 @@ impl Variant {
         match self {
             Self::Learner => "",
             Self::Solution => "-solution",
+            Self::Stub => "-stub",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! An exercise folder's files: listed, fingerprinted, copied. Build output
 //! (`target/`) is never the learner's work; hidden files and folders
-//! (`.serverless/`) are tools' output.
+//! (`.serverless/`) are tools' output, and editors' temporary files
+//! (`main.rs~`, vim's `4913`) are the editor's.
 
 use std::path::{Path, PathBuf};
 
@@ -30,16 +31,48 @@ pub(crate) fn hidden(relative: &Path) -> bool {
         .any(|part| part.as_os_str().to_string_lossy().starts_with('.'))
 }
 
+/// Whether `path` names a file an editor writes beside the one being edited:
+/// a backup (`main.rs~`), a swap or lock file (`.main.rs.swp`, `.#main.rs`,
+/// `#main.rs#`), vim's probe of the folder (`4913`), JetBrains' safe-write
+/// copies (`main.rs___jb_tmp___`).
+pub fn editor_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|name| name.to_string_lossy()) else {
+        return false;
+    };
+    let vim_probe = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_digit());
+    vim_probe
+        || name.ends_with('~')
+        || name.starts_with(".#")
+        || (name.len() > 1 && name.starts_with('#') && name.ends_with('#'))
+        || [
+            ".swp",
+            ".swo",
+            ".swx",
+            ".swpx",
+            ".kate-swp",
+            "___jb_tmp___",
+            "___jb_old___",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
+}
+
+/// The learner's files under `dir`: neither hidden nor an editor's, relative to `dir`.
+pub(crate) fn learner_files(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|relative| !hidden(relative) && !editor_file(relative))
+        .collect()
+}
+
 /// The fingerprint of the learner's work in the exercise folder `dir`: a
-/// hash of every file's path and contents, build output and hidden files
-/// left out. It changes when a file's contents do, not when a tool only
-/// reads or touches it.
+/// hash of every file's path and contents, build output, hidden and
+/// editors' files left out. It changes when a file's contents do, not when a
+/// tool only reads or touches it.
 pub fn fingerprint(dir: &Path) -> String {
     let mut hasher = Sha256::new();
-    for relative in files_under(dir).unwrap_or_default() {
-        if hidden(&relative) {
-            continue;
-        }
+    for relative in learner_files(dir) {
         let Ok(bytes) = std::fs::read(dir.join(&relative)) else {
             continue;
         };
@@ -66,4 +99,36 @@ pub(crate) fn copy(from: &Path, to: &Path) -> anyhow::Result<()> {
     std::fs::copy(from, to)
         .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editors_files_are_told_from_the_learners() {
+        for name in [
+            "on-connect.rs~",
+            ".on-connect.rs.swp",
+            ".on-connect.rs.swx",
+            "4913",
+            ".#on-connect.rs",
+            "#on-connect.rs#",
+            "on-connect.rs___jb_tmp___",
+        ] {
+            assert!(editor_file(Path::new("src").join(name).as_path()), "{name}");
+        }
+        for name in [
+            "on-connect.rs",
+            "serverless.yml",
+            "Cargo.toml",
+            "v2.rs",
+            "#",
+        ] {
+            assert!(
+                !editor_file(Path::new("src").join(name).as_path()),
+                "{name}"
+            );
+        }
+    }
 }

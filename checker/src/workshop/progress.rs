@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::files::fingerprint;
-use super::{Exercise, HintShown, Variant, Workshop};
+use super::{Exercise, HintShown, Nudge, Variant, Workshop};
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct StateFile {
@@ -135,6 +135,15 @@ impl Progress {
             state.hints_seen = *number;
         }
         hint
+    }
+
+    /// The nudge a failing report shows, counted as seen now; the later
+    /// stages stay for `hint` to show.
+    pub fn nudge(&mut self, exercise: &Exercise) -> Option<Nudge> {
+        let state = self.entry(exercise);
+        let nudge = Nudge::after(exercise, state.hints_seen)?;
+        state.hints_seen = state.hints_seen.max(1);
+        Some(nudge)
     }
 
     /// Counts every hint stage of `exercise` as seen.

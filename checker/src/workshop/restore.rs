@@ -1,6 +1,6 @@
 //! `reset` and `solution`: the stub as shipped, or the reference solution,
-//! copied over the learner's copy of an exercise. Files it replaces are kept
-//! first (`backups`).
+//! copied over the learner's copy of an exercise; `restore`: the files one of
+//! them kept, copied back. Files each replaces are kept first (`backups`).
 
 use std::path::{Path, PathBuf};
 
@@ -70,6 +70,38 @@ pub fn apply_solution(workshop: &Workshop, exercise: &Exercise) -> anyhow::Resul
     let target = workshop.dir(exercise, Variant::Learner);
     let files = applied_files(&solution)?;
     copy_over(workshop, exercise, "solution", (&solution, &target), files)
+}
+
+/// Copies the files a `reset` or `solution --apply` kept in `backup` back
+/// over the learner's copy of the exercise they came from (named in the
+/// folder's name), keeping what they replace first. Returns the exercise.
+pub fn restore_backup(workshop: &Workshop, backup: &Path) -> anyhow::Result<(Exercise, Restored)> {
+    let folder = backup
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !backup.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder of kept files: `reset` and `solution --apply` name theirs (in .checker/backups/)",
+            backup.display()
+        );
+    }
+    let exercise = workshop
+        .exercises
+        .iter()
+        .filter(|exercise| folder.contains(&format!("-{}", exercise.name)))
+        .max_by_key(|exercise| exercise.name.len())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} names no exercise: its folder name ends with the exercise's, as `reset` and `solution --apply` make it",
+                backup.display()
+            )
+        })?
+        .clone();
+    let target = workshop.dir(&exercise, Variant::Learner);
+    let files = files_under(backup)?;
+    let restored = copy_over(workshop, &exercise, "restore", (backup, &target), files)?;
+    Ok((exercise, restored))
 }
 
 fn applied_files(solution: &Path) -> anyhow::Result<Vec<PathBuf>> {

@@ -1,10 +1,12 @@
-//! The learner's path, on a scratch copy of the repository: the first run
-//! fails 01 with the first stage of its hint, the next runs with the next
-//! stages; applying solutions moves on, and progress is kept across runs; a
+//! The learner's path, on a scratch copy of the repository: every failing
+//! run shows the hint's nudge only, `hint` the next stages; applying
+//! solutions moves on, and progress is kept across runs; a
 //! forgotten `.await`, an echo returned on a one-way route, a mis-indented
 //! `events:` and a route that matches only in case are reported with their
 //! cause; `reset` and `solution --apply` keep what they replace, and `reset`
-//! brings the stubs back byte for byte.
+//! brings the stubs back byte for byte, `restore` what they kept; files
+//! restored with older times are rebuilt; `watch` checks again on each save,
+//! printed through a pipe and drawn as a screen in a terminal.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +22,22 @@ fn copy_tree(from: &Path, to: &Path) {
         } else {
             std::fs::copy(entry.path(), &target).unwrap();
         }
+    }
+}
+
+/// A fresh clone of the workshop at `to`: the repository copied, its
+/// exercises as shipped (the stub store's), whatever this clone's hold.
+pub fn fresh_copy(to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    let from = support::root();
+    copy_tree(&from, to);
+    for exercise in support::workshop().exercises {
+        let exercise_dir = to.join("exercises").join(&exercise.name);
+        std::fs::remove_dir_all(&exercise_dir).unwrap();
+        copy_tree(
+            &from.join("checker/stubs").join(&exercise.name),
+            &exercise_dir,
+        );
     }
 }
 
@@ -48,15 +66,17 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learner-flow");
     let root = scratch.join("repo");
     let target_dir = scratch.join("target");
-    let _ = std::fs::remove_dir_all(&root);
-    copy_tree(&support::root(), &root);
+    fresh_copy(&root);
     let touched = ["01-connect", "02-there-and-back-again", "05-chat-rooms"];
     let shipped: Vec<_> = touched
         .iter()
         .map(|name| support::files(&root.join("exercises").join(name)))
         .collect();
 
-    // The first run fails 01 with the first stage of its hint; the next, the second.
+    // Every failing run shows the nudge only; the next stages, and above all
+    // the code, come when asked for with `hint`.
+    let code = "- websocket: $connect";
+    assert!(support::exercise("01").hints[2].contains(code));
     let (ok, text) = checker(&root, &target_dir, &[]);
     assert!(!ok, "{text}");
     assert!(text.contains("✗ fail  01-connect"), "{text}");
@@ -64,12 +84,28 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     assert!(text.contains("Progress: 0/"), "{text}");
     assert!(!text.contains("Workshop:"), "graded where it runs: {text}");
     readme_example_is_what_the_checker_prints(&text);
-    let (_, text) = checker(&root, &target_dir, &[]);
-    assert!(text.contains("Hint (2 of 3)"), "{text}");
+    for _ in 0..2 {
+        let (_, text) = checker(&root, &target_dir, &[]);
+        assert!(text.contains("Hint (1 of 3)"), "{text}");
+        assert!(text.contains("Hint 2 of 3, when you want it"), "{text}");
+        assert!(!text.contains(code), "the third run shows no code: {text}");
+    }
     let (ok, text) = checker(&root, &target_dir, &["hint", "01"]);
-    assert!(ok && text.contains("Hint 3 of 3"), "{text}");
+    assert!(
+        ok && text.contains("Hint 2 of 3") && !text.contains(code),
+        "{text}"
+    );
     let (_, text) = checker(&root, &target_dir, &["check", "01"]);
-    assert!(text.contains("you have seen all 3"), "{text}");
+    assert!(text.contains("Hint 3 of 3, when you want it"), "{text}");
+    assert!(!text.contains(code), "{text}");
+    let (ok, text) = checker(&root, &target_dir, &["hint", "01"]);
+    assert!(
+        ok && text.contains("Hint 3 of 3") && text.contains(code),
+        "{text}"
+    );
+    let (_, text) = checker(&root, &target_dir, &["check", "01"]);
+    assert!(text.contains("You have seen all 3 hints"), "{text}");
+    assert!(!text.contains(code), "{text}");
     let (ok, text) = checker(&root, &target_dir, &["hint", "01", "--all"]);
     assert!(
         ok && text.contains("Hint 1 of 3") && text.contains("Hint 3 of 3"),
@@ -181,6 +217,23 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     assert!(text.contains("✓ pass  02-there-and-back-again"), "{text}");
     assert!(text.contains("Progress: 2/6 done"), "{text}");
 
+    // A copy of the passing files kept with their times (`cp -a`), a broken
+    // edit checked, then the copy restored: its files are older than the
+    // last build, and cargo judges by times; the checker, by contents.
+    let kept = scratch.join("02-passing");
+    let _ = std::fs::remove_dir_all(&kept);
+    cp_a(&echo, &kept);
+    std::fs::write(
+        echo.join("src/on-message.rs"),
+        solution.replacen(".send()\n        .await?;", ".send();", 1),
+    )
+    .unwrap();
+    let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
+    assert!(!ok, "{text}");
+    cp_a(&kept, &echo);
+    let (ok, text) = checker(&root, &target_dir, &["check", "02"]);
+    assert!(ok, "the restored passing files pass: {text}");
+
     // 05 with its custom route spelt `JoinChat`: the messages' action
     // "joinChat" matches it only in case, and the report says so.
     assert!(checker(&root, &target_dir, &["solution", "05", "--apply"]).0);
@@ -205,20 +258,48 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     let kept = kept_folder(&root, &text);
     let solution = support::root().join("solutions/02-there-and-back-again/src/on-message.rs");
     assert!(
-        std::fs::read(kept.join("src/on-message.rs")).unwrap() == std::fs::read(solution).unwrap(),
+        std::fs::read(kept.join("src/on-message.rs")).unwrap() == std::fs::read(&solution).unwrap(),
         "the solution's file is kept: {text}"
     );
+    // `restore`, as the reset printed it, brings the kept files back.
+    let restore = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Bring them back with `cargo run -p checker -- "))
+        .unwrap_or_else(|| panic!("no restore command: {text}"))
+        .trim_end_matches('`')
+        .to_owned();
+    let (ok, restored) = checker(&root, &target_dir, &restore.split(' ').collect::<Vec<_>>());
+    assert!(ok, "{restored}");
+    assert!(
+        std::fs::read(echo.join("src/on-message.rs")).unwrap() == std::fs::read(&solution).unwrap(),
+        "the kept file is back: {restored}"
+    );
+    assert!(checker(&root, &target_dir, &["reset", "02"]).0);
     std::fs::remove_file(echo.join("src/extra.rs")).unwrap();
     assert!(checker(&root, &target_dir, &["reset", "01"]).0);
     for (name, files) in touched.iter().zip(&shipped) {
-        assert_eq!(
-            &support::files(&root.join("exercises").join(name)),
-            files,
-            "{name} is back as shipped"
+        let now = support::files(&root.join("exercises").join(name));
+        let differences = support::text_differences("shipped", files, "now", &now);
+        assert!(
+            differences.is_empty(),
+            "{name} is back as shipped:\n{differences}"
         );
     }
 
     watch_checks_again_after_an_edit(&root, &target_dir);
+    crate::screen::watch_screen_in_a_terminal(&root, &target_dir);
+}
+
+/// `cp -a from/. to`: a copy that keeps the files' times, as a learner restores a backup.
+fn cp_a(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from.join("."))
+        .arg(to)
+        .status()
+        .expect("cp runs");
+    assert!(status.success());
 }
 
 /// The README's example output, line for line (its time left out).

@@ -45,6 +45,9 @@ fn json_follows_exercism_results_version_3() {
     assert_eq!(results["max_score"], tests.len());
 
     // A failing exercise: the stub of 01, as shipped.
+    if !crate::support::as_shipped("01") {
+        return;
+    }
     let (ok, stdout, _) = checker(&["check", "01", "--format", "json"]);
     assert!(!ok);
     let results: serde_json::Value = serde_json::from_str(&stdout).unwrap();
@@ -62,6 +65,9 @@ fn json_follows_exercism_results_version_3() {
 
 #[test]
 fn junit_has_one_case_per_exercise() {
+    if !crate::support::as_shipped("01") || !crate::support::as_shipped("02") {
+        return;
+    }
     let (ok, stdout, stderr) = checker(&["check", "01", "02", "--format", "junit"]);
     assert!(!ok, "the stubs fail: {stdout}\n{stderr}");
     let mut reader = quick_xml::Reader::from_str(&stdout);

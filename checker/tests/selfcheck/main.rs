@@ -11,6 +11,7 @@ mod flow;
 mod formats;
 mod remote;
 mod rooms;
+mod screen;
 mod solutions;
 mod stubs;
 mod variants;

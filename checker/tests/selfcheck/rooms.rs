@@ -27,7 +27,7 @@ async fn failed_step(exercise: &str, file: &str) -> (String, Vec<String>, String
 async fn stubs_03_to_05_fail_for_their_reason() {
     // 03's first TODO is the role's statement: until then onConnect's
     // PutItem is refused, as on AWS, and every handshake fails.
-    let graded = support::check(PARTY, Variant::Learner).await;
+    let graded = support::check(PARTY, Variant::Stub).await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "alice, bob and carol connect");
     assert!(
@@ -40,13 +40,13 @@ async fn stubs_03_to_05_fail_for_their_reason() {
     assert!(
         failure.notes.iter().any(|note| note.starts_with(
             "onConnect was refused dynamodb:PutItem on arn:aws:dynamodb:eu-west-1:000000000000:table/rust-ws-03-websockets-party-dev-connections"
-        ) && note.contains("grant it under provider.iam.role.statements (../exercises/03-websockets-party/serverless.yml:")),
+        ) && note.contains("grant it under provider.iam.role.statements (stubs/03-websockets-party/serverless.yml:")),
         "{:?}",
         failure.notes
     );
     snapshot("report-stub-03", &support::report(&graded));
 
-    let graded = support::check(EXITS, Variant::Learner).await;
+    let graded = support::check(EXITS, Variant::Stub).await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "carol closes: $disconnect forgets her");
     assert!(
@@ -61,7 +61,7 @@ async fn stubs_03_to_05_fail_for_their_reason() {
     let report = support::report(&graded);
     assert!(report.contains("Hint (1 of 3)"), "{report}");
 
-    let graded = support::check(CHATS, Variant::Learner).await;
+    let graded = support::check(CHATS, Variant::Stub).await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "each joins a chat and is told so");
     snapshot("report-stub-05", &support::report(&graded));
@@ -121,6 +121,25 @@ async fn stale_ids_left_in_the_table_are_caught() {
         "{received:?}"
     );
     snapshot("report-04-no-410-cleanup", &report);
+}
+
+/// 03's broadcast kept in 04: the post to a stale id fails with 410 Gone and
+/// `?` ends the Lambda with an error whose `Display` is "service error"; the
+/// report names it, as the SDK's `DisplayErrorContext` would.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gone_error_reads_gone_exception() {
+    let graded = support::check_variant(EXITS, "04-gone-fails-the-broadcast.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(
+        failure.step,
+        "a stale id is deleted by the next broadcast, which carries on"
+    );
+    assert!(
+        failure.lambda_errors.iter().any(|error| error
+            == "onMessage ($default): service error: GoneException (410) from POST @connections/<ghost>"),
+        "{:?}",
+        failure.lambda_errors
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

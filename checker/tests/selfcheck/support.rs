@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use checker::grade::{self, Failure, Graded, Submission, Verdict};
 use checker::launch::{Launch, RunningStack};
 use checker::report::{HumanReport, Next};
-use checker::workshop::{Exercise, HintShown, Variant, Workshop};
+use checker::workshop::{Exercise, Nudge, Variant, Workshop};
 
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -64,13 +64,7 @@ pub fn report(graded: &Graded) -> String {
     let graded = &graded;
     let workshop = workshop();
     // What a learner who has seen no hint yet reads: the first stage.
-    let hint_of = |exercise: &Exercise| {
-        Some(HintShown::Stage {
-            number: 1,
-            of: exercise.hints.len(),
-            text: exercise.hints.first()?.clone(),
-        })
-    };
+    let hint_of = |exercise: &Exercise| Nudge::after(exercise, 0);
     let mut text = Vec::new();
     HumanReport {
         unchanged: &[],
@@ -113,6 +107,61 @@ pub fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
             (relative, std::fs::read(entry.path()).unwrap())
         })
         .collect()
+}
+
+/// Whether the learner's copy of `exercise` is still the stub as shipped
+/// (`checker/stubs/`): checks of `exercises/` that expect a stub's failure
+/// hold only then, never against a learner's work.
+pub fn as_shipped(exercise: &str) -> bool {
+    let name = &self::exercise(exercise).name;
+    let shipped = files(&root().join("exercises").join(name))
+        == files(&root().join("checker/stubs").join(name));
+    if !shipped {
+        eprintln!(
+            "exercises/{name} holds a learner's work: its stub's failure is not checked there"
+        );
+    }
+    shipped
+}
+
+/// How two folders' files (as [`files`] lists them) differ, as text: a
+/// unified diff per file that differs, a line per file only one side has.
+pub fn text_differences(
+    left_name: &str,
+    left: &[(PathBuf, Vec<u8>)],
+    right_name: &str,
+    right: &[(PathBuf, Vec<u8>)],
+) -> String {
+    let mut paths: Vec<&PathBuf> = left.iter().chain(right).map(|(path, _)| path).collect();
+    paths.sort();
+    paths.dedup();
+    let find = |side: &[(PathBuf, Vec<u8>)], path: &PathBuf| {
+        side.iter()
+            .find(|(other, _)| other == path)
+            .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+    };
+    let mut text = String::new();
+    for path in paths {
+        let shown = path.display();
+        match (find(left, path), find(right, path)) {
+            (Some(a), Some(b)) if a != b => {
+                let diff = similar::TextDiff::from_lines(&a, &b);
+                text.push_str(
+                    &diff
+                        .unified_diff()
+                        .header(
+                            &format!("{left_name}/{shown}"),
+                            &format!("{right_name}/{shown}"),
+                        )
+                        .to_string(),
+                );
+            }
+            (Some(_), None) => text.push_str(&format!("only in {left_name}: {shown}\n")),
+            (None, Some(_)) => text.push_str(&format!("only in {right_name}: {shown}\n")),
+            _ => {}
+        }
+    }
+    text
 }
 
 /// `dir` and everything under it, sorted by path, but what git ignores or

@@ -293,3 +293,53 @@ async fn what_aws_would_refuse_stops_the_check() {
         }
     }
 }
+
+/// `events:` indented under `package:`: Serverless would deploy the function
+/// without routes, with only a warning; the checker refuses the file and says
+/// where `events:` belongs.
+#[tokio::test(flavor = "multi_thread")]
+async fn events_under_package_are_named() {
+    let graded = support::check_variant(ECHO, "02-events-under-package.yml").await;
+    let Verdict::Broken { message } = &graded.verdict else {
+        panic!("expected the file refused, got {:?}", graded.verdict);
+    };
+    assert!(
+        message.contains(
+            "02-events-under-package.yml:31:7: `events:` sits under `package:` of function \"onMessage\""
+        ),
+        "{message}"
+    );
+    assert!(message.contains("2 space(s) to the left"), "{message}");
+}
+
+/// `- websocket: default`: a custom route no message of the scenario takes;
+/// the report says `$default` was meant.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_route_without_its_dollar_is_named() {
+    let graded = support::check_variant(ECHO, "02-route-without-dollar.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message comes back to alice only");
+    support::assert_notes_say(
+        failure,
+        &[
+            "the route `default` of function \"onMessage\" has no `$`, so it is a custom route",
+            "is `$default`, with the `$`",
+        ],
+    );
+}
+
+/// `let _ = ….send();`: no compiler warning, nothing posted; the report
+/// names the line and says to await it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dropped_send_is_named() {
+    let graded = support::check_variant(ECHO, "02-dropped-send.yml").await;
+    let failure = support::failure(&graded);
+    assert_eq!(failure.step, "alice's message comes back to alice only");
+    support::assert_notes_say(
+        failure,
+        &[
+            "src/bin/variant-02-dropped-send.rs:22: `let _ = ….send();` drops the request unsent",
+            "write `.send().await?;`",
+        ],
+    );
+}

@@ -158,6 +158,9 @@ fn artifact(
         &field("package"),
         "`package: { artifact: target/lambda/app.zip }`",
     )?;
+    if let Some(package) = package {
+        check_package_keys(r, key, body, package)?;
+    }
     let own_artifact = match package {
         Some(package) => super::artifact(r, package, &field("package.artifact"))?,
         None => None,
@@ -186,6 +189,38 @@ fn artifact(
         .into());
     };
     Ok((artifact, artifact_at, binary))
+}
+
+/// A function's own key (`events`, `environment`…) written under its
+/// `package:`, one indentation too far in: Serverless v3 warns of the unknown
+/// property and deploys the function without it, so its routes would be
+/// missing on AWS as well.
+fn check_package_keys(
+    r: &Reader<'_>,
+    function: &MapKey,
+    body: &Node,
+    package: &Node,
+) -> Result<(), StackError> {
+    let Some((property, _)) = package
+        .entries()
+        .unwrap_or_default()
+        .iter()
+        .find(|(key, _)| FUNCTION_PROPERTIES.contains(&key.name.as_str()) && key.name != "package")
+    else {
+        return Ok(());
+    };
+    let column = body
+        .entries()
+        .and_then(|entries| entries.iter().find(|(key, _)| key.name == "package"))
+        .map_or(function.pos.column + 2, |(key, _)| key.pos.column);
+    Err(StackErrorKind::PropertyUnderPackage {
+        at: r.at(property.pos),
+        function: function.name.clone(),
+        property: property.name.clone(),
+        more: property.pos.column.saturating_sub(column),
+        column,
+    }
+    .into())
 }
 
 /// The Lambda's name on AWS: `name:`, else (also when empty, as Serverless does)

@@ -739,3 +739,22 @@ fn what_lambda_refuses_on_deploy_stops_the_load() {
         "  runtime: provided.al2023\n  timeout: 3.0\n  environment:\n    AWS_ENDPOINT_URL_X: y\n",
     ));
 }
+
+#[test]
+fn a_function_key_under_package_is_named_with_the_column_meant() {
+    // `events:` one indentation too far in: under `package:`, where Serverless
+    // only warns of an unknown property and deploys the function without routes.
+    let yaml = format!(
+        "{BASE}functions:\n  onMessage:\n    handler: bootstrap\n    package:\n      artifact: target/lambda/m.zip\n      events:\n        - websocket: $default\n"
+    );
+    let message = error(
+        &yaml,
+        "serverless.yml:10:7",
+        &[
+            "`events:` sits under `package:` of function \"onMessage\"",
+            "Serverless ignores it with only a warning",
+        ],
+    );
+    assert!(message.contains("2 space(s) to the left"), "{message}");
+    assert!(message.contains("column 5"), "{message}");
+}
