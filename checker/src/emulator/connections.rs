@@ -20,9 +20,11 @@ pub(crate) const MAX_QUEUED_FRAMES: usize = 1024;
 /// Bytes one connection may have waiting to be written: eight messages of
 /// the largest size.
 pub(crate) const MAX_QUEUED_BYTES: usize = 1024 * 1024;
-/// Bytes each connection may have waiting whatever the others hold: a
-/// message of the largest size and the small frames around it.
-pub(crate) const RESERVED_BYTES: usize = 160 * 1024;
+/// Bytes each connection may have waiting whatever the others hold: two
+/// messages of the largest size and the small frames around them. Two, as a
+/// client that reads every frame can be sent the next before its task has
+/// counted the last one written: a reader is never refused.
+pub(crate) const RESERVED_BYTES: usize = 288 * 1024;
 /// Bytes beyond their reserves that all connections together may have waiting.
 pub(crate) const SHARED_BYTES: usize = 32 * 1024 * 1024;
 

@@ -249,7 +249,7 @@ async fn clients_that_read_nothing_cannot_take_a_readers_service() {
     }
     assert!(crowded > 0, "no client was refused for the shared room");
     let grown = rss_mib(child.pid()).saturating_sub(start);
-    // What waits is bounded by the shared 32 MiB and 80 reserves of 160 KiB;
+    // What waits is bounded by the shared 32 MiB and 80 reserves of 288 KiB;
     // the run's history keeps up to 64 MB of the frames besides. Each of
     // them alone could hold 1 MiB, and all of them together 256 MiB, before.
     assert!(grown < 150, "80 clients that read nothing cost {grown} MiB");

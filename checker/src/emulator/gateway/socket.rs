@@ -135,7 +135,7 @@ pub(super) async fn write_queued(
     timeout: Duration,
 ) -> End {
     // The frame holds its place in the queue until it is written.
-    while let Some((outgoing, request_id, _queued)) = frames.recv().await {
+    while let Some((outgoing, request_id, queued)) = frames.recv().await {
         let (message, text) = match outgoing {
             Outgoing::Text(text) => (Message::text(text.clone()), text),
             Outgoing::Binary(data) => {
@@ -147,6 +147,8 @@ pub(super) async fn write_queued(
         if !write(sink, message, timeout).await {
             return End::Vanished;
         }
+        // Written: its place is free before the event is told.
+        drop(queued);
         events.emit(Event::FrameOut {
             connection_id: connection.id.clone(),
             text,
