@@ -159,8 +159,12 @@ fn mib(kib: u64) -> String {
     format!("{:.1} MiB", kib as f64 / 1024.0)
 }
 
-/// `checker serve 04 --solutions --port 0`; its URL once it printed it.
-fn serve() -> anyhow::Result<(Child, String)> {
+/// The lines of a `serve`'s log.
+type Log = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// `checker serve 04 --solutions --port 0`; its URL once it printed it, and
+/// the rest of its log.
+fn spawn_serve() -> anyhow::Result<(Child, String, Log)> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(["serve", "04", "--solutions", "--port", "0"])
         .stdout(Stdio::piped())
@@ -172,8 +176,13 @@ fn serve() -> anyhow::Result<(Child, String)> {
         .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
     let mut lines = BufReader::new(stdout).lines();
     let url = checker_testkit::serve_url(&mut lines)?;
-    // The log is read (and dropped) throughout, as a terminal would.
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    Ok((child, url, lines))
+}
+
+/// A `serve` whose log is read (and dropped) throughout, as a terminal would.
+fn serve() -> anyhow::Result<(Child, String)> {
+    let (child, url, lines) = spawn_serve()?;
+    std::thread::spawn(move || for _ in lines {});
     Ok((child, url))
 }
 

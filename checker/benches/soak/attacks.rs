@@ -5,8 +5,7 @@
 //! that reads (whose round trips are timed). Each should stay within 100 MB
 //! of its start.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -17,7 +16,7 @@ use tokio::net::{TcpSocket, TcpStream};
 use tokio_tungstenite::MaybeTlsStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{MESSAGE_BYTES, address_of, mib};
+use super::{Log, MESSAGE_BYTES, address_of, mib, spawn_serve};
 
 type Ws = tokio_tungstenite::WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -25,7 +24,7 @@ type Ws = tokio_tungstenite::WebSocketStream<MaybeTlsStream<TcpStream>>;
 struct Serving {
     child: Child,
     url: String,
-    _log: Option<std::io::Lines<BufReader<std::process::ChildStdout>>>,
+    _log: Option<Log>,
 }
 
 impl Drop for Serving {
@@ -36,19 +35,9 @@ impl Drop for Serving {
 }
 
 fn serve(read_log: bool) -> anyhow::Result<Serving> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_checker"))
-        .args(["serve", "04", "--solutions", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-    let mut lines = BufReader::new(stdout).lines();
-    let url = checker_testkit::serve_url(&mut lines)?;
+    let (child, url, lines) = spawn_serve()?;
     let log = if read_log {
-        std::thread::spawn(move || for _ in lines.by_ref() {});
+        std::thread::spawn(move || for _ in lines {});
         None
     } else {
         Some(lines)
