@@ -125,14 +125,7 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Format::Junit => println!("{}", report::junit_xml(&results)?),
     }
     if let Some(progress) = &progress {
-        progress.save();
-        let link = &mut super::class::link(&workshop);
-        if let Some(line) = super::class::send(link, &results, progress).await {
-            println!("{line}");
-        }
-        if let Some(line) = super::ahead::start_after(&workshop, &results) {
-            eprintln!("\n{line}");
-        }
+        after_a_learners_check(&workshop, &results, progress).await;
     }
     if let Some(file) = github_output {
         let line = report::github_output(&report::exercism_results(&results, &task_id));
@@ -149,6 +142,19 @@ pub(crate) async fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// After a learner's check: the progress saved, the results sent to the
+/// class view (if the learner joined one), the next exercises built ahead.
+async fn after_a_learners_check(workshop: &Workshop, results: &[Graded], progress: &Progress) {
+    progress.save();
+    let link = &mut super::class::link(workshop);
+    if let Some(line) = super::class::send(link, results, progress).await {
+        println!("{line}");
+    }
+    if let Some(line) = super::ahead::start_after(workshop, results) {
+        eprintln!("\n{line}");
+    }
 }
 
 /// The exercises named, or all; on a walk, those done before the first

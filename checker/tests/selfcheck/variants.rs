@@ -296,10 +296,11 @@ async fn what_aws_would_refuse_stops_the_check() {
 
 /// `events:` indented under `package:`: Serverless would deploy the function
 /// without routes, with only a warning; the checker refuses the file and says
-/// where `events:` belongs.
+/// where `events:` belongs. (In `variants/refused/`, out of the packaging
+/// check's way, which fails any file the checker refuses.)
 #[tokio::test(flavor = "multi_thread")]
 async fn events_under_package_are_named() {
-    let graded = support::check_variant(ECHO, "02-events-under-package.yml").await;
+    let graded = support::check_variant(ECHO, "refused/02-events-under-package.yml").await;
     let Verdict::Broken { message } = &graded.verdict else {
         panic!("expected the file refused, got {:?}", graded.verdict);
     };

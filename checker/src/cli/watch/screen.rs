@@ -15,7 +15,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 use super::changes::{Change, Changes};
 use super::{Fingerprints, Walked, finish, walk};
-use view::{Mode, Shown, Status};
+use view::{OnScreen, ScreenMode, Status};
 
 pub(super) async fn run(workshop: Workshop) -> anyhow::Result<ExitCode> {
     let mut changes = Changes::watch(&workshop)?;
@@ -49,7 +49,7 @@ async fn watch(
     keys: &mut UnboundedReceiver<Event>,
     class: &mut Option<checker::class::link::Link>,
 ) -> anyhow::Result<ExitCode> {
-    let mut shown = Shown::new(workshop);
+    let mut shown = OnScreen::new(workshop);
     loop {
         // A walk: the screen says what is being checked, and nothing stale.
         shown.checking(None);
@@ -121,7 +121,7 @@ fn clear(terminal: &mut DefaultTerminal) {
 }
 
 /// Whether a learner's file changed since the shown walk started.
-fn shown_fingerprints_differ(workshop: &Workshop, shown: &Shown) -> bool {
+fn shown_fingerprints_differ(workshop: &Workshop, shown: &OnScreen) -> bool {
     shown.fingerprints.as_ref() != Some(&Fingerprints::now(workshop))
 }
 
@@ -152,7 +152,7 @@ fn quits(key: &KeyEvent) -> bool {
 }
 
 /// Does what a key asks while the screen waits for a save.
-fn answer(workshop: &Workshop, shown: &mut Shown, event: &Event) -> anyhow::Result<Asked> {
+fn answer(workshop: &Workshop, shown: &mut OnScreen, event: &Event) -> anyhow::Result<Asked> {
     let Some(key) = pressed(event) else {
         // A resize: the next draw fits the new size.
         return Ok(Asked::Nothing);
@@ -160,8 +160,8 @@ fn answer(workshop: &Workshop, shown: &mut Shown, event: &Event) -> anyhow::Resu
     if quits(&key) {
         return Ok(Asked::Quit);
     }
-    if shown.mode == Mode::ConfirmReset {
-        shown.mode = Mode::Report;
+    if shown.mode == ScreenMode::ConfirmReset {
+        shown.mode = ScreenMode::Report;
         if key.code == KeyCode::Char('y') {
             reset(workshop, shown)?;
         } else {
@@ -173,14 +173,14 @@ fn answer(workshop: &Workshop, shown: &mut Shown, event: &Event) -> anyhow::Resu
         KeyCode::Char('h') => next_hint(workshop, shown),
         KeyCode::Char('l') => {
             shown.mode = match shown.mode {
-                Mode::List => Mode::Report,
-                _ => Mode::List,
+                ScreenMode::List => ScreenMode::Report,
+                _ => ScreenMode::List,
             };
         }
-        KeyCode::Esc => shown.mode = Mode::Report,
+        KeyCode::Esc => shown.mode = ScreenMode::Report,
         KeyCode::Char('r') => return Ok(Asked::CheckAgain),
         KeyCode::Char('x') => match shown.failing_exercise() {
-            Some(_) => shown.mode = Mode::ConfirmReset,
+            Some(_) => shown.mode = ScreenMode::ConfirmReset,
             None => shown.status = Status::Said("Every exercise passes: nothing to reset.".into()),
         },
         KeyCode::Down | KeyCode::Char('j') => shown.scroll_by(1),
@@ -194,7 +194,7 @@ fn answer(workshop: &Workshop, shown: &mut Shown, event: &Event) -> anyhow::Resu
 }
 
 /// `h`: the next stage of the failing exercise's hint, counted as seen.
-fn next_hint(workshop: &Workshop, shown: &mut Shown) {
+fn next_hint(workshop: &Workshop, shown: &mut OnScreen) {
     let Some(exercise) = shown.failing_exercise().cloned() else {
         shown.status = Status::Said("Every exercise passes: no hint needed.".into());
         return;
@@ -209,14 +209,14 @@ fn next_hint(workshop: &Workshop, shown: &mut Shown) {
         ));
     } else {
         shown.hint = Some(hint);
-        shown.mode = Mode::Report;
+        shown.mode = ScreenMode::Report;
         shown.scroll = 0;
     }
 }
 
 /// `x` then `y`: the failing exercise back to its stub, the learner's files
 /// kept first; the save it makes starts the next walk.
-fn reset(workshop: &Workshop, shown: &mut Shown) -> anyhow::Result<()> {
+fn reset(workshop: &Workshop, shown: &mut OnScreen) -> anyhow::Result<()> {
     let Some(exercise) = shown.failing_exercise().cloned() else {
         return Ok(());
     };

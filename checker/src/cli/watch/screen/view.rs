@@ -15,7 +15,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::super::{Fingerprints, Walked};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
+pub(super) enum ScreenMode {
     /// The last walk's report.
     Report,
     /// The exercises and where each stands.
@@ -43,7 +43,7 @@ enum Standing {
 }
 
 /// Everything the screen shows.
-pub(super) struct Shown {
+pub(super) struct OnScreen {
     exercises: Vec<Exercise>,
     /// The folder `watch` watches, for the learner to read.
     watched: String,
@@ -62,13 +62,13 @@ pub(super) struct Shown {
     pub(super) fingerprints: Option<Fingerprints>,
     /// A stage of the hint asked for with `h`.
     pub(super) hint: Option<HintShown>,
-    pub(super) mode: Mode,
+    pub(super) mode: ScreenMode,
     pub(super) status: Status,
     /// How far the body is scrolled, in lines.
     pub(super) scroll: u16,
 }
 
-impl Shown {
+impl OnScreen {
     pub(super) fn new(workshop: &Workshop) -> Self {
         Self {
             exercises: workshop.exercises.clone(),
@@ -81,7 +81,7 @@ impl Shown {
             nudge: None,
             fingerprints: None,
             hint: None,
-            mode: Mode::Report,
+            mode: ScreenMode::Report,
             status: Status::Watching,
             scroll: 0,
         }
@@ -127,7 +127,7 @@ impl Shown {
         }
         self.results = walked.results.clone();
         self.fingerprints = Some(walked.fingerprints.clone());
-        self.mode = Mode::Report;
+        self.mode = ScreenMode::Report;
         self.status = Status::Watching;
         self.scroll = 0;
     }
@@ -146,7 +146,7 @@ impl Shown {
     }
 }
 
-pub(super) fn draw(frame: &mut Frame<'_>, shown: &Shown) {
+pub(super) fn draw(frame: &mut Frame<'_>, shown: &OnScreen) {
     let [head, body, status, keys] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Min(1),
@@ -160,11 +160,11 @@ pub(super) fn draw(frame: &mut Frame<'_>, shown: &Shown) {
             "The report comes when the check ends (the first build of an exercise takes a while)."
                 .dim(),
         ),
-        (None, Mode::List) => list(shown),
-        (None, Mode::ConfirmReset) => confirm_reset(shown),
-        (None, Mode::Report) => report_body(shown),
+        (None, ScreenMode::List) => list(shown),
+        (None, ScreenMode::ConfirmReset) => confirm_reset(shown),
+        (None, ScreenMode::Report) => report_body(shown),
     };
-    let scroll = if shown.mode == Mode::Report {
+    let scroll = if shown.mode == ScreenMode::Report {
         shown.scroll
     } else {
         0
@@ -180,7 +180,7 @@ pub(super) fn draw(frame: &mut Frame<'_>, shown: &Shown) {
 }
 
 /// The verdict and failing step, then progress.
-fn heading(shown: &Shown) -> Text<'static> {
+fn heading(shown: &OnScreen) -> Text<'static> {
     let progress = format!("Progress {}/{} done", shown.done, shown.exercises.len());
     if let Some(checking) = &shown.checking {
         let what = checking.as_deref().unwrap_or("the workshop");
@@ -222,7 +222,7 @@ fn heading(shown: &Shown) -> Text<'static> {
 
 /// The hint asked for, then the failing exercise's report without its
 /// first line (the heading says it); when all pass, what to do next.
-fn report_body(shown: &Shown) -> Text<'static> {
+fn report_body(shown: &OnScreen) -> Text<'static> {
     let mut text = Text::default();
     if let (
         Some(HintShown::Stage {
@@ -275,7 +275,7 @@ fn report_body(shown: &Shown) -> Text<'static> {
     text
 }
 
-fn list(shown: &Shown) -> Text<'static> {
+fn list(shown: &OnScreen) -> Text<'static> {
     let mut text = Text::from(Line::from("The exercises".bold()));
     for (exercise, standing) in shown.exercises.iter().zip(&shown.standings) {
         let (mark, said) = match standing {
@@ -294,7 +294,7 @@ fn list(shown: &Shown) -> Text<'static> {
     text
 }
 
-fn confirm_reset(shown: &Shown) -> Text<'static> {
+fn confirm_reset(shown: &OnScreen) -> Text<'static> {
     let name = shown
         .failing_exercise()
         .map_or_else(String::new, |exercise| exercise.name.clone());
@@ -308,7 +308,7 @@ fn confirm_reset(shown: &Shown) -> Text<'static> {
     ])
 }
 
-fn status_line(shown: &Shown) -> Line<'static> {
+fn status_line(shown: &OnScreen) -> Line<'static> {
     match &shown.status {
         Status::Watching if shown.checking.is_some() => Line::default(),
         Status::Watching => {
@@ -325,7 +325,7 @@ fn status_line(shown: &Shown) -> Line<'static> {
     }
 }
 
-fn key_line(shown: &Shown) -> Line<'static> {
+fn key_line(shown: &OnScreen) -> Line<'static> {
     let next_hint = match (&shown.hint, &shown.nudge) {
         (Some(HintShown::Stage { number, of, .. }), _) if number < of => {
             format!("h hint {} of {of}", number + 1)
