@@ -242,3 +242,36 @@ impl Said {
         said
     }
 }
+
+/// Where cargo builds in a workspace, as `cargo metadata` says.
+#[derive(Debug, Deserialize)]
+pub struct CargoDirs {
+    /// The target folder (`target/`, or `CARGO_TARGET_DIR`).
+    pub target_directory: PathBuf,
+    /// The build folder, when set apart (`build.build-dir`).
+    #[serde(default)]
+    pub build_directory: Option<PathBuf>,
+}
+
+/// `cargo metadata --no-deps` in `workspace`: where cargo builds there.
+pub fn cargo_dirs(workspace: &Path) -> std::io::Result<CargoDirs> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace)
+        .stdin(Stdio::null())
+        .output()?;
+    if !output.status.success() {
+        return Err(std::io::Error::other(format!(
+            "`cargo metadata` failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    serde_json::from_slice(&output.stdout).map_err(std::io::Error::other)
+}

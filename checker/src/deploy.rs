@@ -43,25 +43,8 @@ pub fn artifacts(stack: &Stack, variant: Variant) -> Vec<(String, PathBuf)> {
 
 /// The workspace's target directory, as `cargo metadata` gives it.
 pub fn target_directory(workspace: &Path) -> anyhow::Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(workspace)
-        .stdin(Stdio::null())
-        .output()
-        .context("cannot run `cargo metadata`")?;
-    if !output.status.success() {
-        bail!(
-            "`cargo metadata` failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    #[derive(serde::Deserialize)]
-    struct Metadata {
-        target_directory: PathBuf,
-    }
-    let metadata: Metadata = serde_json::from_slice(&output.stdout)
-        .context("cannot read the output of `cargo metadata`")?;
+    let metadata =
+        crate::cargo_build::cargo_dirs(workspace).context("cannot read `cargo metadata`")?;
     Ok(metadata.target_directory)
 }
 

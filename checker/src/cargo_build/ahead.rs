@@ -265,28 +265,7 @@ fn open_log(state_dir: &Path) -> io::Result<File> {
 /// Where cargo builds in `workspace`: its target folder and, when set
 /// apart, its build folder (`build.build-dir`), each with its lock.
 fn build_dirs(workspace: &Path) -> Vec<PathBuf> {
-    #[derive(Deserialize)]
-    struct CargoMetadata {
-        target_directory: PathBuf,
-        #[serde(default)]
-        build_directory: Option<PathBuf>,
-    }
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let output = Command::new(cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
-        .current_dir(workspace)
-        .stderr(Stdio::null())
-        .output();
-    let Some(metadata) = output
-        .ok()
-        .and_then(|output| serde_json::from_slice::<CargoMetadata>(&output.stdout).ok())
-    else {
+    let Ok(metadata) = super::cargo_dirs(workspace) else {
         return Vec::new();
     };
     let mut dirs = vec![metadata.target_directory];
