@@ -89,9 +89,9 @@ fn told(exercises: &[String]) -> String {
     )
 }
 
-/// What `scripts/bench-cold` measured on 2 cores (docs/benchmarks.md: 570 s
-/// while other builds ran on them; a few minutes alone).
-const ESTIMATE: &str = "a few minutes on 2 cores, longer while other builds run";
+/// What `scripts/bench-cold` measured on 2 cores (docs/benchmarks.md: 97 s
+/// alone, 570 s while other builds ran on them).
+const ESTIMATE: &str = "about 2 minutes on 2 cores, longer while other builds run";
 
 #[cfg(test)]
 mod tests {
