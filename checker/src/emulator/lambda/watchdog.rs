@@ -4,11 +4,15 @@
 //! started, which would live on.
 //!
 //! One small `sh` process per checker reads, on its stdin, the groups to
-//! watch (`+ID`) and those ended (`-ID`). Its stdin is a pipe only the
-//! checker holds (Rust opens pipes close-on-exec, so no Lambda inherits
-//! it): when it reads end-of-file, the checker is gone, however it went, and
-//! it kills the groups still listed. It leads a group of its own, so the
-//! terminal's Ctrl-C, meant for the checker, does not end it first.
+//! watch with their leader's marker (`+ID MARKER`, the
+//! `AWS_LAMBDA_RUNTIME_API=…` entry of its environment) and those ended
+//! (`-ID`). Its stdin is a pipe only the checker holds (Rust opens pipes
+//! close-on-exec, so no Lambda inherits it): when it reads end-of-file, the
+//! checker is gone, however it went, and it kills the groups still listed,
+//! then, where /proc exists, every process of its user whose environment
+//! holds one of their markers (what left a group: a `setsid`, an orphan).
+//! It leads a group of its own, so the terminal's Ctrl-C, meant for the
+//! checker, does not end it first.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -19,19 +23,49 @@ use std::sync::mpsc::{SyncSender, sync_channel};
 const QUEUE: usize = 4096;
 
 const SCRIPT: &str = r#"
+set -f
+nl='
+'
 groups=' '
+markers=''
 while read -r line; do
   case $line in
-    +*) groups="$groups${line#+} " ;;
+    +*) entry=${line#+}
+        id=${entry%% *}
+        groups="$groups$id "
+        case $entry in *' '*) markers="$markers$entry$nl" ;; esac ;;
     -*) id=${line#-}
-        case $groups in *" $id "*) groups="${groups%% $id *} ${groups#* $id }" ;; esac ;;
+        case $groups in *" $id "*) groups="${groups%% $id *} ${groups#* $id }" ;; esac
+        kept=''
+        IFS=$nl
+        for entry in $markers; do
+          case $entry in "$id "*) ;; *) kept="$kept$entry$nl" ;; esac
+        done
+        unset IFS
+        markers=$kept ;;
   esac
 done
 for id in $groups; do kill -KILL "-$id" 2>/dev/null; done
+wanted=''
+IFS=$nl
+for entry in $markers; do wanted="$wanted${entry#* }$nl"; done
+unset IFS
+wanted=${wanted%"$nl"}
+[ -n "$wanted" ] || exit 0
+set +f
+for environ in /proc/[0-9]*/environ; do
+  [ -O "$environ" ] || continue
+  if tr '\0' '\n' < "$environ" 2>/dev/null | grep -qxF -e "$wanted"; then
+    pid=${environ#/proc/}
+    kill -KILL "${pid%/environ}" 2>/dev/null
+  fi
+done
 "#;
 
-pub(super) fn watch(group: u32) {
-    tell(format!("+{group}"));
+/// Watches the group `group`, whose leader's environment holds `marker` (no
+/// space nor newline in it: an `AWS_LAMBDA_RUNTIME_API=…` entry).
+pub(super) fn watch(group: u32, marker: &str) {
+    tell(format!("+{group} {marker}"));
 }
 
 pub(super) fn forget(group: u32) {
