@@ -55,7 +55,7 @@ wanted=${wanted%"$nl"}
 set +f
 for environ in /proc/[0-9]*/environ; do
   [ -O "$environ" ] || continue
-  if tr '\0' '\n' < "$environ" 2>/dev/null | grep -qxF -e "$wanted"; then
+  if tr '\0' '\n' 2>/dev/null < "$environ" | grep -qxF -e "$wanted"; then
     pid=${environ#/proc/}
     kill -KILL "${pid%/environ}" 2>/dev/null
   fi
