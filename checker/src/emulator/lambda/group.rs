@@ -24,7 +24,7 @@ pub(super) struct ProcessGroup {
     id: Option<u32>,
     /// The entry of the leader's environment that whatever it starts inherits.
     marker: String,
-    /// Killed already, strays included: dropping it only kills the group again.
+    /// Killed already, strays included: dropping it kills nothing more.
     ended: bool,
 }
 
@@ -63,7 +63,6 @@ impl Drop for ProcessGroup {
             self.kill();
         }
         if let Some(id) = self.id.take() {
-            signal(id, Signal::Kill);
             // Killed: the id can be reused by another group once its
             // processes are gone, so the watchdog forgets it.
             watchdog::forget(id);

@@ -114,3 +114,63 @@ fn start() -> Option<SyncSender<String>> {
     drop(child);
     writer.ok().map(|_| lines)
 }
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A `sleep` in a session of its own, its environment holding `marker`.
+    fn stray(marker: &str) -> std::process::Child {
+        let (name, value) = marker.split_once('=').expect("a marker is an entry");
+        Command::new("setsid")
+            .args(["sleep", "30"])
+            .env(name, value)
+            .spawn()
+            .expect("setsid starts")
+    }
+
+    fn running(pid: u32) -> bool {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+            stat.rsplit_once(") ")
+                .is_some_and(|(_, rest)| !rest.starts_with('Z'))
+        })
+    }
+
+    #[test]
+    fn at_end_of_file_the_watchdog_kills_what_holds_a_watched_marker_only() {
+        let watched = "AWS_LAMBDA_RUNTIME_API=http://127.0.0.1:1/watchdog-test-watched";
+        let forgotten = "AWS_LAMBDA_RUNTIME_API=http://127.0.0.1:1/watchdog-test-forgotten";
+        let mut strays = [stray(watched), stray(forgotten)];
+        // Ids past the largest pid Linux allows (2^22): no group is killed,
+        // only the markers find the strays.
+        let lines = format!("+99999991 {watched}\n+99999992 {forgotten}\n-99999992\n");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        // Until both have exec'd, their environments may not be readable yet.
+        while !strays.iter().all(|stray| {
+            std::fs::read(format!("/proc/{}/environ", stray.id()))
+                .is_ok_and(|environ| !environ.is_empty())
+        }) {
+            assert!(std::time::Instant::now() < deadline);
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let mut watchdog = Command::new("sh")
+            .args(["-c", SCRIPT])
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("sh starts");
+        let mut stdin = watchdog.stdin.take().expect("stdin is piped");
+        stdin
+            .write_all(lines.as_bytes())
+            .expect("the watchdog reads");
+        drop(stdin);
+        assert!(watchdog.wait().expect("the watchdog ends").success());
+        let [killed, kept] = &mut strays;
+        assert!(killed.wait().is_ok_and(|status| !status.success()));
+        assert!(
+            running(kept.id()),
+            "a forgotten marker's process was killed"
+        );
+        let _ = kept.kill();
+        let _ = kept.wait();
+    }
+}
