@@ -1,6 +1,7 @@
 //! Signalling a process group: the crate's one `killpg`. A Lambda process
 //! and a background cargo each lead a group of their own, so that what they
-//! start (compilers, a handler's shell command) ends with them.
+//! start (compilers, a handler's shell command) ends with them. What left
+//! its group (a `setsid`) is killed one process at a time.
 
 /// What a process group is sent: killed, or stopped and continued (the
 /// emulator's frozen sandbox).
@@ -32,3 +33,23 @@ pub(crate) fn signal(id: u32, signal: Signal) {
 
 #[cfg(not(unix))]
 pub(crate) fn signal(_id: u32, _signal: Signal) {}
+
+/// Kills the one process `pid`.
+#[cfg(unix)]
+#[allow(unsafe_code)]
+pub(crate) fn kill_process(pid: u32) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if pid <= 0 {
+        // 0 and negative ids name groups, not a process.
+        return;
+    }
+    // SAFETY: kill only sends a signal; a process already gone gives ESRCH.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(not(unix))]
+pub(crate) fn kill_process(_pid: u32) {}

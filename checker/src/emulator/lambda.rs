@@ -16,6 +16,7 @@ mod output;
 mod process;
 mod runtime_api;
 mod sandbox;
+mod strays;
 mod watchdog;
 mod worker;
 

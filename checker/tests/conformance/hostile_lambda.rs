@@ -115,6 +115,52 @@ async fn processes_a_lambda_starts_end_with_it_on_timeout_and_shutdown() {
     wait_gone(pid).await;
 }
 
+/// Starts a process out of the Lambda's group (`grandchild:setsid…`) and returns its pid.
+async fn start_in_own_session(ws: &mut support::Ws, message: &str) -> u32 {
+    support::send(ws, message).await;
+    let pid: u32 = support::next_text(ws).await.parse().unwrap();
+    assert!(alive(pid), "{message}: {pid} is not running");
+    pid
+}
+
+async fn internal_server_error(ws: &mut support::Ws) {
+    let frame = support::next_text(ws).await;
+    assert!(
+        support::error_frame_pattern("Internal server error").is_match(&frame),
+        "{frame}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn processes_a_lambda_starts_in_a_session_of_their_own_end_with_it() {
+    let running = support::start("fixtures.yml").await;
+    let mut ws = support::connect(&running.url()).await;
+    // On a timeout: an orphan in a session of its own (found by the
+    // Lambda's environment), and a child in a session of its own with an
+    // empty environment (found by its parent link). The warm process that
+    // started them gets the hanging invocation.
+    let orphan = start_in_own_session(&mut ws, "grandchild:setsid").await;
+    let bare = start_in_own_session(&mut ws, "grandchild:setsid-noenv").await;
+    support::send(&mut ws, "hang").await;
+    internal_server_error(&mut ws).await;
+    wait_gone(orphan).await;
+    wait_gone(bare).await;
+
+    // On a crash.
+    let orphan = start_in_own_session(&mut ws, "grandchild:setsid").await;
+    support::send(&mut ws, "exit").await;
+    internal_server_error(&mut ws).await;
+    wait_gone(orphan).await;
+
+    // On the emulator's shutdown.
+    let orphan = start_in_own_session(&mut ws, "grandchild:setsid").await;
+    let bare = start_in_own_session(&mut ws, "grandchild:setsid-noenv").await;
+    still_serves(&running).await;
+    running.stop().await;
+    wait_gone(orphan).await;
+    wait_gone(bare).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn another_process_cannot_use_a_lambdas_runtime_api() {
     let running = support::start("fixtures.yml").await;

@@ -108,12 +108,17 @@ async fn killing_the_checker_outright_ends_what_its_lambdas_started() {
     .await
     .unwrap();
     let mut ws = support::connect(&url).await;
-    support::send(&mut ws, "grandchild").await;
-    let pid: u32 = support::next_text(&mut ws).await.parse().unwrap();
-    assert!(running(pid));
+    // In the Lambda's group, and an orphan in a session of its own.
+    let mut pids = Vec::new();
+    for message in ["grandchild", "grandchild:setsid"] {
+        support::send(&mut ws, message).await;
+        let pid: u32 = support::next_text(&mut ws).await.parse().unwrap();
+        assert!(running(pid), "{message}: {pid}");
+        pids.push(pid);
+    }
     signal(&child, "KILL");
     wait_exit(&mut child);
-    wait_until_gone(&[pid]);
+    wait_until_gone(&pids);
 }
 
 #[tokio::test(flavor = "multi_thread")]

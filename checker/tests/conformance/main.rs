@@ -20,6 +20,7 @@ mod dynamodb_updates;
 mod events;
 mod handshake;
 mod hostile_bounds;
+mod hostile_descriptors;
 mod hostile_dynamodb;
 mod hostile_http;
 mod hostile_lambda;

@@ -16,6 +16,7 @@ use super::group::{ProcessGroup, lead_own_group};
 use super::output::stream_lines;
 use super::runtime_api::{NextEvent, RuntimeApi, RuntimeResult};
 use super::sandbox::Sandbox;
+use super::strays;
 use crate::emulator::events::EventBus;
 use crate::emulator::ids;
 use crate::emulator::invoke_error::InvokeError;
@@ -86,7 +87,7 @@ impl Process {
         let mut child = command
             .spawn()
             .map_err(|error| start_failed(error.to_string()))?;
-        let group = ProcessGroup::of(child.id());
+        let group = ProcessGroup::of(child.id(), strays::marker(&api.endpoint));
         sandbox.attach(child.id());
         let caller = &registration.caller;
         if let Some(stdout) = child.stdout.take() {
