@@ -7,6 +7,7 @@
 //! DynamoDB's, so `is_resource_not_found_exception()` and friends work.
 
 mod batch;
+mod budget;
 mod describe;
 mod error;
 mod expression;
@@ -18,12 +19,15 @@ mod read;
 mod refusal;
 mod request;
 mod size;
+mod survey;
 pub(crate) mod tables;
 mod tokens;
 mod transact;
 mod update_item;
 mod value;
 
+use budget::ReturnMemory;
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use serde_json::Value;
@@ -35,6 +39,7 @@ use super::services::Services;
 pub use error::DynamoError;
 use error::ErrorCode;
 use request::parse;
+use survey::Survey;
 
 pub use tables::TableDump;
 pub(crate) use tables::Tables;
@@ -76,6 +81,8 @@ async fn answer(
     tables: &Tables,
     request: Request<Incoming>,
 ) -> Result<Value, DynamoError> {
+    // Made first, dropped last: after the body and every tree made of it.
+    let mut return_memory = ReturnMemory::default();
     // The SDK signs with SigV4; only the header's presence is checked, as
     // the Lambdas hold dummy credentials.
     let signer = services.callers.signer(request.headers());
@@ -94,29 +101,26 @@ async fn answer(
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
-    let body = body::read(
-        request.into_body(),
-        MAX_REQUEST_BYTES,
-        services.body_timeout,
-    )
-    .await
-    .map_err(|error| match error {
-        BodyError::TimedOut => DynamoError::new(
-            ErrorCode::RequestTimeout,
-            "Request timed out: the body did not arrive in time",
-        ),
-        BodyError::TooLarge | BodyError::Broken => {
-            DynamoError::validation("Request size exceeded 16 MB")
-        }
-    })?;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
+    let caller = signer.caller.as_deref();
+    let bytes = read_body(services, request).await?;
+    let survey = survey::survey(&bytes).map_err(not_json)?;
+    if budget::is_large(survey.tree_bytes) {
+        return_memory.arm();
+        refuse_unused_placeholders(&survey, &operation).inspect_err(|error| {
+            let on = survey.table.as_deref().unwrap_or("every table");
+            let call = format!("dynamodb:{operation} on {on}");
+            refusal::report(&services.events, caller, &call, error);
+        })?;
+    }
+    let _share = tables.parse_budget.share(survey.tree_bytes).await?;
+    drop(survey);
+    let body: Value = serde_json::from_slice(&bytes).map_err(not_json)?;
+    drop(bytes);
     let on = body
         .get("TableName")
         .and_then(Value::as_str)
         .unwrap_or("every table");
     let call = format!("dynamodb:{operation} on {on}");
-    let caller = signer.caller.as_deref();
     for (action, resource) in permissions::required(&services.region, &operation, &body) {
         services
             .iam
@@ -133,6 +137,39 @@ async fn answer(
         body,
     )
     .inspect_err(|error| refusal::report(&services.events, caller, &call, error))
+}
+
+/// The request's body, bounded by DynamoDB's limit and the emulator's time.
+async fn read_body(services: &Services, request: Request<Incoming>) -> Result<Bytes, DynamoError> {
+    body::read(
+        request.into_body(),
+        MAX_REQUEST_BYTES,
+        services.body_timeout,
+    )
+    .await
+    .map_err(|error| match error {
+        BodyError::TimedOut => DynamoError::new(
+            ErrorCode::RequestTimeout,
+            "Request timed out: the body did not arrive in time",
+        ),
+        BodyError::TooLarge | BodyError::Broken => {
+            DynamoError::validation("Request size exceeded 16 MB")
+        }
+    })
+}
+
+fn not_json(error: serde_json::Error) -> DynamoError {
+    DynamoError::serialization(format!("the body is not JSON: {error}"))
+}
+
+/// A large request's unused placeholders, refused before its tree is
+/// built, for the operations whose top level carries them (a smaller
+/// request meets the full check, after its expressions are parsed).
+fn refuse_unused_placeholders(survey: &Survey<'_>, operation: &str) -> Result<(), DynamoError> {
+    match operation {
+        "PutItem" | "DeleteItem" | "UpdateItem" | "Query" | "Scan" => survey.unused_placeholders(),
+        _ => Ok(()),
+    }
 }
 
 /// One operation on the tables; `caller` is the request id of the
