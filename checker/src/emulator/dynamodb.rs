@@ -26,7 +26,6 @@ mod transact;
 mod update_item;
 mod value;
 
-use budget::ReturnMemory;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -34,6 +33,7 @@ use serde_json::Value;
 
 use super::body::{self, BodyError};
 use super::events::EventBus;
+use super::lambda::callers::Signer;
 use super::response::{self, AwsError, Protocol, Response};
 use super::services::Services;
 pub use error::DynamoError;
@@ -81,8 +81,6 @@ async fn answer(
     tables: &Tables,
     request: Request<Incoming>,
 ) -> Result<Value, DynamoError> {
-    // Made first, dropped last: after the body and every tree made of it.
-    let mut return_memory = ReturnMemory::default();
     // The SDK signs with SigV4; only the header's presence is checked, as
     // the Lambdas hold dummy credentials.
     let signer = services.callers.signer(request.headers());
@@ -97,23 +95,45 @@ async fn answer(
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    let request_id = signer.invocation();
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
-    let caller = signer.caller.as_deref();
     let bytes = read_body(services, request).await?;
     let survey = survey::survey(&bytes).map_err(not_json)?;
-    if budget::is_large(survey.tree_bytes) {
-        return_memory.arm();
-        refuse_unused_placeholders(&survey, &operation).inspect_err(|error| {
-            let on = survey.table.as_deref().unwrap_or("every table");
-            let call = format!("dynamodb:{operation} on {on}");
-            refusal::report(&services.events, caller, &call, error);
-        })?;
+    let large = budget::is_large(survey.tree_bytes);
+    let refused = large
+        .then(|| refuse_unused_placeholders(&survey, &operation))
+        .and_then(Result::err);
+    if let Some(error) = refused {
+        let on = survey.table.as_deref().unwrap_or("every table");
+        let call = format!("dynamodb:{operation} on {on}");
+        refusal::report(&services.events, signer.caller.as_deref(), &call, &error);
+        drop(survey);
+        drop(bytes);
+        budget::return_memory().await;
+        return Err(error);
     }
-    let _share = tables.parse_budget.share(survey.tree_bytes).await?;
+    let share = tables.parse_budget.share(survey.tree_bytes).await?;
     drop(survey);
+    let answer = answer_body(services, tables, &signer, &operation, bytes);
+    // Every tree of the request is gone: the memory goes back before the
+    // next large request has the share.
+    if large {
+        budget::return_memory().await;
+    }
+    drop(share);
+    answer
+}
+
+/// The call `bytes` carries, once it has its share of memory: its tree
+/// built, the caller's role checked, the operation run.
+fn answer_body(
+    services: &Services,
+    tables: &Tables,
+    signer: &Signer,
+    operation: &str,
+    bytes: Bytes,
+) -> Result<Value, DynamoError> {
     let body: Value = serde_json::from_slice(&bytes).map_err(not_json)?;
     drop(bytes);
     let on = body
@@ -121,7 +141,8 @@ async fn answer(
         .and_then(Value::as_str)
         .unwrap_or("every table");
     let call = format!("dynamodb:{operation} on {on}");
-    for (action, resource) in permissions::required(&services.region, &operation, &body) {
+    let caller = signer.caller.as_deref();
+    for (action, resource) in permissions::required(&services.region, operation, &body) {
         services
             .iam
             .authorize(caller, &action, &resource, &call, &services.events)
@@ -132,8 +153,8 @@ async fn answer(
     run(
         tables,
         &services.events,
-        request_id.as_deref(),
-        &operation,
+        signer.invocation().as_deref(),
+        operation,
         body,
     )
     .inspect_err(|error| refusal::report(&services.events, caller, &call, error))

@@ -4,8 +4,10 @@
 //! and large ones share another, which one larger than the whole pool takes
 //! alone. A request that cannot have its share in time gets DynamoDB's
 //! throttling answer, which the SDKs retry. After a large request, the
-//! memory its tree freed goes back to the system: glibc keeps what is freed
-//! for reuse otherwise, and the emulator would stay at its peak for good.
+//! memory its tree freed goes back to the system before the next large one
+//! has the share: glibc keeps what is freed for reuse otherwise, in the
+//! arena of the thread that freed it, so that requests parsed one after the
+//! other on different threads would each keep a tree's worth, for good.
 
 use std::time::Duration;
 
@@ -82,31 +84,11 @@ fn throttled() -> DynamoError {
     )
 }
 
-/// Returns the memory freed by a large request to the system when dropped:
-/// made before the request's body is read, it is dropped after every tree
-/// and copy of the request is.
-#[derive(Debug, Default)]
-pub(crate) struct ReturnMemory {
-    armed: bool,
-}
-
-impl ReturnMemory {
-    pub(crate) fn arm(&mut self) {
-        self.armed = true;
-    }
-}
-
-impl Drop for ReturnMemory {
-    fn drop(&mut self) {
-        if !self.armed {
-            return;
-        }
-        // Trimming walks the allocator's arenas: off the async workers when there are some.
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn_blocking(trim)),
-            Err(_) => trim(),
-        }
-    }
+/// Gives the memory freed since the last time back to the system (off the
+/// async workers: trimming walks every arena of the allocator).
+pub(crate) async fn return_memory() {
+    // A trim that could not run leaves the memory with the allocator, as before.
+    let _ = tokio::task::spawn_blocking(trim).await;
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
