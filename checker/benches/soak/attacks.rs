@@ -2,8 +2,12 @@
 //! own, with its resident memory sampled every 100 ms from its start: console
 //! feeds that read nothing during large messages, a stdout nobody reads, a
 //! burst of clients opening at once, and clients that read nothing beside one
-//! that reads (whose round trips are timed). Each should stay within 100 MB
-//! of its start.
+//! that reads (whose round trips are timed), and the console's tables view
+//! refreshed in a loop beside GetItems ([`tables_view`]). Each should stay
+//! within 100 MB of its start.
+
+#[path = "tables_view.rs"]
+pub(super) mod tables_view;
 
 use std::process::Child;
 use std::sync::Arc;
@@ -304,5 +308,5 @@ pub async fn run() -> anyhow::Result<()> {
     })
     .await?;
     println!("  {}", fair.line());
-    Ok(())
+    tables_view::run().await
 }
