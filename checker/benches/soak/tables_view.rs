@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::super::{TABLE, address_of, dynamodb_client};
+use super::super::{TABLE, address_of, dynamodb_client, mib};
 use super::measured;
 
 const ITEMS: usize = 50_000;
@@ -64,33 +64,57 @@ async fn get_items(client: &aws_sdk_dynamodb::Client) -> anyhow::Result<(f64, f6
     Ok((at(0.5), at(0.99)))
 }
 
-/// One `GET /@console/api/tables`: the answer's bytes.
-async fn tables_page(address: &str) -> anyhow::Result<usize> {
+/// The tables view, and a page of the console that reads no table.
+const TABLES: &str = "/@console/api/tables";
+const STACK: &str = "/@console/api/stack";
+
+/// One `GET` of the console's `path`: the answer's bytes.
+async fn console_page(address: &str, path: &str) -> anyhow::Result<usize> {
     let mut stream = TcpStream::connect(address).await?;
-    let request = format!(
-        "GET /@console/api/tables HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
-    );
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await?;
     let mut answer = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut answer)).await??;
     anyhow::ensure!(
         answer.starts_with(b"HTTP/1.1 200"),
-        "the tables view answered {}",
+        "{path} answered {}",
         String::from_utf8_lossy(&answer[..answer.len().min(100)])
     );
     Ok(answer.len())
 }
 
-/// Refreshes the tables view until `stop`: pages, the largest page's bytes, the slowest in ms.
-async fn refresh(address: String, stop: Arc<AtomicBool>) -> anyhow::Result<(usize, usize, f64)> {
+/// Refreshes the console's `path` until `stop`: pages, the largest page's bytes, the slowest in ms.
+async fn refresh(
+    address: String,
+    path: &'static str,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<(usize, usize, f64)> {
     let (mut pages, mut largest, mut slowest) = (0, 0, Duration::ZERO);
     while !stop.load(Ordering::Relaxed) {
         let started = Instant::now();
-        largest = largest.max(tables_page(&address).await?);
+        largest = largest.max(console_page(&address, path).await?);
         slowest = slowest.max(started.elapsed());
         pages += 1;
     }
     Ok((pages, largest, slowest.as_secs_f64() * 1000.0))
+}
+
+/// GetItem's p50 and p99 while a console client refreshes `path` without pause.
+async fn beside(
+    client: &aws_sdk_dynamodb::Client,
+    address: &str,
+    path: &'static str,
+) -> anyhow::Result<String> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let console = tokio::spawn(refresh(address.to_owned(), path, stop.clone()));
+    let (p50, p99) = get_items(client).await?;
+    stop.store(true, Ordering::Relaxed);
+    let (pages, largest, slowest) = console.await??;
+    Ok(format!(
+        "GetItem p50 {p50:.2} ms, p99 {p99:.2} ms beside {pages} refreshes of {path} \
+         ({:.1} KB, the slowest {slowest:.1} ms)",
+        largest as f64 / 1000.0
+    ))
 }
 
 pub(crate) async fn run() -> anyhow::Result<()> {
@@ -98,21 +122,21 @@ pub(crate) async fn run() -> anyhow::Result<()> {
         let address = address_of(&url);
         let client = dynamodb_client(&address);
         fill(&client).await?;
-        let (quiet_p50, quiet_p99) = get_items(&client).await?;
-        let stop = Arc::new(AtomicBool::new(false));
-        let console = tokio::spawn(refresh(address, stop.clone()));
         let (p50, p99) = get_items(&client).await?;
-        stop.store(true, Ordering::Relaxed);
-        let (pages, largest, slowest) = console.await??;
         println!(
-            "- the console's tables view refreshed in a loop on a table of 50,000 items \
-             ({pages} pages of {} KB, the slowest {slowest:.1} ms): GetItem p50 {p50:.2} ms, \
-             p99 {p99:.2} ms beside it; p50 {quiet_p50:.2} ms, p99 {quiet_p99:.2} ms without it",
-            largest / 1000
+            "- a table of 50,000 items, {GETS} GetItems at a time: p50 {p50:.2} ms, p99 {p99:.2} ms alone"
         );
+        println!("  {}", beside(&client, &address, TABLES).await?);
+        println!("  {}", beside(&client, &address, STACK).await?);
         Ok(())
     })
     .await?;
-    println!("  {}", view.line());
+    // Most of the growth is the table itself: each item a tree of
+    // `serde_json` maps, a B-tree node per attribute value.
+    println!(
+        "  RSS {} at start, {} at peak with the 50,000 items stored",
+        mib(view.start_kib),
+        mib(view.peak_kib)
+    );
     Ok(())
 }
