@@ -14,12 +14,13 @@
 //!
 //! Then the attacks ([`attacks`]), each on an emulator of its own: console
 //! feeds that read nothing, a paused stdout, a burst of 1,000 clients, 300
-//! clients that read nothing beside one reader, and the console's tables
-//! view refreshed beside GetItems on a table of 50,000 items.
+//! clients that read nothing beside one reader; large DynamoDB requests'
+//! memory, and the console's tables view refreshed beside GetItems on a
+//! table of 50,000 items.
 //!
 //! Options: `--seconds N` (soak, default 180), `--warmup N` (default 20),
 //! `--slow-readers N` (default 20), `--churners N` (tasks per kind, default 4),
-//! `--attacks-only`, `--tables-view-only`.
+//! `--attacks-only`, `--dynamodb-only`.
 
 #[path = "soak/attacks.rs"]
 mod attacks;
@@ -59,9 +60,9 @@ struct Options {
     /// Only the attacks, without the soak.
     #[arg(long)]
     attacks_only: bool,
-    /// Only the console's tables view beside GetItems.
+    /// Only the local DynamoDB's sections: large requests' memory, the console's tables view.
     #[arg(long)]
-    tables_view_only: bool,
+    dynamodb_only: bool,
     /// Ignored: cargo bench passes it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -466,8 +467,8 @@ async fn main() -> anyhow::Result<()> {
     if options.attacks_only {
         return attacks::run().await;
     }
-    if options.tables_view_only {
-        return attacks::tables_view::run().await;
+    if options.dynamodb_only {
+        return attacks::dynamodb().await;
     }
     let (mut child, url) = tokio::task::spawn_blocking(serve).await??;
     let pid = child.id();

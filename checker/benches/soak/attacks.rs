@@ -4,10 +4,13 @@
 //! burst of clients opening at once, and clients that read nothing beside one
 //! that reads (whose round trips are timed), and the console's tables view
 //! refreshed in a loop beside GetItems ([`tables_view`]). Each should stay
-//! within 100 MB of its start.
+//! within 100 MB of its start. Then large DynamoDB requests' memory
+//! ([`dynamodb_memory`]).
 
+#[path = "dynamodb_memory.rs"]
+mod dynamodb_memory;
 #[path = "tables_view.rs"]
-pub(super) mod tables_view;
+mod tables_view;
 
 use std::process::Child;
 use std::sync::Arc;
@@ -308,5 +311,11 @@ pub async fn run() -> anyhow::Result<()> {
     })
     .await?;
     println!("  {}", fair.line());
+    dynamodb().await
+}
+
+/// The sections on the local DynamoDB: large requests' memory, the console's tables view.
+pub async fn dynamodb() -> anyhow::Result<()> {
+    dynamodb_memory::run().await?;
     tables_view::run().await
 }
