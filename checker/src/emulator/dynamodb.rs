@@ -95,6 +95,7 @@ async fn answer(
         .get("x-amz-target")
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
+    let request_id = signer.invocation();
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
@@ -108,29 +109,35 @@ async fn answer(
         let on = survey.table.as_deref().unwrap_or("every table");
         let call = format!("dynamodb:{operation} on {on}");
         refusal::report(&services.events, signer.caller.as_deref(), &call, &error);
-        drop(survey);
-        drop(bytes);
-        budget::return_memory().await;
+        budget::return_memory_soon();
         return Err(error);
     }
     let share = tables.parse_budget.share(survey.tree_bytes).await?;
     drop(survey);
-    let answer = answer_body(services, tables, &signer, &operation, bytes);
+    let answer = answer_body(
+        services,
+        tables,
+        (&signer, request_id.as_deref()),
+        &operation,
+        bytes,
+    );
     // Every tree of the request is gone: the memory goes back before the
     // next large request has the share.
     if large {
         budget::return_memory().await;
+        budget::return_memory_soon();
     }
     drop(share);
     answer
 }
 
 /// The call `bytes` carries, once it has its share of memory: its tree
-/// built, the caller's role checked, the operation run.
+/// built, the caller's role checked, the operation run (`request_id`: the
+/// caller's invocation when the call came).
 fn answer_body(
     services: &Services,
     tables: &Tables,
-    signer: &Signer,
+    (signer, request_id): (&Signer, Option<&str>),
     operation: &str,
     bytes: Bytes,
 ) -> Result<Value, DynamoError> {
@@ -150,14 +157,8 @@ fn answer_body(
                 DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
             })?;
     }
-    run(
-        tables,
-        &services.events,
-        signer.invocation().as_deref(),
-        operation,
-        body,
-    )
-    .inspect_err(|error| refusal::report(&services.events, caller, &call, error))
+    run(tables, &services.events, request_id, operation, body)
+        .inspect_err(|error| refusal::report(&services.events, caller, &call, error))
 }
 
 /// The request's body, bounded by DynamoDB's limit and the emulator's time.

@@ -25,6 +25,8 @@ const LARGE_BUDGET_BYTES: usize = 128 << 20;
 const UNIT_BYTES: usize = 1024;
 /// How long a request waits for its share before it is throttled.
 const WAIT: Duration = Duration::from_secs(10);
+/// Time enough for an answer on loopback to be written and freed.
+const ANSWER_WRITTEN: Duration = Duration::from_secs(1);
 
 pub(crate) struct ParseBudget {
     ordinary: Semaphore,
@@ -89,6 +91,15 @@ fn throttled() -> DynamoError {
 pub(crate) async fn return_memory() {
     // A trim that could not run leaves the memory with the allocator, as before.
     let _ = tokio::task::spawn_blocking(trim).await;
+}
+
+/// Gives memory back once the answer is written too: a refusal can be
+/// megabytes (DynamoDB names every unused placeholder), freed only then.
+pub(crate) fn return_memory_soon() {
+    tokio::spawn(async {
+        tokio::time::sleep(ANSWER_WRITTEN).await;
+        return_memory().await;
+    });
 }
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
