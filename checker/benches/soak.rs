@@ -14,11 +14,13 @@
 //!
 //! Then the attacks ([`attacks`]), each on an emulator of its own: console
 //! feeds that read nothing, a paused stdout, a burst of 1,000 clients, 300
-//! clients that read nothing beside one reader.
+//! clients that read nothing beside one reader; large DynamoDB requests'
+//! memory, and the console's tables view refreshed beside GetItems on a
+//! table of 50,000 items.
 //!
 //! Options: `--seconds N` (soak, default 180), `--warmup N` (default 20),
 //! `--slow-readers N` (default 20), `--churners N` (tasks per kind, default 4),
-//! `--attacks-only`.
+//! `--attacks-only`, `--dynamodb-only`.
 
 #[path = "soak/attacks.rs"]
 mod attacks;
@@ -58,6 +60,9 @@ struct Options {
     /// Only the attacks, without the soak.
     #[arg(long)]
     attacks_only: bool,
+    /// Only the local DynamoDB's sections: large requests' memory, the console's tables view.
+    #[arg(long)]
+    dynamodb_only: bool,
     /// Ignored: cargo bench passes it.
     #[arg(long, hide = true)]
     bench: bool,
@@ -194,7 +199,8 @@ fn address_of(url: &str) -> String {
         .to_owned()
 }
 
-async fn table_rows(address: &str) -> anyhow::Result<i32> {
+/// A client of the emulator's local DynamoDB at `address`.
+fn dynamodb_client(address: &str) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
@@ -202,7 +208,11 @@ async fn table_rows(address: &str) -> anyhow::Result<i32> {
         .credentials_provider(Credentials::new("AKIDSOAK", "secret", None, None, "soak"))
         .endpoint_url(format!("http://{address}"))
         .build();
-    let scanned = aws_sdk_dynamodb::Client::from_conf(config)
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+async fn table_rows(address: &str) -> anyhow::Result<i32> {
+    let scanned = dynamodb_client(address)
         .scan()
         .table_name(TABLE)
         .select(aws_sdk_dynamodb::types::Select::Count)
@@ -456,6 +466,9 @@ async fn main() -> anyhow::Result<()> {
     println!("soak: {}", machine());
     if options.attacks_only {
         return attacks::run().await;
+    }
+    if options.dynamodb_only {
+        return attacks::dynamodb().await;
     }
     let (mut child, url) = tokio::task::spawn_blocking(serve).await??;
     let pid = child.id();

@@ -2,8 +2,15 @@
 //! own, with its resident memory sampled every 100 ms from its start: console
 //! feeds that read nothing during large messages, a stdout nobody reads, a
 //! burst of clients opening at once, and clients that read nothing beside one
-//! that reads (whose round trips are timed). Each should stay within 100 MB
-//! of its start.
+//! that reads (whose round trips are timed), and the console's tables view
+//! refreshed in a loop beside GetItems ([`tables_view`]). Each should stay
+//! within 100 MB of its start. Then large DynamoDB requests' memory
+//! ([`dynamodb_memory`]).
+
+#[path = "dynamodb_memory.rs"]
+mod dynamodb_memory;
+#[path = "tables_view.rs"]
+mod tables_view;
 
 use std::process::Child;
 use std::sync::Arc;
@@ -304,5 +311,11 @@ pub async fn run() -> anyhow::Result<()> {
     })
     .await?;
     println!("  {}", fair.line());
-    Ok(())
+    dynamodb().await
+}
+
+/// The sections on the local DynamoDB: large requests' memory, the console's tables view.
+pub async fn dynamodb() -> anyhow::Result<()> {
+    dynamodb_memory::run().await?;
+    tables_view::run().await
 }

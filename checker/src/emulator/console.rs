@@ -73,7 +73,7 @@ impl Console {
             (&Method::GET, ["api", "stack"]) => {
                 response::json(StatusCode::OK, self.stack.to_string())
             }
-            (&Method::GET, ["api", "tables"]) => self.tables(),
+            (&Method::GET, ["api", "tables"]) => self.tables().await,
             (&Method::POST, ["api", "replay"]) => {
                 replay::handle(events, &self.api, &self.functions, request.into_body()).await
             }
@@ -89,15 +89,29 @@ impl Console {
         response::kept_to_its_origin(answer, &allowed.host)
     }
 
-    /// Every table and its items (the first [`MAX_ITEMS_SHOWN`] of each).
-    fn tables(&self) -> Response {
-        let tables: Vec<Value> = self
-            .tables
-            .first_items(MAX_ITEMS_SHOWN)
-            .into_iter()
-            .map(|(table, count)| json!({ "name": table.name, "count": count, "items": table.items }))
-            .collect();
-        response::json(StatusCode::OK, Value::from(tables).to_string())
+    /// Every table and its items (the first [`MAX_ITEMS_SHOWN`] of each),
+    /// copied and written on a blocking thread: a page takes a millisecond
+    /// or more, which the async workers spend on the Lambdas' calls instead.
+    async fn tables(&self) -> Response {
+        let tables = self.tables.clone();
+        let page = tokio::task::spawn_blocking(move || {
+            let tables: Vec<Value> = tables
+                .first_items(MAX_ITEMS_SHOWN)
+                .into_iter()
+                .map(|(table, count)| {
+                    json!({ "name": table.name, "count": count, "items": table.items })
+                })
+                .collect();
+            Value::from(tables).to_string()
+        })
+        .await;
+        match page {
+            Ok(page) => response::json(StatusCode::OK, page),
+            Err(error) => response::json_message(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("the tables could not be read: {error}"),
+            ),
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 //! DynamoDB's, so `is_resource_not_found_exception()` and friends work.
 
 mod batch;
+mod budget;
 mod describe;
 mod error;
 mod expression;
@@ -18,23 +19,27 @@ mod read;
 mod refusal;
 mod request;
 mod size;
+mod survey;
 pub(crate) mod tables;
 mod tokens;
 mod transact;
 mod update_item;
 mod value;
 
+use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use serde_json::Value;
 
 use super::body::{self, BodyError};
 use super::events::EventBus;
+use super::lambda::callers::Signer;
 use super::response::{self, AwsError, Protocol, Response};
 use super::services::Services;
 pub use error::DynamoError;
 use error::ErrorCode;
 use request::parse;
+use survey::Survey;
 
 pub use tables::TableDump;
 pub(crate) use tables::Tables;
@@ -94,7 +99,71 @@ async fn answer(
     let Some(operation) = target.strip_prefix(TARGET_PREFIX).map(str::to_owned) else {
         return Err(unknown_operation(target));
     };
-    let body = body::read(
+    let bytes = read_body(services, request).await?;
+    let survey = survey::survey(&bytes).map_err(not_json)?;
+    let large = budget::is_large(survey.tree_bytes);
+    let refused = large
+        .then(|| refuse_unused_placeholders(&survey, &operation))
+        .and_then(Result::err);
+    if let Some(error) = refused {
+        let on = survey.table.as_deref().unwrap_or("every table");
+        let call = format!("dynamodb:{operation} on {on}");
+        refusal::report(&services.events, signer.caller.as_deref(), &call, &error);
+        budget::return_memory_soon();
+        return Err(error);
+    }
+    let share = tables.parse_budget.share(survey.tree_bytes).await?;
+    drop(survey);
+    let answer = answer_body(
+        services,
+        tables,
+        (&signer, request_id.as_deref()),
+        &operation,
+        bytes,
+    );
+    // Every tree of the request is gone: the memory goes back before the
+    // next large request has the share.
+    if large {
+        budget::return_memory().await;
+        budget::return_memory_soon();
+    }
+    drop(share);
+    answer
+}
+
+/// The call `bytes` carries, once it has its share of memory: its tree
+/// built, the caller's role checked, the operation run (`request_id`: the
+/// caller's invocation when the call came).
+fn answer_body(
+    services: &Services,
+    tables: &Tables,
+    (signer, request_id): (&Signer, Option<&str>),
+    operation: &str,
+    bytes: Bytes,
+) -> Result<Value, DynamoError> {
+    let body: Value = serde_json::from_slice(&bytes).map_err(not_json)?;
+    drop(bytes);
+    let on = body
+        .get("TableName")
+        .and_then(Value::as_str)
+        .unwrap_or("every table");
+    let call = format!("dynamodb:{operation} on {on}");
+    let caller = signer.caller.as_deref();
+    for (action, resource) in permissions::required(&services.region, operation, &body) {
+        services
+            .iam
+            .authorize(caller, &action, &resource, &call, &services.events)
+            .map_err(|refusal| {
+                DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
+            })?;
+    }
+    run(tables, &services.events, request_id, operation, body)
+        .inspect_err(|error| refusal::report(&services.events, caller, &call, error))
+}
+
+/// The request's body, bounded by DynamoDB's limit and the emulator's time.
+async fn read_body(services: &Services, request: Request<Incoming>) -> Result<Bytes, DynamoError> {
+    body::read(
         request.into_body(),
         MAX_REQUEST_BYTES,
         services.body_timeout,
@@ -108,31 +177,21 @@ async fn answer(
         BodyError::TooLarge | BodyError::Broken => {
             DynamoError::validation("Request size exceeded 16 MB")
         }
-    })?;
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|error| DynamoError::serialization(format!("the body is not JSON: {error}")))?;
-    let on = body
-        .get("TableName")
-        .and_then(Value::as_str)
-        .unwrap_or("every table");
-    let call = format!("dynamodb:{operation} on {on}");
-    let caller = signer.caller.as_deref();
-    for (action, resource) in permissions::required(&services.region, &operation, &body) {
-        services
-            .iam
-            .authorize(caller, &action, &resource, &call, &services.events)
-            .map_err(|refusal| {
-                DynamoError::access_denied(&refusal.caller, &action, &resource, refusal.explicit)
-            })?;
+    })
+}
+
+fn not_json(error: serde_json::Error) -> DynamoError {
+    DynamoError::serialization(format!("the body is not JSON: {error}"))
+}
+
+/// A large request's unused placeholders, refused before its tree is
+/// built, for the operations whose top level carries them (a smaller
+/// request meets the full check, after its expressions are parsed).
+fn refuse_unused_placeholders(survey: &Survey<'_>, operation: &str) -> Result<(), DynamoError> {
+    match operation {
+        "PutItem" | "DeleteItem" | "UpdateItem" | "Query" | "Scan" => survey.unused_placeholders(),
+        _ => Ok(()),
     }
-    run(
-        tables,
-        &services.events,
-        request_id.as_deref(),
-        &operation,
-        body,
-    )
-    .inspect_err(|error| refusal::report(&services.events, caller, &call, error))
 }
 
 /// One operation on the tables; `caller` is the request id of the

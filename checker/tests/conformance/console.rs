@@ -339,3 +339,81 @@ async fn a_closed_connections_connect_is_not_replayed() {
     assert_eq!(support::next_text(&mut other).await, "still served");
     running.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tables_view_is_a_page_of_a_big_table_and_getitems_are_served_while_it_refreshes() {
+    use crate::dynamodb::{CONNECTIONS, STACK, client, s};
+    let running = support::start(STACK).await;
+    let address = running.emulator().address();
+    // 5,000 items, written 25 to a batch.
+    for batch in 0..200 {
+        let puts: Vec<String> = (0..25)
+            .map(|n| {
+                format!(
+                    r#"{{"PutRequest":{{"Item":{{"ConnectionId":{{"S":"c{:05}"}},"Name":{{"S":"someone"}}}}}}}}"#,
+                    batch * 25 + n
+                )
+            })
+            .collect();
+        let body = format!(
+            r#"{{"RequestItems":{{"{CONNECTIONS}":[{}]}}}}"#,
+            puts.join(",")
+        );
+        let headers = [
+            ("X-Amz-Target", "DynamoDB_20120810.BatchWriteItem"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+            crate::raw::SIGNED,
+        ];
+        let written = support::raw_http(address, "POST", "/", &headers, body.as_bytes()).await;
+        assert_eq!(written.status, 200, "{}", written.body);
+    }
+    let page = move || async move {
+        let page = support::raw_http(address, "GET", "/@console/api/tables", &[], b"").await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        page.body
+    };
+    let body = page().await;
+    // 500 items of 5,000: about 40 KB, not the table.
+    assert!(body.len() < 100_000, "a page of {} bytes", body.len());
+    let tables: Value = serde_json::from_str(&body).unwrap();
+    let connections = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|table| table["name"] == CONNECTIONS)
+        .expect("the connections table");
+    assert_eq!(connections["count"], 5_000);
+    let items = connections["items"].as_array().unwrap();
+    assert_eq!(items.len(), 500);
+    assert_eq!(items[0]["ConnectionId"]["S"], "c00000");
+    assert_eq!(items[499]["ConnectionId"]["S"], "c00499");
+    // A console refreshing the view without pause, and GetItems beside it.
+    let refreshing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let still = refreshing.clone();
+    let console = tokio::spawn(async move {
+        let mut pages = 0_usize;
+        while still.load(std::sync::atomic::Ordering::Relaxed) {
+            page().await;
+            pages += 1;
+        }
+        pages
+    });
+    let dynamodb = client(&running);
+    for n in (0..5_000).step_by(50) {
+        let id = format!("c{n:05}");
+        let got = dynamodb
+            .get_item()
+            .table_name(CONNECTIONS)
+            .key("ConnectionId", s(&id))
+            .send()
+            .await
+            .expect("a GetItem is answered while the view refreshes");
+        assert_eq!(
+            got.item().and_then(|item| item.get("ConnectionId")),
+            Some(&s(&id))
+        );
+    }
+    refreshing.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert!(console.await.unwrap() > 0, "the view was not refreshed");
+    running.stop().await;
+}

@@ -23,11 +23,16 @@ pub const CONNECTIONS: &str = "ConnectionsTable";
 pub type Item = HashMap<String, AttributeValue>;
 
 pub fn client(running: &support::Running) -> Client {
+    client_at(running.emulator().address())
+}
+
+/// A client of the local DynamoDB at `address` (a `checker serve` child's).
+pub fn client_at(address: std::net::SocketAddr) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("eu-west-1"))
         .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
-        .endpoint_url(format!("http://{}", running.emulator().address()))
+        .endpoint_url(format!("http://{address}"))
         .build();
     Client::from_conf(config)
 }

@@ -17,7 +17,7 @@ use crate::process::{lambda_children, serve, signal, wait_exit};
 use crate::{raw, support};
 
 /// Resident memory of a process, in MiB.
-fn rss_mib(pid: u32) -> u64 {
+pub(crate) fn rss_mib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the process runs");
     let kib: u64 = status
         .lines()
@@ -27,7 +27,7 @@ fn rss_mib(pid: u32) -> u64 {
     kib / 1024
 }
 
-fn address(url: &str) -> SocketAddr {
+pub(crate) fn address(url: &str) -> SocketAddr {
     url.trim_start_matches("ws://")
         .split('/')
         .next()
@@ -36,14 +36,14 @@ fn address(url: &str) -> SocketAddr {
 }
 
 /// The `checker serve` child, killed if the test fails before stopping it.
-struct Serving(Option<Child>);
+pub(crate) struct Serving(pub(crate) Option<Child>);
 
 impl Serving {
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.0.as_ref().expect("running").id()
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         let mut child = self.0.take().expect("running");
         signal(&child, "INT");
         assert!(wait_exit(&mut child).success());

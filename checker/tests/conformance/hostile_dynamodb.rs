@@ -1,11 +1,17 @@
 //! Requests to the local DynamoDB that would take a recursive parser down:
 //! expressions deeply nested or over DynamoDB's limits, JSON nested past any
-//! sense; batches and transactions far past their limits. Each gets
-//! DynamoDB's error, and the next request is served.
+//! sense; batches and transactions far past their limits; requests whose
+//! trees would cost many times their size, alone and eight at once. Each
+//! gets DynamoDB's error, and the next request is served.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::dynamodb::{self, CONNECTIONS, STACK, code_and_message, s};
+use crate::hostile_bounds::{Serving, address, rss_mib};
+use crate::process::serve;
 use crate::{raw, support};
 
 /// The error a Scan of the connections table with this filter gets.
@@ -21,7 +27,16 @@ async fn scan_error(client: &aws_sdk_dynamodb::Client, filter: &str) -> (String,
     code_and_message(error.as_service_error().expect("a service error"))
 }
 
+/// An ordinary item is stored, and found by an ordinary Scan.
 async fn still_serves(client: &aws_sdk_dynamodb::Client) {
+    client
+        .put_item()
+        .table_name(CONNECTIONS)
+        .item("ConnectionId", s("abc="))
+        .item("Nickname", s("x"))
+        .send()
+        .await
+        .expect("stored");
     let scanned = client
         .scan()
         .table_name(CONNECTIONS)
@@ -112,14 +127,6 @@ async fn json_nested_past_the_parsers_limit_is_refused() {
         response.body
     );
     let client = dynamodb::client(&running);
-    client
-        .put_item()
-        .table_name(CONNECTIONS)
-        .item("ConnectionId", s("abc="))
-        .item("Nickname", s("x"))
-        .send()
-        .await
-        .expect("stored");
     still_serves(&client).await;
     running.stop().await;
 }
@@ -192,14 +199,154 @@ async fn batches_and_transactions_far_past_their_limits_are_refused() {
         .expect_err("too deep")
         .into_service_error();
     assert_eq!(code_and_message(&error).0, "ValidationException");
-    client
-        .put_item()
-        .table_name(CONNECTIONS)
-        .item("ConnectionId", s("abc="))
-        .item("Nickname", s("x"))
-        .send()
-        .await
-        .expect("stored");
     still_serves(&client).await;
     running.stop().await;
+}
+
+/// A raw DynamoDB call of `operation` with `body`.
+async fn post(at: std::net::SocketAddr, operation: &str, body: &[u8]) -> support::RawResponse {
+    let target = format!("DynamoDB_20120810.{operation}");
+    let headers = [
+        ("X-Amz-Target", target.as_str()),
+        ("Content-Type", "application/x-amz-json-1.0"),
+        raw::SIGNED,
+    ];
+    support::raw_http(at, "POST", "/", &headers, body).await
+}
+
+/// `requests` sent at once, answered, with the peak resident memory meanwhile (MiB).
+async fn at_once(
+    pid: u32,
+    at: std::net::SocketAddr,
+    operation: &'static str,
+    body: &Arc<Vec<u8>>,
+    requests: usize,
+) -> (Vec<support::RawResponse>, u64) {
+    let done = Arc::new(AtomicBool::new(false));
+    let sampling = done.clone();
+    let sampler = std::thread::spawn(move || {
+        let mut peak = 0;
+        while !sampling.load(Ordering::Relaxed) {
+            peak = peak.max(rss_mib(pid));
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        peak.max(rss_mib(pid))
+    });
+    let sent: Vec<_> = (0..requests)
+        .map(|_| {
+            let body = body.clone();
+            tokio::spawn(async move { post(at, operation, &body).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for request in sent {
+        answers.push(request.await.unwrap());
+    }
+    done.store(true, Ordering::Relaxed);
+    (answers, sampler.join().unwrap())
+}
+
+/// Waits until the memory is back within `bound` MiB of `start`; what it is then.
+async fn settled(pid: u32, start: u64, bound: u64) -> u64 {
+    let deadline = std::time::Instant::now() + support::WAIT;
+    loop {
+        let now = rss_mib(pid);
+        if now <= start + bound || std::time::Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_whose_trees_cost_many_times_their_size_are_bounded_in_memory() {
+    let config = support::stacks_dir().join(STACK);
+    let (child, url) = tokio::task::spawn_blocking(move || {
+        serve(&["--port", "0", "--config", config.to_str().unwrap()])
+    })
+    .await
+    .unwrap();
+    let child = Serving(Some(child));
+    let (pid, at) = (child.pid(), address(&url));
+    let start = rss_mib(pid);
+    // 12 MB: a Scan with 500,000 values, one of them used. As a tree of
+    // `serde_json::Value`s it was 400 MB, kept by the allocator after.
+    let values: Vec<String> = (0..500_000)
+        .map(|n| format!(r#"":v{n}":{{"S":"x"}}"#))
+        .collect();
+    let scan = Arc::new(
+        format!(
+            r#"{{"TableName":"{CONNECTIONS}","FilterExpression":"Nickname = :v0",
+            "ExpressionAttributeValues":{{{}}}}}"#,
+            values.join(",")
+        )
+        .into_bytes(),
+    );
+    drop(values);
+    for requests in [1, 8] {
+        let (answers, peak) = at_once(pid, at, "Scan", &scan, requests).await;
+        for answer in answers {
+            let head = answer.body.get(..200).unwrap_or(&answer.body);
+            assert_eq!(answer.status, 400, "{head}");
+            assert!(
+                answer.body.contains(
+                    "Value provided in ExpressionAttributeValues unused in expressions: keys: \
+                     {:v1, :v10, :v100, :v1000, :v10000, :v100000, :v100001, "
+                ),
+                "{head}"
+            );
+        }
+        // The bodies themselves (12 MB each, read whole) are what remains.
+        let bound = if requests == 1 { 80 } else { 250 };
+        assert!(
+            peak < start + bound,
+            "{requests} at once: RSS went from {start} MiB to {peak} MiB"
+        );
+        let after = settled(pid, start, 40).await;
+        assert!(
+            after <= start + 40,
+            "{requests} at once: RSS stayed at {after} MiB from {start} MiB"
+        );
+    }
+    // An item of 200,000 attributes (5 MB, 150 MB as a tree), four at once:
+    // refused for its size once parsed, the trees built one at a time.
+    let attributes: Vec<String> = (0..200_000)
+        .map(|n| format!(r#""a{n}":{{"S":"x"}}"#))
+        .collect();
+    let put = Arc::new(
+        format!(
+            r#"{{"TableName":"{CONNECTIONS}","Item":{{"ConnectionId":{{"S":"big"}},{}}}}}"#,
+            attributes.join(",")
+        )
+        .into_bytes(),
+    );
+    drop(attributes);
+    let (answers, peak) = at_once(pid, at, "PutItem", &put, 4).await;
+    let mut too_large = 0;
+    for answer in answers {
+        assert_eq!(answer.status, 400, "{}", answer.body);
+        // The wait for its share of memory may outlast its time on a busy machine.
+        let throttled = answer
+            .body
+            .contains("ProvisionedThroughputExceededException");
+        too_large += usize::from(answer.body.contains("Item size has exceeded"));
+        assert!(
+            throttled || answer.body.contains("Item size has exceeded"),
+            "{}",
+            answer.body
+        );
+    }
+    assert!(too_large > 0, "every PutItem was throttled");
+    assert!(
+        peak < start + 300,
+        "4 large items at once: RSS went from {start} MiB to {peak} MiB"
+    );
+    let after = settled(pid, start, 40).await;
+    assert!(
+        after <= start + 40,
+        "RSS stayed at {after} MiB from {start} MiB"
+    );
+    // An ordinary request is served, with the official client.
+    still_serves(&dynamodb::client_at(at)).await;
+    child.stop();
 }

@@ -27,6 +27,8 @@ pub(crate) enum ErrorCode {
     TransactionCanceled,
     /// A `ClientRequestToken` seen before with other parameters.
     IdempotentParameterMismatch,
+    /// The request was throttled; the SDKs retry it.
+    ProvisionedThroughputExceeded,
 }
 
 impl ErrorCode {
@@ -51,6 +53,7 @@ impl ErrorCode {
             ErrorCode::AccessDenied => "AccessDeniedException",
             ErrorCode::TransactionCanceled => "TransactionCanceledException",
             ErrorCode::IdempotentParameterMismatch => "IdempotentParameterMismatchException",
+            ErrorCode::ProvisionedThroughputExceeded => "ProvisionedThroughputExceededException",
         }
     }
 

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
 
+use super::budget::ParseBudget;
 use super::error::DynamoError;
 use super::key::Key;
 use super::tokens::Tokens;
@@ -43,6 +44,8 @@ pub(crate) struct Tables {
     pub(crate) region: String,
     /// The transactions' recent `ClientRequestToken`s.
     pub(crate) transaction_tokens: Tokens,
+    /// The memory the requests' trees take while they are parsed.
+    pub(crate) parse_budget: ParseBudget,
 }
 
 impl Tables {
@@ -63,6 +66,7 @@ impl Tables {
             tables,
             region: region.to_owned(),
             transaction_tokens: Tokens::default(),
+            parse_budget: ParseBudget::default(),
         }
     }
 
