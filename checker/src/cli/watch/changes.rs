@@ -67,7 +67,7 @@ impl Changes {
 
 /// The platform's watcher, passing on changes only: a file opened or
 /// closed without writing is no change (a close after writing is kept).
-pub(super) struct ChangesOnly(RecommendedWatcher);
+struct ChangesOnly(RecommendedWatcher);
 
 impl Watcher for ChangesOnly {
     fn new<F: EventHandler>(mut handler: F, config: notify::Config) -> notify::Result<Self> {
