@@ -5,8 +5,8 @@
 //! `events:` and a route that matches only in case are reported with their
 //! cause; `reset` and `solution --apply` keep what they replace, and `reset`
 //! brings the stubs back byte for byte, `restore` what they kept; files
-//! restored with older times are rebuilt; `watch` checks again on each save,
-//! printed through a pipe and drawn as a screen in a terminal.
+//! restored with older times are rebuilt; `watch` checks again on each save
+//! (printed through a pipe here, drawn as a screen in `screen`).
 
 use std::path::Path;
 use std::process::Command;
@@ -44,7 +44,7 @@ pub fn fresh_copy(to: &Path) {
 /// Runs the checker from inside the scratch copy, as a learner does: this
 /// binary was built in another clone, and must grade the one it is run in.
 /// Its own target folder keeps the real repository's binaries out of reach.
-fn checker(dir: &Path, target_dir: &Path, args: &[&str]) -> (bool, String) {
+pub fn checker(dir: &Path, target_dir: &Path, args: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_checker"))
         .args(args)
         .current_dir(dir)
@@ -62,10 +62,9 @@ fn checker(dir: &Path, target_dir: &Path, args: &[&str]) -> (bool, String) {
 
 #[test]
 fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
-    // Fixed places under the target folder, so later runs build incrementally.
+    let (_one_at_a_time, target_dir) = support::learners_target();
     let scratch = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learner-flow");
     let root = scratch.join("repo");
-    let target_dir = scratch.join("target");
     fresh_copy(&root);
     let touched = ["01-connect", "02-there-and-back-again", "05-chat-rooms"];
     let shipped: Vec<_> = touched
@@ -287,7 +286,6 @@ fn from_a_fresh_copy_to_both_exercises_passing_and_back() {
     }
 
     watch_checks_again_after_an_edit(&root, &target_dir);
-    crate::screen::watch_screen_in_a_terminal(&root, &target_dir);
 }
 
 /// `cp -a from/. to`: a copy that keeps the files' times, as a learner restores a backup.

@@ -5,6 +5,7 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,9 +23,13 @@ struct Screen {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     keys: Arc<Mutex<Box<dyn Write + Send>>>,
     parser: Arc<Mutex<vt100::Parser>>,
+    /// How often the screen asked where the cursor is.
+    cursor_queries: Arc<AtomicUsize>,
 }
 
-/// A terminal's query of where its cursor is (ratatui asks before clearing).
+/// A terminal's query of where its cursor is (ratatui's `clear` asks). The
+/// screen must not: crossterm reads the answer with the reader the keys'
+/// thread holds while it waits for a key, and the two can wait on each other.
 const WHERE_IS_THE_CURSOR: &[u8] = b"\x1b[6n";
 
 impl Screen {
@@ -49,7 +54,8 @@ impl Screen {
         let keys = Arc::new(Mutex::new(pair.master.take_writer().unwrap()));
         let size = |n| std::num::NonZeroU16::new(n).expect("the screen has rows and columns");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(size(ROWS), size(COLS), 0)));
-        let (fed, answers) = (parser.clone(), keys.clone());
+        let cursor_queries = Arc::new(AtomicUsize::new(0));
+        let (fed, answers, counted) = (parser.clone(), keys.clone(), cursor_queries.clone());
         std::thread::spawn(move || {
             // The master stays open while this thread reads; it ends at the child's exit.
             let _master = pair.master;
@@ -65,6 +71,7 @@ impl Screen {
                     .filter(|window| *window == WHERE_IS_THE_CURSOR)
                     .count();
                 tail.drain(..tail.len().saturating_sub(WHERE_IS_THE_CURSOR.len() - 1));
+                counted.fetch_add(asked, Ordering::SeqCst);
                 // Answered as a terminal does: `ESC [ row ; column R`, from 1.
                 let (row, column) = parser.screen().cursor_position();
                 for _ in 0..asked {
@@ -78,6 +85,7 @@ impl Screen {
             child,
             keys,
             parser,
+            cursor_queries,
         }
     }
 
@@ -129,12 +137,19 @@ fn shows(rows: &[String], text: &str) -> bool {
     rows.iter().any(|row| row.contains(text))
 }
 
-/// In the scratch workshop `root`, where 01 passes and 02 is the stub:
+/// In a scratch copy of the workshop where 01 is solved and 02 is the stub:
 /// `watch` shows 02's verdict first on a cleared screen, `h` shows the next
-/// stage of the hint, an editor's swap file starts nothing, a save starts a
-/// check, and the last pass leaves the screen open with what to do next.
-/// The workshop is cut to its first two exercises, so that 02's pass is the last.
-pub fn watch_screen_in_a_terminal(root: &Path, target_dir: &Path) {
+/// stage of the hint, an editor's files are named as ignored and start
+/// nothing, a save starts a check, and the last pass leaves the screen open
+/// with what to do next. The workshop is cut to its first two exercises, so
+/// that 02's pass is the last.
+#[test]
+fn watch_screen_in_a_terminal() {
+    let (_one_at_a_time, target_dir) = support::learners_target();
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("watch-screen/repo");
+    crate::flow::fresh_copy(&root);
+    let (ok, text) = crate::flow::checker(&root, &target_dir, &["solution", "01", "--apply"]);
+    assert!(ok, "{text}");
     let info = root.join("exercises/info.toml");
     let full = std::fs::read_to_string(&info).unwrap();
     let third = full
@@ -146,7 +161,7 @@ pub fn watch_screen_in_a_terminal(root: &Path, target_dir: &Path) {
     let exercise = support::exercise("02");
     let echo = root.join("exercises/02-there-and-back-again");
 
-    let mut screen = Screen::start(root, target_dir);
+    let mut screen = Screen::start(&root, &target_dir);
     let rows = screen.wait_for("02's verdict", |rows| {
         shows(rows, "Watching exercises/02-there-and-back-again")
     });
@@ -180,20 +195,25 @@ pub fn watch_screen_in_a_terminal(root: &Path, target_dir: &Path) {
     );
     assert!(shows(&rows, "h hint 3 of 3"), "{}", rows.join("\n"));
 
-    // An editor's swap file starts no check. (Its "Ignored" line is not
-    // waited for: in about half the runs it never showed, a bug left open on
-    // issue 20.) Given the watcher's settling time and more, the screen
-    // still shows the first check.
-    let swap = echo.join("src/.on-message.rs.swp");
-    std::fs::write(&swap, "vim's swap").unwrap();
-    std::thread::sleep(Duration::from_secs(3));
+    // An editor's files (vim's swap file, then its probe `4913`) are named
+    // as ignored, and start no check: given the watcher's settling time and
+    // more, the screen still shows the first check.
+    let editors = ["src/.on-message.rs.swp", "src/4913"];
+    for file in editors {
+        std::fs::write(echo.join(file), "vim's").unwrap();
+        let ignored = format!("Ignored 02-there-and-back-again/{file}: an editor's file");
+        screen.wait_for(&ignored, |rows| shows(rows, &ignored));
+    }
+    std::thread::sleep(Duration::from_secs(2));
     let rows = screen.rows();
     assert!(
         shows(&rows, "· check 1 took") && !shows(&rows, "Checking"),
-        "the swap file started a check: {}",
+        "an editor's file started a check: {}",
         rows.join("\n")
     );
-    std::fs::remove_file(&swap).unwrap();
+    for file in editors {
+        std::fs::remove_file(echo.join(file)).unwrap();
+    }
 
     // A save of the solution's files: a check starts, and the last pass
     // leaves the screen open, saying what to do next.
@@ -236,5 +256,9 @@ pub fn watch_screen_in_a_terminal(root: &Path, target_dir: &Path) {
         std::thread::sleep(Duration::from_millis(100));
     };
     assert!(status.success(), "{status:?}");
-    std::fs::write(&info, full).unwrap();
+    assert_eq!(
+        screen.cursor_queries.load(Ordering::SeqCst),
+        0,
+        "the screen asked the terminal where its cursor is"
+    );
 }

@@ -1,6 +1,7 @@
 //! Checking exercises, solutions and variants as the checker does.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use checker::grade::{self, Failure, Graded, Submission, Verdict};
 use checker::launch::{Launch, RunningStack};
@@ -12,6 +13,18 @@ pub fn root() -> PathBuf {
         .parent()
         .unwrap()
         .to_owned()
+}
+
+/// The target folder of the learners' scratch copies (`flow`, `screen`),
+/// fixed so that later runs build incrementally, and the right to use it:
+/// one copy's build at a time, or one would grade the other's binaries.
+pub fn learners_target() -> (MutexGuard<'static, ()>, PathBuf) {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let guard = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("learner-flow/target");
+    (guard, target_dir)
 }
 
 pub fn workshop() -> Workshop {

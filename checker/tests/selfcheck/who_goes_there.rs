@@ -1,6 +1,6 @@
 //! Exercise 06 (Who goes there): the solution passes behind its authorizer;
-//! the stub fails at its first TODO, the authorizer missing from `$connect`:
-//! a client without a token gets in.
+//! the stub (as shipped, from the stub store) fails at its first TODO, the
+//! authorizer missing from `$connect`: a client without a token gets in.
 
 use checker::workshop::Variant;
 
@@ -13,7 +13,7 @@ async fn the_solution_passes_and_the_stub_fails_at_its_first_todo() {
     let graded = support::check(EXERCISE, Variant::Solution).await;
     assert!(graded.verdict.passed(), "{}", support::report(&graded));
 
-    let graded = support::check(EXERCISE, Variant::Learner).await;
+    let graded = support::check(EXERCISE, Variant::Stub).await;
     let failure = support::failure(&graded);
     assert_eq!(failure.step, "a client without a token is refused");
     assert!(

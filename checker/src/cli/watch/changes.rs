@@ -1,13 +1,21 @@
 //! What `watch` hears from the learner's folders: a save, or a change to a
 //! file only an editor writes (a swap file, a backup, vim's `4913`), which
-//! starts nothing. Build output under `target/` is neither.
+//! starts nothing. Build output under `target/` is neither, and neither is
+//! a file merely read: inotify reports every open, and the debouncer drops
+//! the events' kinds, so reads are left out before it (`ChangesOnly`).
+//! Otherwise each look at the files (`watch`'s own fingerprint, cargo's
+//! build) woke the watcher again, without end, and an editor's file heard
+//! in the same batch as those reads was taken for a save.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use checker::workshop::{Variant, Workshop, editor_file};
-use notify_debouncer_mini::notify::{RecommendedWatcher, RecursiveMode};
-use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use notify_debouncer_mini::notify::event::{AccessKind, AccessMode};
+use notify_debouncer_mini::notify::{
+    self, Event, EventHandler, EventKind, RecommendedWatcher, RecursiveMode, Watcher, WatcherKind,
+};
+use notify_debouncer_mini::{Config, DebounceEventResult, Debouncer, new_debouncer_opt};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Editors write a file in several steps; wait for them to settle.
@@ -23,16 +31,20 @@ pub(super) enum Change {
 
 /// Watches the learner's `exercises/` folder; dropping it stops the watching.
 pub(super) struct Changes {
-    _debouncer: Debouncer<RecommendedWatcher>,
+    _debouncer: Debouncer<ChangesOnly>,
     pub(super) heard: UnboundedReceiver<Change>,
 }
 
 impl Changes {
     pub(super) fn watch(workshop: &Workshop) -> anyhow::Result<Self> {
-        let exercises = workshop.root.join(Variant::Learner.folder());
+        Self::watch_folder(&workshop.root.join(Variant::Learner.folder()))
+    }
+
+    fn watch_folder(exercises: &Path) -> anyhow::Result<Self> {
+        let exercises = exercises.to_owned();
         let (tell, heard) = tokio::sync::mpsc::unbounded_channel();
         let inside = exercises.clone();
-        let mut debouncer = new_debouncer(SETTLE, move |result: DebounceEventResult| {
+        let on_batch = move |result: DebounceEventResult| {
             let Ok(events) = result else {
                 return;
             };
@@ -40,7 +52,9 @@ impl Changes {
             {
                 let _ = tell.send(change);
             }
-        })?;
+        };
+        let mut debouncer =
+            new_debouncer_opt::<_, ChangesOnly>(Config::default().with_timeout(SETTLE), on_batch)?;
         debouncer
             .watcher()
             .watch(&exercises, RecursiveMode::Recursive)?;
@@ -49,6 +63,39 @@ impl Changes {
             heard,
         })
     }
+}
+
+/// The platform's watcher, passing on changes only: a file opened or
+/// closed without writing is no change (a close after writing is kept).
+struct ChangesOnly(RecommendedWatcher);
+
+impl Watcher for ChangesOnly {
+    fn new<F: EventHandler>(mut handler: F, config: notify::Config) -> notify::Result<Self> {
+        let changes_only = move |event: notify::Result<Event>| {
+            if !matches!(&event, Ok(event) if read_only(&event.kind)) {
+                handler.handle_event(event);
+            }
+        };
+        RecommendedWatcher::new(changes_only, config).map(Self)
+    }
+
+    fn watch(&mut self, path: &Path, recursive_mode: RecursiveMode) -> notify::Result<()> {
+        self.0.watch(path, recursive_mode)
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        self.0.unwatch(path)
+    }
+
+    fn kind() -> WatcherKind {
+        RecommendedWatcher::kind()
+    }
+}
+
+/// An event that says a file was looked at, not changed.
+fn read_only(kind: &EventKind) -> bool {
+    matches!(kind, EventKind::Access(access)
+        if *access != AccessKind::Close(AccessMode::Write))
 }
 
 /// What a batch of changed paths under `exercises` amounts to: a save if
@@ -91,5 +138,49 @@ mod tests {
             Some(Change::EditorsOnly(PathBuf::from("01-connect/src/4913")))
         );
         assert_eq!(classify_names(&["01-connect/target/debug/x"]), None);
+    }
+
+    /// The real watcher on a real folder: reading the files (as the
+    /// fingerprint and cargo do) is heard as nothing, an editor's swap file
+    /// read along with them is still only the editor's, and a write is a save.
+    #[tokio::test]
+    async fn reads_are_not_heard_and_an_editors_file_among_them_stays_the_editors() {
+        let folder = tempfile::tempdir().expect("a scratch folder");
+        let exercises = folder.path();
+        let src = exercises.join("01-connect/src");
+        std::fs::create_dir_all(&src).expect("a scratch folder takes folders");
+        let learners = src.join("on-connect.rs");
+        std::fs::write(&learners, "fn main() {}").expect("a scratch file");
+        let mut changes = Changes::watch_folder(exercises).expect("the folder is watched");
+        let read_everything = || {
+            for _ in 0..3 {
+                std::fs::read(&learners).expect("the file reads");
+                let _ = std::fs::read_dir(&src).map(Iterator::count);
+            }
+        };
+        let heard_within = async |changes: &mut Changes, wait: Duration| {
+            tokio::time::timeout(wait, changes.heard.recv())
+                .await
+                .ok()
+                .flatten()
+        };
+
+        read_everything();
+        assert_eq!(heard_within(&mut changes, SETTLE * 4).await, None);
+
+        std::fs::write(src.join(".on-connect.rs.swp"), "vim's swap").expect("a scratch file");
+        read_everything();
+        assert_eq!(
+            heard_within(&mut changes, Duration::from_secs(30)).await,
+            Some(Change::EditorsOnly(PathBuf::from(
+                "01-connect/src/.on-connect.rs.swp"
+            )))
+        );
+
+        std::fs::write(&learners, "fn main() { println!(); }").expect("a scratch file");
+        assert_eq!(
+            heard_within(&mut changes, Duration::from_secs(30)).await,
+            Some(Change::Saved)
+        );
     }
 }

@@ -42,8 +42,9 @@ pub(super) async fn run(workshop: Workshop) -> anyhow::Result<ExitCode> {
         if walked.failing().is_none() {
             println!("Still watching: a save checks every exercise again (Ctrl-C to stop).");
         }
-        // Reading a file (cargo does) also wakes the watcher: only a change
-        // of a learner's file's contents starts the next walk.
+        // A save that leaves the contents as they were (`:w` of an unchanged
+        // file, a `touch`) starts nothing: only a change of a learner's
+        // file's contents starts the next walk.
         while Fingerprints::now(&workshop) == walked.fingerprints {
             tokio::select! {
                 change = changes.heard.recv() => match change {

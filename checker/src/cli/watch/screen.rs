@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 use checker::workshop::{self, HintShown, Progress, Variant, Workshop};
 use ratatui::DefaultTerminal;
+use ratatui::backend::{Backend, ClearType};
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
@@ -111,11 +112,17 @@ async fn watch(
     }
 }
 
-/// Clears the screen for a new walk. Ratatui asks the terminal where its
-/// cursor is first; one that never answers gets the next frame drawn over
-/// the last instead, which the full-screen layout covers.
+/// Clears the screen for a new walk, and has the next frame drawn whole.
+/// Not `Terminal::clear`: it asks the terminal where its cursor is, and
+/// crossterm's answer is read by the one reader the keys' thread holds while
+/// it waits for a key; the two could wait on each other until a key came.
 fn clear(terminal: &mut DefaultTerminal) {
-    if let Err(error) = terminal.clear() {
+    let cleared = terminal
+        .backend_mut()
+        .clear_region(ClearType::All)
+        // An empty frame: the next one is drawn in full, not as a difference.
+        .and_then(|()| terminal.draw(|_| {}).map(drop));
+    if let Err(error) = cleared {
         tracing::debug!(%error, "the terminal was not cleared");
     }
 }
