@@ -141,10 +141,15 @@ pub async fn cards(browser: &Browser) -> Vec<String> {
     serde_json::from_value(value).unwrap()
 }
 
+/// Clicks the element, waiting for it first: what a click before it makes
+/// (a card's replay button, added on the card's `toggle` event) can come a
+/// task later.
 pub async fn click(browser: &Browser, selector: &str) {
     browser
         .client
-        .find(Locator::Css(selector))
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(selector))
         .await
         .unwrap_or_else(|error| panic!("no {selector} on the page: {error}"))
         .click()
