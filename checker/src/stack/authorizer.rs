@@ -9,7 +9,7 @@ use std::fmt;
 
 use super::error::{Location, StackError, StackErrorKind};
 use super::reader::Reader;
-use super::yaml::{Kind, MapKey, Node};
+use super::yaml::{Kind, MapKey, Node, Pos};
 
 /// Serverless's identity source when `identitySource` is absent.
 const DEFAULT_IDENTITY_SOURCE: &str = "route.request.header.Auth";
@@ -71,32 +71,36 @@ pub(super) struct Declared<'a> {
     pub(super) functions: &'a [(MapKey, Node)],
 }
 
+impl Declared<'_> {
+    /// The load's refusal of this authorizer, at `pos`.
+    fn refusal(&self, r: &Reader<'_>, pos: Pos, problem: String) -> StackError {
+        StackErrorKind::Authorizer {
+            at: r.at(pos),
+            function: self.function.to_owned(),
+            problem,
+        }
+        .into()
+    }
+}
+
 /// Reads `authorizer:` of one route.
 pub(super) fn authorizer(
     r: &Reader<'_>,
     declared: &Declared<'_>,
 ) -> Result<Authorizer, StackError> {
-    let fail = |node: &Node, problem: String| -> StackError {
-        StackErrorKind::Authorizer {
-            at: r.at(node.pos),
-            function: declared.function.to_owned(),
-            problem,
-        }
-        .into()
-    };
+    let fail = |node: &Node, problem: String| declared.refusal(r, node.pos, problem);
     if declared.route != "$connect" {
-        return Err(StackErrorKind::Authorizer {
-            at: r.at(declared.key.pos),
-            function: declared.function.to_owned(),
-            problem: format!(
+        return Err(declared.refusal(
+            r,
+            declared.key.pos,
+            format!(
                 "is on the route `{}`, but API Gateway runs authorizers on `$connect` only and \
                  refuses any other route's on deploy (a connection is authorized once, when it \
                  opens, and its context reaches every later route): move it to the function \
                  bound to `$connect` (route at {})",
                 declared.route, declared.route_at
             ),
-        }
-        .into());
+        ));
     }
     let (name_node, identity) = written_form(r, declared)?;
     let function = function_name(r, declared, name_node)?;
@@ -117,14 +121,7 @@ fn written_form<'n>(
     r: &Reader<'_>,
     declared: &Declared<'n>,
 ) -> Result<(&'n Node, Option<&'n Node>), StackError> {
-    let fail = |node: &Node, problem: String| -> StackError {
-        StackErrorKind::Authorizer {
-            at: r.at(node.pos),
-            function: declared.function.to_owned(),
-            problem,
-        }
-        .into()
-    };
+    let fail = |node: &Node, problem: String| declared.refusal(r, node.pos, problem);
     let node = declared.node;
     let written = match &node.kind {
         Kind::Str(_) => (node, None),
@@ -133,17 +130,16 @@ fn written_form<'n>(
                 .iter()
                 .find(|(key, _)| !KEYS.contains(&key.name.as_str()))
             {
-                return Err(StackErrorKind::Authorizer {
-                    at: r.at(unknown.pos),
-                    function: declared.function.to_owned(),
-                    problem: format!(
+                return Err(declared.refusal(
+                    r,
+                    unknown.pos,
+                    format!(
                         "has the unknown key `{}`, which Serverless ignores with only a warning; \
                          the authorizer takes `name` and `identitySource`: fix its spelling or \
                          remove it",
                         unknown.name
                     ),
-                }
-                .into());
+                ));
             }
             if let Some(arn) = node.get("arn") {
                 return Err(fail(arn, outside_function()));
@@ -157,15 +153,14 @@ fn written_form<'n>(
             (name, node.get("identitySource"))
         }
         Kind::Null => {
-            return Err(StackErrorKind::Authorizer {
-                at: r.at(declared.key.pos),
-                function: declared.function.to_owned(),
-                problem: format!(
+            return Err(declared.refusal(
+                r,
+                declared.key.pos,
+                format!(
                     "is empty: Serverless would deploy the route without an authorizer, open to \
                      anyone; name the function that authorizes, e.g. {EXAMPLE}"
                 ),
-            }
-            .into());
+            ));
         }
         other => {
             return Err(fail(
@@ -190,14 +185,7 @@ fn function_name(
     declared: &Declared<'_>,
     node: &Node,
 ) -> Result<String, StackError> {
-    let refuse = |problem: String| -> StackError {
-        StackErrorKind::Authorizer {
-            at: r.at(node.pos),
-            function: declared.function.to_owned(),
-            problem,
-        }
-        .into()
-    };
+    let refuse = |problem: String| declared.refusal(r, node.pos, problem);
     let Kind::Str(name) = &node.kind else {
         return Err(refuse(format!(
             "names its function with {}; write the function's key under `functions:`, e.g. {EXAMPLE}",
