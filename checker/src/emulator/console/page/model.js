@@ -171,17 +171,7 @@ function invocationStarted(event) {
     // The $connect authorizer: a leg of the handshake's card, before $connect's own.
     const entry = request(event.authorizes, { kind: "connect", connectionId: event.connection_id, at: event.at });
     entry.authorizer = event.request_id;
-    state.invocations.set(event.request_id, {
-      id: event.request_id,
-      function: event.function,
-      routeKey: event.route_key,
-      connectionId: event.connection_id,
-      payload: event.payload,
-      startedAt: event.at,
-      logs: [],
-      replayOf: null,
-      authorizes: event.authorizes,
-    });
+    state.invocations.set(event.request_id, { ...invocationOf(event), replayOf: null, authorizes: event.authorizes });
     return;
   }
   let inner = null;
@@ -194,6 +184,15 @@ function invocationStarted(event) {
   entry.invocation = event.request_id;
   const original = replayOf && state.invocations.get(replayOf);
   state.invocations.set(event.request_id, {
+    ...invocationOf(event),
+    replayOf,
+    edited: Boolean(original && original.payload !== event.payload),
+  });
+}
+
+// What every invocation holds from the event that started it.
+function invocationOf(event) {
+  return {
     id: event.request_id,
     function: event.function,
     routeKey: event.route_key,
@@ -201,9 +200,7 @@ function invocationStarted(event) {
     payload: event.payload,
     startedAt: event.at,
     logs: [],
-    replayOf,
-    edited: Boolean(original && original.payload !== event.payload),
-  });
+  };
 }
 
 // The route a sequence went to (for filters): the routed one, or its invocation's.
