@@ -133,7 +133,8 @@ async fn internal_server_error(ws: &mut support::Ws) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn processes_a_lambda_starts_in_a_session_of_their_own_end_with_it() {
-    let running = support::start("fixtures.yml").await;
+    // The process that starts them is the one that hangs or exits.
+    let running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     // On a timeout: an orphan in a session of its own (found by the
     // Lambda's environment), and a child in a session of its own with an

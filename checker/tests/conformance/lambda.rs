@@ -73,7 +73,7 @@ fn alive(pid: u32) -> bool {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_crashed_process_is_replaced_and_a_warm_one_reused() {
-    let running = support::start("fixtures.yml").await;
+    let running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let first = pid(&mut ws).await;
     assert_eq!(
@@ -119,7 +119,8 @@ async fn the_process_that_answered_last_takes_the_next_invocation() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_process_past_its_deadline_is_killed_and_replaced() {
-    let mut running = support::start("fixtures.yml").await;
+    // The process asked for its id is the one that hangs.
+    let mut running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let hung = pid(&mut ws).await;
     let started = Instant::now();

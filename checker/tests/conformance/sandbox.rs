@@ -36,7 +36,7 @@ async fn pid(ws: &mut support::Ws) -> u32 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_process_waiting_for_its_next_event_is_frozen_and_thawed_for_the_next() {
-    let running = support::start("fixtures.yml").await;
+    let running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let first = pid(&mut ws).await;
     until_frozen(first).await;
@@ -48,7 +48,7 @@ async fn a_process_waiting_for_its_next_event_is_frozen_and_thawed_for_the_next(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn work_left_running_after_returning_runs_at_the_next_invocation() {
-    let running = support::start("fixtures.yml").await;
+    let running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let process = pid(&mut ws).await;
     support::send(&mut ws, "spawn:late").await;
@@ -73,7 +73,7 @@ async fn work_left_running_after_returning_runs_at_the_next_invocation() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn work_left_running_is_named_when_the_process_is_released() {
-    let running = support::start("fixtures.yml").await;
+    let running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let process = pid(&mut ws).await;
     support::send(&mut ws, "spawn:left").await;
@@ -103,7 +103,7 @@ async fn work_left_running_is_named_when_the_process_is_released() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shutdown_ends_frozen_processes() {
-    let running = support::start("fixtures.yml").await;
+    let running = support::start_one_process_each("fixtures.yml").await;
     let mut ws = support::connect(&running.url()).await;
     let process = pid(&mut ws).await;
     until_frozen(process).await;

@@ -84,6 +84,22 @@ pub async fn start(stack: &str) -> Running {
 }
 
 /// Starts `stack`, a path under `tests/stacks/`, with `settings`.
+/// [`start`] with at most one process per function: every invocation goes
+/// to the process the one before went to. With more, a second process that
+/// was still starting when the first invocation came (a loaded machine) can
+/// go idle after it and take the next invocation instead.
+pub async fn start_one_process_each(stack: &str) -> Running {
+    start_with(
+        stack,
+        Settings {
+            port: 0,
+            max_concurrency: 1,
+            ..Settings::default()
+        },
+    )
+    .await
+}
+
 pub async fn start_with(stack: &str, settings: Settings) -> Running {
     let file = format!("tests/stacks/{stack}");
     let local = checker_testkit::start(&file, settings, Profile::Dev)
