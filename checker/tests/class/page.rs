@@ -186,8 +186,10 @@ async fn thirty_learners_check_and_the_page_shows_the_class_live() {
         "the page showed a check {} ms after it was sent",
         latency.as_millis()
     );
+    // Pushed, not found by the next poll: a long poll answers within 25 s
+    // and the page redraws every 30 s; 5 s leaves a loaded machine room.
     assert!(
-        latency < Duration::from_secs(1),
+        latency < Duration::from_secs(5),
         "the page showed the check {} ms after it was sent",
         latency.as_millis()
     );

@@ -147,6 +147,11 @@ async fn out_of_descriptors_the_checker_recovers_and_says_so_a_few_times() {
         lambda_warnings >= 1,
         "the Runtime API never ran out: {seen:#?}"
     );
+    // Piped, the warnings carry no colour codes.
+    assert!(
+        !seen.iter().any(|line| line.contains('\x1b')),
+        "escape codes in a piped log: {seen:#?}"
+    );
     drop(main_port);
     drop(lambda_port);
 
