@@ -83,7 +83,6 @@ pub async fn start(stack: &str) -> Running {
     .await
 }
 
-/// Starts `stack`, a path under `tests/stacks/`, with `settings`.
 /// [`start`] with at most one process per function: every invocation goes
 /// to the process the one before went to. With more, a second process that
 /// was still starting when the first invocation came (a loaded machine) can
@@ -100,6 +99,7 @@ pub async fn start_one_process_each(stack: &str) -> Running {
     .await
 }
 
+/// Starts `stack`, a path under `tests/stacks/`, with `settings`.
 pub async fn start_with(stack: &str, settings: Settings) -> Running {
     let file = format!("tests/stacks/{stack}");
     let local = checker_testkit::start(&file, settings, Profile::Dev)
