@@ -13,9 +13,19 @@ import { initClients } from "./clients.js";
 // For the benchmark, and for anyone curious in the browser's devtools.
 window.checkerConsole = { state };
 
+// "live" waits for the frame that draws what the history built: it never
+// stands above rows of a run that has ended (rendering waits for the next
+// animation frame, the status would not).
+let liveStatus = null;
+
+function setStatus(text, kind) {
+  const status = $("#feed-status");
+  status.textContent = text;
+  status.className = `badge ${kind}`;
+}
+
 function connectFeed() {
   const feed = new WebSocket(`ws://${location.host}/@console/feed`);
-  const status = $("#feed-status");
   feed.onopen = () => setStatus("loading the run's history", "");
   feed.onmessage = (message) => {
     const frame = JSON.parse(message.data);
@@ -24,18 +34,15 @@ function connectFeed() {
       for (const event of frame.events) apply(event);
       if (frame.events.some((event) => event.type === "table_write")) refreshTables();
     } else if (frame.kind === "live") {
-      setStatus(state.skipped ? `live, ${state.skipped} skipped` : "live", state.skipped ? "lagging" : "live");
+      liveStatus = state.skipped ? [`live, ${state.skipped} skipped`, "lagging"] : ["live", "live"];
     } else if (frame.kind === "skipped") skipped(frame.count);
     schedule();
   };
   feed.onclose = () => {
+    liveStatus = null;
     setStatus("disconnected: retrying", "down");
     setTimeout(connectFeed, 2000);
   };
-  function setStatus(text, kind) {
-    status.textContent = text;
-    status.className = `badge ${kind}`;
-  }
 }
 
 function hello(frame) {
@@ -54,9 +61,8 @@ function hello(frame) {
 
 function skipped(count) {
   state.skipped += count;
-  const status = $("#feed-status");
-  status.textContent = `live, ${state.skipped} skipped`;
-  status.className = "badge lagging";
+  liveStatus = null;
+  setStatus(`live, ${state.skipped} skipped`, "lagging");
   skippedMarker(count);
 }
 
@@ -85,6 +91,10 @@ function render() {
   renderMessages();
   renderInvocations();
   state.dirty.clear();
+  if (liveStatus) {
+    setStatus(...liveStatus);
+    liveStatus = null;
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
