@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::process::{signal, wait_exit};
+use crate::process::{printed_url, signal, wait_exit};
 use crate::{raw, support};
 
 /// The checker's descriptors: a few dozen for its Lambdas' pipes and ports,
@@ -46,10 +46,7 @@ fn serve_with_few_descriptors() -> (Child, String, Receiver<String>) {
             let _ = lines.send(line);
         }
     });
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let mut lines = BufReader::new(stdout).lines();
-    let url = checker_testkit::serve_url(&mut lines).expect("checker prints its URL");
-    std::thread::spawn(move || for _ in lines.by_ref() {});
+    let url = printed_url(&mut child);
     (child, url, stderr_lines)
 }
 

@@ -21,12 +21,18 @@ pub fn serve(args: &[&str]) -> (Child, String) {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("checker starts");
+    let url = printed_url(&mut child);
+    (child, url)
+}
+
+/// The WebSocket URL a `checker serve` child printed on its piped stdout.
+/// The rest of stdout is drained, so the server never blocks on a full pipe.
+pub fn printed_url(child: &mut Child) -> String {
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut lines = BufReader::new(stdout).lines();
     let url = checker_testkit::serve_url(&mut lines).expect("checker prints its URL");
-    // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines.by_ref() {});
-    (child, url)
+    url
 }
 
 pub fn children_of(parent: u32) -> Vec<u32> {

@@ -126,15 +126,20 @@ mod tests {
         }
     }
 
+    /// A `sleep` whose environment holds `marker`.
+    fn marked_sleep(marker: &str) -> std::process::Child {
+        let (name, value) = marker.split_once('=').expect("a marker is an entry");
+        std::process::Command::new("sleep")
+            .arg("60")
+            .env(name, value)
+            .spawn()
+            .expect("sleep starts")
+    }
+
     #[test]
     fn a_child_is_found_by_its_link_and_by_its_environment() {
         let marker = marker("http://127.0.0.1:1/test-marker-of-this-test");
-        let (name, value) = marker.split_once('=').expect("a marker is an entry");
-        let mut sleeper = std::process::Command::new("sleep")
-            .arg("30")
-            .env(name, value)
-            .spawn()
-            .expect("sleep starts");
+        let mut sleeper = marked_sleep(&marker);
         let pid = sleeper.id();
         wait_for_environment(pid, &marker);
         assert!(marked(&marker).contains(&pid));
@@ -193,12 +198,7 @@ mod tests {
             })
             .collect();
         let marker = marker("http://127.0.0.1:1/test-marker-of-the-measurement");
-        let (name, value) = marker.split_once('=').expect("a marker is an entry");
-        let mut leader = std::process::Command::new("sleep")
-            .arg("60")
-            .env(name, value)
-            .spawn()
-            .expect("sleep starts");
+        let mut leader = marked_sleep(&marker);
         let processes = processes().count();
         wait_for_environment(leader.id(), &marker);
         let rounds = 20;
