@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 pub use event::Event;
-pub use printable::printable;
+pub use printable::{cut, printable};
 use queue::Queue;
 pub use queue::{Bound, Delivery, Stamped};
 

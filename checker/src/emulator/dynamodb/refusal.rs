@@ -4,7 +4,7 @@
 //! there) is AWS's too; one for something this local copy lacks is not.
 
 use super::error::{DynamoError, ErrorCode};
-use crate::emulator::events::{Event, EventBus};
+use crate::emulator::events::{Event, EventBus, cut};
 use crate::emulator::lambda::callers::Caller;
 
 /// An error's text as reported at most: DynamoDB names every unused
@@ -29,42 +29,12 @@ pub(crate) fn report(events: &EventBus, caller: Option<&Caller>, call: &str, err
     events.emit(Event::DynamoDbRefused {
         function: caller.map(|caller| caller.function.clone()),
         call: call.to_owned(),
-        error: cut(format!("{}: {}", error.code, error.message)),
+        error: cut(
+            format!("{}: {}", error.code, error.message),
+            MAX_REPORTED_BYTES,
+        ),
         advice: error.advice.clone(),
         local_limit: error.is_local_limit(),
         request_id: caller.and_then(Caller::invocation),
     });
-}
-
-/// `text`, cut past [`MAX_REPORTED_BYTES`] with its size said.
-fn cut(text: String) -> String {
-    if text.len() <= MAX_REPORTED_BYTES {
-        return text;
-    }
-    let mut at = MAX_REPORTED_BYTES;
-    while !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    format!("{} … [cut at {at} of {} bytes]", &text[..at], text.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_long_error_is_cut_on_a_character_with_its_size_said() {
-        let text = format!("{}é{}", "a".repeat(MAX_REPORTED_BYTES - 1), "b".repeat(10));
-        let total = text.len();
-        let shown = cut(text);
-        assert_eq!(
-            shown,
-            format!(
-                "{} … [cut at {} of {total} bytes]",
-                "a".repeat(MAX_REPORTED_BYTES - 1),
-                MAX_REPORTED_BYTES - 1
-            )
-        );
-        assert_eq!(cut("short".to_owned()), "short");
-    }
 }

@@ -13,7 +13,7 @@ pub fn printable(text: &str, max_bytes: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max_bytes) + 16);
     for (at, c) in text.char_indices() {
         if out.len() >= max_bytes {
-            let _ = write!(out, " … [cut at {at} of {} bytes]", text.len());
+            out.push_str(&cut_note(at, text.len()));
             break;
         }
         match c {
@@ -27,6 +27,23 @@ pub fn printable(text: &str, max_bytes: usize) -> String {
         }
     }
     out
+}
+
+/// `text` cut past `max_bytes`, on a character, with its size said as
+/// [`printable`] says it; nothing escaped (a text kept, not printed).
+pub fn cut(text: String, max_bytes: usize) -> String {
+    if text.len() <= max_bytes {
+        return text;
+    }
+    let mut at = max_bytes;
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    format!("{}{}", &text[..at], cut_note(at, text.len()))
+}
+
+fn cut_note(at: usize, total: usize) -> String {
+    format!(" … [cut at {at} of {total} bytes]")
 }
 
 /// Controls (C0, DEL, C1), the line and paragraph separators, and the
@@ -43,7 +60,7 @@ fn must_escape(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{cut, printable};
 
     #[test]
     fn a_newline_and_an_escape_sequence_are_written_as_escapes() {
@@ -60,6 +77,17 @@ mod tests {
         let shown = printable(&long, 100);
         assert!(shown.starts_with(&"é".repeat(50)), "{shown}");
         assert!(shown.ends_with(" … [cut at 100 of 2000 bytes]"), "{shown}");
+    }
+
+    #[test]
+    fn a_long_text_kept_is_cut_on_a_character_with_its_size_said() {
+        let text = format!("{}é{}", "a".repeat(99), "b".repeat(10));
+        let total = text.len();
+        assert_eq!(
+            cut(text, 100),
+            format!("{} … [cut at 99 of {total} bytes]", "a".repeat(99))
+        );
+        assert_eq!(cut("short".to_owned(), 100), "short");
     }
 
     #[test]
